@@ -1,0 +1,50 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Gleitzeit.Batch.Results;
+
+namespace Gleitzeit.Batch.Caching;
+
+/// <summary>One cached model answer, self-describing: the key's inputs (hashes in place of content), the answer, tokens, durations, when it was written.</summary>
+public sealed class CacheEntry
+{
+    [JsonPropertyName("key")]
+    public required string Key { get; init; }
+
+    [JsonPropertyName("inputs")]
+    public required JsonObject Inputs { get; init; }
+
+    [JsonPropertyName("source")]
+    public JsonObject? Source { get; init; }
+
+    [JsonPropertyName("response")]
+    public required string Response { get; init; }
+
+    [JsonPropertyName("tokens")]
+    public TokenCounts? Tokens { get; init; }
+
+    [JsonPropertyName("durations")]
+    public ModelDurations? Durations { get; init; }
+
+    /// <summary>Seconds the item took when it was computed; reported again on every hit.</summary>
+    [JsonPropertyName("processing_time")]
+    public double ProcessingTime { get; init; }
+
+    [JsonPropertyName("written_at")]
+    public DateTimeOffset WrittenAt { get; init; }
+}
+
+/// <summary>The server's own timings of one generation, in nanoseconds as Ollama reports them.</summary>
+public sealed class ModelDurations
+{
+    [JsonPropertyName("total_ns")]
+    public long Total { get; init; }
+
+    [JsonPropertyName("load_ns")]
+    public long Load { get; init; }
+
+    [JsonPropertyName("prompt_eval_ns")]
+    public long PromptEval { get; init; }
+
+    [JsonPropertyName("eval_ns")]
+    public long Eval { get; init; }
+}

@@ -1,0 +1,79 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Gleitzeit.Batch.Inputs;
+using Gleitzeit.Batch.Serialization;
+
+namespace Gleitzeit.Batch.Caching;
+
+/// <summary>
+/// A cache key: SHA-256 over the canonical encoding of exactly what the model receives and what
+/// shapes its answer (<see cref="Inputs"/>). <see cref="Source"/> says where those came from, so a miss can be explained.
+/// </summary>
+/// <param name="Value">Lower-case hex SHA-256 of the canonical <paramref name="Inputs"/>.</param>
+/// <param name="Inputs">Key material: schema version, model, digest, options, format, messages (content hashed).</param>
+/// <param name="Source">Not hashed: the item's file, its content hash and the prompt template's hash.</param>
+public sealed record CacheKey(string Value, JsonObject Inputs, JsonObject Source)
+{
+    /// <summary>Bump when the key's encoding or inputs change; every old entry then misses.</summary>
+    public const string Schema = "gleitzeit.cache.v1";
+
+    /// <summary>Computes the key of one item.</summary>
+    public static CacheKey Compute(
+        IReadOnlyList<ComposedMessage> messages,
+        string model,
+        string? modelDigest,
+        JsonObject? options,
+        JsonNode? format,
+        string? file,
+        string? contentSha256,
+        string templateSha256)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var messageArray = new JsonArray();
+        foreach (var message in messages)
+        {
+            var entry = new JsonObject
+            {
+                ["role"] = message.Role,
+                ["content_sha256"] = InputLoader.Sha256Hex(message.Content),
+            };
+            if (message.Images.Count > 0)
+            {
+                entry["images"] = new JsonArray([.. message.Images.Select(i => (JsonNode)new JsonObject
+                {
+                    ["media_type"] = i.MediaType,
+                    ["sha256"] = i.Sha256,
+                })]);
+            }
+
+            messageArray.Add(entry);
+        }
+
+        var inputs = new JsonObject
+        {
+            ["schema"] = Schema,
+            ["model"] = model,
+            ["model_digest"] = modelDigest,
+            ["options"] = CanonicalJson.Normalize(options ?? []),
+            ["format"] = FormatDescriptor(format),
+            ["messages"] = messageArray,
+        };
+        var source = new JsonObject
+        {
+            ["file"] = file,
+            ["content_sha256"] = contentSha256,
+            ["template_sha256"] = templateSha256,
+        };
+        return new CacheKey(HashOf(inputs), inputs, source);
+    }
+
+    /// <summary>The key value for given key material; used to verify a stored entry.</summary>
+    public static string HashOf(JsonObject inputs) => Convert.ToHexStringLower(SHA256.HashData(CanonicalJson.Encode(inputs)));
+
+    private static JsonNode? FormatDescriptor(JsonNode? format) => format switch
+    {
+        null => null,
+        JsonValue value when value.TryGetValue<string>(out var text) => text,
+        _ => new JsonObject { ["schema_sha256"] = Convert.ToHexStringLower(SHA256.HashData(CanonicalJson.Encode(format))) },
+    };
+}

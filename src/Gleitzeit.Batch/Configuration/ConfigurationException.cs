@@ -1,0 +1,33 @@
+namespace Gleitzeit.Batch.Configuration;
+
+/// <summary>An invalid setting, named by file, line and key so the user can fix it.</summary>
+public sealed class ConfigurationException : Exception
+{
+    public ConfigurationException(string message, string? file = null, int line = 0, int column = 0)
+        : base(message)
+    {
+        File = file;
+        Line = line;
+        Column = column;
+    }
+
+    public ConfigurationException()
+    {
+    }
+
+    public ConfigurationException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public string? File { get; }
+
+    public int Line { get; }
+
+    public int Column { get; }
+
+    /// <summary>The message in the canonical <c>file(line,col): message</c> form when a file is known.</summary>
+    public string Describe() => File is null
+        ? Message
+        : Line > 0 ? $"{File}({Line},{Column}): {Message}" : $"{File}: {Message}";
+}

@@ -1,0 +1,47 @@
+namespace Gleitzeit.Batch;
+
+/// <summary>Diagnostic codes by family: GZ1xxx configuration, GZ2xxx model server, GZ3xxx inputs and outputs.</summary>
+public static class DiagnosticCodes
+{
+    /// <summary>A required prompt is missing.</summary>
+    public const string MissingPrompt = "GZ1001";
+
+    /// <summary>An invalid setting, property, option or argument.</summary>
+    public const string InvalidSetting = "GZ1002";
+
+    /// <summary>Invalid YAML (configuration or workflow).</summary>
+    public const string InvalidYaml = "GZ1003";
+
+    /// <summary>A workflow task that cannot run (unsupported protocol, unknown reference, cycle).</summary>
+    public const string InvalidWorkflow = "GZ1004";
+
+    /// <summary>The model server cannot be reached.</summary>
+    public const string ServerUnreachable = "GZ2001";
+
+    /// <summary>The model is not on the server (<c>ollama pull</c> it).</summary>
+    public const string ModelNotFound = "GZ2002";
+
+    /// <summary>A generation timed out (first chunk, stall or per-file limit) after every retry.</summary>
+    public const string Timeout = "GZ2003";
+
+    /// <summary>The server failed (5xx, busy, error mid-stream, stream cut short) after every retry.</summary>
+    public const string ServerError = "GZ2004";
+
+    /// <summary>The server rejected the request (4xx): not retried.</summary>
+    public const string RequestRejected = "GZ2005";
+
+    /// <summary>A file over the size limit was skipped.</summary>
+    public const string FileTooLarge = "GZ3001";
+
+    /// <summary>A file is not UTF-8 text or a supported image.</summary>
+    public const string InvalidFileFormat = "GZ3002";
+
+    /// <summary>A cache miss in Locked mode: the model was not called.</summary>
+    public const string LockedCacheMiss = "GZ3003";
+
+    /// <summary>A file does not exist or cannot be read.</summary>
+    public const string FileNotFound = "GZ3004";
+
+    /// <summary>An output (artifact, export, record) could not be written.</summary>
+    public const string OutputWriteFailed = "GZ3005";
+}

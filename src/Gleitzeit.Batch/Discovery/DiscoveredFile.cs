@@ -1,0 +1,22 @@
+namespace Gleitzeit.Batch.Discovery;
+
+/// <summary>One file a batch covers, with why it will not be sent when that is already known.</summary>
+/// <param name="FullPath">Absolute path on disk.</param>
+/// <param name="RelativePath">Path relative to the batch root, <c>/</c>-separated: the item's name everywhere.</param>
+/// <param name="Problem">Null for a file to process; otherwise the reason it is skipped or failed.</param>
+public sealed record DiscoveredFile(string FullPath, string RelativePath, FileProblem? Problem = null);
+
+/// <summary>Why a discovered file is not sent.</summary>
+/// <param name="Kind">Whether the item counts as skipped or failed.</param>
+/// <param name="Message">What is wrong and what to do.</param>
+public sealed record FileProblem(FileProblemKind Kind, string Message);
+
+/// <summary>The kinds of problem discovery can know before reading a file.</summary>
+public enum FileProblemKind
+{
+    /// <summary>The file does not exist: the item fails.</summary>
+    NotFound,
+
+    /// <summary>The file is over the size limit: the item is skipped and reported, never sent.</summary>
+    TooLarge,
+}

@@ -1,0 +1,22 @@
+using Gleitzeit.Batch.Results;
+
+namespace Gleitzeit.Batch.Execution;
+
+/// <summary>How a run of a batch ended.</summary>
+public sealed record BatchOutcome
+{
+    /// <summary>The batch record, with every item result so far.</summary>
+    public required BatchRecord Record { get; init; }
+
+    /// <summary>Wall-clock time of this run.</summary>
+    public TimeSpan Elapsed { get; init; }
+
+    /// <summary>Items sent to the model in this run (cache misses that were called).</summary>
+    public int Sent { get; init; }
+
+    /// <summary>Items run in this run (all of them, or the unfinished ones on resume).</summary>
+    public int Attempted { get; init; }
+
+    /// <summary>Whether every item of the batch now has a successful result.</summary>
+    public bool AllSucceeded => Record.Status == BatchStatus.Completed && Record.Successful == Record.TotalFiles;
+}

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+
+namespace Gleitzeit.Batch.Execution;
+
+/// <summary>Keeps a batch's counts and turns each change into a <see cref="BatchProgressEvent"/>.</summary>
+internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? progress)
+{
+    private readonly Lock _lock = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private int _succeeded;
+    private int _failed;
+    private int _skipped;
+    private int _cached;
+    private int _inFlight;
+
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    public void Queued(string file) => Emit(BatchEventKind.Queued, file, null, null);
+
+    public void Started(string file)
+    {
+        lock (_lock)
+        {
+            _inFlight++;
+        }
+
+        Emit(BatchEventKind.Started, file, null, null);
+    }
+
+    public void CacheHit(string file, string result, TimeSpan recordedTime)
+    {
+        lock (_lock)
+        {
+            _succeeded++;
+            _cached++;
+        }
+
+        Emit(BatchEventKind.CacheHit, file, Preview(result), recordedTime);
+    }
+
+    public void Completed(string file, string result, TimeSpan time)
+    {
+        lock (_lock)
+        {
+            _succeeded++;
+            _inFlight--;
+        }
+
+        Emit(BatchEventKind.Completed, file, Preview(result), time);
+    }
+
+    public void Failed(string file, string error, TimeSpan time, bool wasInFlight)
+    {
+        lock (_lock)
+        {
+            _failed++;
+            if (wasInFlight)
+            {
+                _inFlight--;
+            }
+        }
+
+        Emit(BatchEventKind.Failed, file, error, time);
+    }
+
+    public void Skipped(string file, string reason)
+    {
+        lock (_lock)
+        {
+            _skipped++;
+        }
+
+        Emit(BatchEventKind.Skipped, file, reason, TimeSpan.Zero);
+    }
+
+    public void Abandoned()
+    {
+        lock (_lock)
+        {
+            _inFlight--;
+        }
+    }
+
+    public void Retrying(string? file, string message) => Emit(BatchEventKind.Retrying, file, message, null);
+
+    public void Warning(string message) => Emit(BatchEventKind.Warning, null, message, null);
+
+    /// <summary>The first words of a result, on one line.</summary>
+    internal static string Preview(string text, int maxLength = 60)
+    {
+        var oneLine = string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        if (oneLine.Length <= maxLength)
+        {
+            return oneLine;
+        }
+
+        var cut = oneLine.LastIndexOf(' ', maxLength - 1);
+        if (cut < maxLength / 3)
+        {
+            cut = maxLength - 1;
+        }
+
+        return oneLine[..cut].TrimEnd() + "...";
+    }
+
+    private void Emit(BatchEventKind kind, string? file, string? message, TimeSpan? itemTime)
+    {
+        if (progress is null)
+        {
+            return;
+        }
+
+        BatchCounts counts;
+        lock (_lock)
+        {
+            counts = new BatchCounts(total, _succeeded + _failed + _skipped, _succeeded, _failed, _skipped, _cached, _inFlight);
+        }
+
+        var elapsed = _clock.Elapsed;
+        TimeSpan? eta = counts.Done > 0 && counts.Done < total
+            ? TimeSpan.FromTicks(elapsed.Ticks / counts.Done * (total - counts.Done))
+            : counts.Done == total ? TimeSpan.Zero : null;
+        progress.Report(new BatchProgressEvent(kind, file, message, itemTime, counts, elapsed, eta));
+    }
+}

@@ -1,0 +1,37 @@
+using CsvHelper;
+
+namespace Gleitzeit.Batch.Export;
+
+/// <summary>The seed's CSV layout: <c>file,status,result,processing_time,error</c>, results always quoted as the seed shows them.</summary>
+public static class CsvExporter
+{
+    private static readonly CsvWriterOptions Options = new()
+    {
+        NewLine = "\n",
+        WriteByteOrderMark = false,
+    };
+
+    public static void Write(ExportDocument document, Stream output)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        using var csv = CsvWriter.Create(output, Options, leaveOpen: true);
+        csv.WriteHeader(["file", "status", "result", "processing_time", "error"]);
+        foreach (var result in document.Results)
+        {
+            csv.WriteField(result.File);
+            csv.WriteField(result.Status);
+            if (string.IsNullOrEmpty(result.Result))
+            {
+                csv.WriteField(string.Empty);
+            }
+            else
+            {
+                csv.WriteField(result.Result, CsvQuoting.Always);
+            }
+
+            csv.WriteField(ExportDocument.Seconds(result.ProcessingTime));
+            csv.WriteField(result.Error ?? string.Empty);
+            csv.EndRecord();
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Gleitzeit.Batch.Results;
+
+namespace Gleitzeit.Batch.Export;
+
+/// <summary>What an export shows: the seed layout's batch id, date, parameters and results ordered by path.</summary>
+/// <param name="BatchId">The batch id, or for build artifacts the batch name (no timestamp).</param>
+/// <param name="Date">When the batch ran; null for build artifacts, which must not vary between runs.</param>
+/// <param name="Parameters">Prompt, model, directory… in order.</param>
+/// <param name="Results">Item results, ordered by path.</param>
+public sealed record ExportDocument(string BatchId, DateTimeOffset? Date, JsonObject Parameters, IReadOnlyList<ItemResult> Results)
+{
+    public int Successful => Results.Count(r => r.Status == ItemResult.Success);
+
+    public int Failed => Results.Count(r => r.Status == ItemResult.Failed);
+
+    public int Skipped => Results.Count(r => r.Status == ItemResult.Skipped);
+
+    /// <summary>Sum of the items' processing times: a pure function of the results, unlike wall time.</summary>
+    public double ProcessingTime => Math.Round(Results.Sum(r => r.ProcessingTime), 3);
+
+    /// <summary>The export of a batch record as <c>batch-export</c> shows it.</summary>
+    public static ExportDocument FromRecord(BatchRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return new ExportDocument(record.BatchId, record.CreatedAt, record.Plan.Parameters, [.. record.Results.Values]);
+    }
+
+    /// <summary>
+    /// The reviewable build artifact of a batch: named by the batch's name, no date, and only what the
+    /// inputs and cached results determine, so an unchanged rebuild writes the same bytes.
+    /// </summary>
+    public static ExportDocument ForArtifact(string name, JsonObject parameters, IEnumerable<ItemResult> results) =>
+        new(name, null, parameters, [.. results.OrderBy(r => r.File, StringComparer.Ordinal)]);
+
+    /// <summary>Seconds as the seed layouts print them: <c>2.3</c>, <c>0.0</c>.</summary>
+    public static string Seconds(double value)
+    {
+        var rounded = Math.Round(value, 3);
+        var text = rounded.ToString("R", CultureInfo.InvariantCulture);
+        return text.Contains('.', StringComparison.Ordinal) || text.Contains('E', StringComparison.Ordinal) ? text : text + ".0";
+    }
+}

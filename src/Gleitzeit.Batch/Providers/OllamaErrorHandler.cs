@@ -1,0 +1,125 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace Gleitzeit.Batch.Providers;
+
+/// <summary>
+/// The HTTP layer under OllamaSharp. OllamaSharp turns 404/500/503 into a bare exception with the body
+/// lost, so this reads Ollama's <c>{"error"}</c> body itself and throws a classified
+/// <see cref="ChatProviderException"/>; it disposes a streaming response when the call is cancelled
+/// (OllamaSharp does not notice cancellation until the next line arrives); and it watches streams for error lines.
+/// </summary>
+internal sealed class OllamaErrorHandler(string endpoint, HttpMessageHandler inner) : DelegatingHandler(inner)
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await base.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException ex) when (IsConnectFailure(ex))
+        {
+            throw ChatProviderException.Unreachable(endpoint, ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw ChatProviderException.ServerError($"connection to {endpoint} failed: {ex.Message}", ex);
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            using (response)
+            {
+                var body = await ReadBodyAsync(response, cancellationToken);
+                throw Classify(response.StatusCode, ErrorText(body), request);
+            }
+        }
+
+        // Dispose the response when the call is cancelled, so a read stalled inside OllamaSharp ends at once.
+        var disposeOnCancel = cancellationToken.Register(static state => ((HttpResponseMessage)state!).Dispose(), response);
+        var capture = StreamErrorCapture.Current;
+        if (capture is not null)
+        {
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+            var wrapped = new StreamContent(new ErrorSniffingStream(stream, capture));
+            foreach (var header in response.Content.Headers)
+            {
+                wrapped.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+
+            response.Content = wrapped;
+        }
+
+        _ = disposeOnCancel;
+        return response;
+    }
+
+    private ChatProviderException Classify(HttpStatusCode status, string message, HttpRequestMessage request)
+    {
+        var code = (int)status;
+        if (status == HttpStatusCode.NotFound)
+        {
+            var model = ModelFromMessage(message) ?? "(unknown)";
+            return ChatProviderException.ModelNotFound(model, endpoint, message);
+        }
+
+        if (code >= 500 || status == HttpStatusCode.TooManyRequests || status == HttpStatusCode.RequestTimeout)
+        {
+            return ChatProviderException.ServerError($"server error {code} from {endpoint}{request.RequestUri?.AbsolutePath}: {message}");
+        }
+
+        return ChatProviderException.Rejected($"request rejected with {code} by {endpoint}{request.RequestUri?.AbsolutePath}: {message}");
+    }
+
+    private static async Task<string> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await response.Content.ReadAsStringAsync(cancellationToken);
+        }
+        catch (HttpRequestException)
+        {
+            return string.Empty;
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
+    }
+
+    private static string ErrorText(string body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String)
+            {
+                return error.GetString() ?? body;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return body.Length > 500 ? body[..500] : body;
+    }
+
+    // Ollama says: model "llama9" not found, try pulling it first
+    private static string? ModelFromMessage(string message)
+    {
+        var start = message.IndexOfAny(['"', '\'']);
+        if (start < 0)
+        {
+            return null;
+        }
+
+        var end = message.IndexOf(message[start], start + 1);
+        return end > start + 1 ? message[(start + 1)..end] : null;
+    }
+
+    private static bool IsConnectFailure(HttpRequestException ex) =>
+        ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError
+        || ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TimedOut };
+}

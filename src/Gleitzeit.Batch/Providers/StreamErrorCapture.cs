@@ -1,0 +1,43 @@
+using System.Text.Json;
+
+namespace Gleitzeit.Batch.Providers;
+
+/// <summary>
+/// Holds an <c>{"error": …}</c> line seen in a streamed response. OllamaSharp 5.5.2 swallows such a
+/// line (a chunk with a null message, then a normal end), so the HTTP layer records it here for the provider.
+/// </summary>
+internal sealed class StreamErrorCapture
+{
+    private static readonly AsyncLocal<StreamErrorCapture?> CurrentCapture = new();
+
+    /// <summary>The capture of the call running in this async flow.</summary>
+    public static StreamErrorCapture? Current
+    {
+        get => CurrentCapture.Value;
+        set => CurrentCapture.Value = value;
+    }
+
+    public string? Error { get; private set; }
+
+    /// <summary>Looks at one complete line of the stream.</summary>
+    public void Inspect(ReadOnlySpan<byte> line)
+    {
+        var trimmed = line.Trim(" \t\r"u8);
+        if (!trimmed.StartsWith("{"u8) || trimmed.IndexOf("\"error\""u8) < 0)
+        {
+            return;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(trimmed.ToArray());
+            if (document.RootElement.TryGetProperty("error", out var error))
+            {
+                Error = error.ValueKind == JsonValueKind.String ? error.GetString() : error.GetRawText();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using System.Text.Json.Serialization;
+using Gleitzeit.Batch.Execution;
+
+namespace Gleitzeit.Batch.Results;
+
+/// <summary>One batch as the results directory keeps it: its plan, its status and every item result so far.</summary>
+public sealed class BatchRecord
+{
+    [JsonPropertyName("batch_id")]
+    public required string BatchId { get; init; }
+
+    [JsonPropertyName("created_at")]
+    public DateTimeOffset CreatedAt { get; init; }
+
+    [JsonPropertyName("completed_at")]
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    [JsonPropertyName("status")]
+    public BatchStatus Status { get; set; }
+
+    /// <summary>The batch-wide error that stopped it, if any.</summary>
+    [JsonPropertyName("error")]
+    public string? Error { get; set; }
+
+    [JsonPropertyName("error_code")]
+    public string? ErrorCode { get; set; }
+
+    [JsonPropertyName("endpoint")]
+    public string? Endpoint { get; init; }
+
+    [JsonPropertyName("total_files")]
+    public int TotalFiles => Plan.Items.Count;
+
+    [JsonPropertyName("successful")]
+    public int Successful => Count(ItemResult.Success);
+
+    [JsonPropertyName("failed")]
+    public int Failed => Count(ItemResult.Failed);
+
+    [JsonPropertyName("skipped")]
+    public int Skipped => Count(ItemResult.Skipped);
+
+    [JsonPropertyName("cached")]
+    public int Cached => Results.Values.Count(r => r.Cached);
+
+    /// <summary>Wall-clock seconds of the last run (run-specific; never exported into build artifacts).</summary>
+    [JsonPropertyName("wall_time")]
+    public double WallTime { get; set; }
+
+    [JsonPropertyName("plan")]
+    public required BatchPlan Plan { get; init; }
+
+    /// <summary>Results by item name.</summary>
+    [JsonIgnore]
+    public SortedDictionary<string, ItemResult> Results { get; } = new(StringComparer.Ordinal);
+
+    [JsonPropertyName("results")]
+    public IReadOnlyList<ItemResult> ResultList
+    {
+        get => [.. Results.Values];
+        init
+        {
+            foreach (var result in value)
+            {
+                Results[result.File] = result;
+            }
+        }
+    }
+
+    [JsonIgnore]
+    public BatchSource Source => Plan.Source;
+
+    /// <summary>Items with no result yet, or a failed or skipped one: what <c>batch-resume</c> runs again.</summary>
+    [JsonIgnore]
+    public IEnumerable<BatchItem> Unfinished =>
+        Plan.Items.Where(i => !Results.TryGetValue(i.File, out var r) || r.Status != ItemResult.Success);
+
+    private int Count(string status) => Results.Values.Count(r => r.Status == status);
+}

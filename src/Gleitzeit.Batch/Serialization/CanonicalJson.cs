@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Gleitzeit.Batch.Serialization;
+
+/// <summary>
+/// The one encoding cache keys are hashed over: object keys sorted ordinally, numbers in invariant
+/// round-trip form (so <c>0.70</c> and <c>0.7</c> are the same option), no insignificant white space.
+/// </summary>
+public static class CanonicalJson
+{
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Indented = false,
+    };
+
+    /// <summary>The canonical UTF-8 bytes of a node.</summary>
+    public static byte[] Encode(JsonNode? node)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            Write(writer, node);
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>A canonical deep copy of a node (sorted keys, normalised numbers).</summary>
+    public static JsonNode? Normalize(JsonNode? node) => node is null ? null : JsonNode.Parse(Encode(node));
+
+    private static void Write(Utf8JsonWriter writer, JsonNode? node)
+    {
+        switch (node)
+        {
+            case null:
+                writer.WriteNullValue();
+                break;
+            case JsonObject obj:
+                writer.WriteStartObject();
+                foreach (var (name, child) in obj.OrderBy(p => p.Key, StringComparer.Ordinal))
+                {
+                    writer.WritePropertyName(name);
+                    Write(writer, child);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case JsonArray array:
+                writer.WriteStartArray();
+                foreach (var child in array)
+                {
+                    Write(writer, child);
+                }
+
+                writer.WriteEndArray();
+                break;
+            case JsonValue value:
+                WriteValue(writer, value);
+                break;
+            default:
+                throw new NotSupportedException(node.GetType().Name);
+        }
+    }
+
+    private static void WriteValue(Utf8JsonWriter writer, JsonValue value)
+    {
+        var element = value.GetValueKind();
+        switch (element)
+        {
+            case JsonValueKind.Number:
+                var number = value.GetValue<JsonElement>().GetDouble();
+                writer.WriteRawValue(number.ToString("R", CultureInfo.InvariantCulture), skipInputValidation: true);
+                break;
+            case JsonValueKind.True:
+            case JsonValueKind.False:
+                writer.WriteBooleanValue(element == JsonValueKind.True);
+                break;
+            case JsonValueKind.String:
+                writer.WriteStringValue(value.GetValue<string>());
+                break;
+            default:
+                value.WriteTo(writer);
+                break;
+        }
+    }
+}

@@ -1,0 +1,360 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Gleitzeit.Testing;
+
+/// <summary>
+/// A real HTTP server on 127.0.0.1 speaking the Ollama protocol: <c>/</c>, <c>/api/version</c>,
+/// <c>/api/tags</c>, <c>/api/show</c>, <c>/api/chat</c> (streamed NDJSON or <c>stream:false</c>).
+/// Replies are derived from the request; every request is logged; latency, parallel slots with a
+/// FIFO queue (503 past its limit) and faults are configurable.
+/// </summary>
+public sealed class OllamaTestServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<LoggedRequest> _log = new();
+    private readonly ConcurrentDictionary<string, string> _models = new(StringComparer.Ordinal);
+    private readonly List<FaultRule> _faults = [];
+    private readonly Lock _faultLock = new();
+    private SemaphoreSlim _slots;
+    private int _waiting;
+
+    private OllamaTestServer(WebApplication app, int slots)
+    {
+        _app = app;
+        _slots = new SemaphoreSlim(slots, slots);
+        _models["llama3.2:latest"] = Digest("llama3.2:latest");
+        _models["llava:latest"] = Digest("llava:latest");
+    }
+
+    /// <summary>The server's base address, e.g. <c>http://127.0.0.1:41234</c>.</summary>
+    public string Endpoint { get; private set; } = string.Empty;
+
+    /// <summary>Model time per reply, spent while holding a slot, before the first chunk.</summary>
+    public TimeSpan Latency { get; set; }
+
+    /// <summary>How many requests may wait for a slot before the server answers 503.</summary>
+    public int QueueLimit { get; set; } = 512;
+
+    /// <summary>Every request received, in arrival order.</summary>
+    public IReadOnlyList<LoggedRequest> Requests => [.. _log];
+
+    /// <summary>The <c>/api/chat</c> requests received.</summary>
+    public IReadOnlyList<LoggedRequest> ChatRequests => [.. _log.Where(r => r.Path == "/api/chat")];
+
+    /// <summary>Starts a server on a free loopback port.</summary>
+    public static async Task<OllamaTestServer> StartAsync(int slots = 4, TimeSpan latency = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var server = new OllamaTestServer(app, slots) { Latency = latency };
+        server.Map(app);
+        await app.StartAsync();
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!;
+        server.Endpoint = addresses.Addresses.First().Replace("[::1]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/');
+        return server;
+    }
+
+    /// <summary>Sets how many requests run at once (Ollama's OLLAMA_NUM_PARALLEL).</summary>
+    public void SetSlots(int slots) => _slots = new SemaphoreSlim(slots, slots);
+
+    /// <summary>Adds a model (or replaces its weights: a new digest, as <c>ollama pull</c> would).</summary>
+    public void AddModel(string name, string? digest = null) => _models[name] = digest ?? Digest(name);
+
+    /// <summary>Removes a model: chats with it get 404.</summary>
+    public void RemoveModel(string name) => _models.TryRemove(name, out _);
+
+    /// <summary>The digest the server reports for a model.</summary>
+    public string? DigestOf(string name) => _models.GetValueOrDefault(name);
+
+    /// <summary>Injects <paramref name="fault"/> into the next <paramref name="times"/> chats whose user message contains <paramref name="match"/> (any chat when null).</summary>
+    public void InjectFault(ServerFault fault, int times = 1, string? match = null)
+    {
+        lock (_faultLock)
+        {
+            _faults.Add(new FaultRule(fault, times, match));
+        }
+    }
+
+    /// <summary>Forgets logged requests.</summary>
+    public void ClearLog() => _log.Clear();
+
+    /// <summary>The reply the server gives to a user message: deterministic, derived from the content.</summary>
+    public static string ReplyFor(string userContent)
+    {
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(userContent)))[..8];
+        var words = userContent.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Take(6);
+        return $"Reply {hash}: {string.Join(' ', words)}";
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        await _app.StopAsync(stop.Token);
+        await _app.DisposeAsync();
+    }
+
+    private static string Digest(string name) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("weights:" + name)));
+
+    private void Map(WebApplication app)
+    {
+        app.MapGet("/", () => { Log("/", null); return Results.Text("Ollama is running"); });
+        app.MapGet("/api/version", () => { Log("/api/version", null); return Results.Json(new { version = "0.12.6" }); });
+        app.MapGet("/api/tags", () =>
+        {
+            Log("/api/tags", null);
+            var models = _models.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new
+            {
+                name = p.Key,
+                model = p.Key,
+                modified_at = "2026-11-01T00:00:00Z",
+                size = 2_019_393_189L,
+                digest = p.Value.Replace("sha256:", string.Empty, StringComparison.Ordinal),
+                details = new { format = "gguf", family = "llama", parameter_size = "3.2B", quantization_level = "Q4_K_M" },
+            });
+            return Results.Json(new { models });
+        });
+        app.MapPost("/api/show", async (HttpContext context) =>
+        {
+            var body = await ReadBody(context);
+            var model = Normalize(body?["model"]?.GetValue<string>() ?? body?["name"]?.GetValue<string>() ?? string.Empty);
+            Log("/api/show", body);
+            return _models.ContainsKey(model)
+                ? Results.Json(new { modelfile = "FROM " + model, parameters = string.Empty, template = "{{ .Prompt }}", details = new { format = "gguf" } })
+                : Results.Json(new { error = $"model '{model}' not found" }, statusCode: 404);
+        });
+        app.MapPost("/api/chat", Chat);
+    }
+
+    private async Task Chat(HttpContext context)
+    {
+        var body = await ReadBody(context);
+        var logged = Log("/api/chat", body);
+        var model = Normalize(logged.Model ?? string.Empty);
+        var aborted = context.RequestAborted;
+        if (!_models.ContainsKey(model))
+        {
+            await WriteError(context, 404, $"model \"{logged.Model}\" not found, try pulling it first");
+            return;
+        }
+
+        var fault = TakeFault(logged.UserContent);
+        switch (fault)
+        {
+            case ServerFault.InternalError:
+                await WriteError(context, 500, "llama runner process has terminated: exit status 2");
+                return;
+            case ServerFault.Busy:
+                await WriteError(context, 503, "server busy, please try again.  maximum pending requests exceeded");
+                return;
+            case ServerFault.BadRequest:
+                await WriteError(context, 400, "invalid options: bad value");
+                return;
+            case ServerFault.Hang:
+                await Task.Delay(Timeout.Infinite, aborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                return;
+        }
+
+        if (Interlocked.Increment(ref _waiting) > QueueLimit + _slots.CurrentCount)
+        {
+            Interlocked.Decrement(ref _waiting);
+            await WriteError(context, 503, "server busy, please try again.  maximum pending requests exceeded");
+            return;
+        }
+
+        var slots = _slots;
+        try
+        {
+            await slots.WaitAsync(aborted);
+        }
+        catch (OperationCanceledException)
+        {
+            Interlocked.Decrement(ref _waiting);
+            return;
+        }
+
+        Interlocked.Decrement(ref _waiting);
+        try
+        {
+            var started = DateTime.UtcNow;
+            if (Latency > TimeSpan.Zero)
+            {
+                await Task.Delay(Latency, aborted);
+            }
+
+            var reply = ReplyFor(logged.UserContent);
+            var stream = body?["stream"]?.GetValue<bool>() ?? true;
+            var created = started.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+            if (!stream)
+            {
+                await WriteJson(context, Final(logged.Model!, created, reply, logged, started), flush: false);
+                return;
+            }
+
+            context.Response.ContentType = "application/x-ndjson";
+            var pieces = Split(reply);
+            for (var i = 0; i < pieces.Count; i++)
+            {
+                if (i == 2 && fault is ServerFault.ErrorMidStream)
+                {
+                    await WriteLine(context, new JsonObject { ["error"] = "an error was encountered while running the model: unexpected EOF" });
+                    return;
+                }
+
+                if (i == 2 && fault is ServerFault.CutMidStream)
+                {
+                    context.Abort();
+                    return;
+                }
+
+                if (i == 2 && fault is ServerFault.StallMidStream)
+                {
+                    await Task.Delay(Timeout.Infinite, aborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                    return;
+                }
+
+                await WriteLine(context, new JsonObject
+                {
+                    ["model"] = logged.Model,
+                    ["created_at"] = created,
+                    ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = pieces[i] },
+                    ["done"] = false,
+                });
+            }
+
+            await WriteLine(context, Final(logged.Model!, created, string.Empty, logged, started));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (IOException)
+        {
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    private static JsonObject Final(string model, string created, string content, LoggedRequest request, DateTime started)
+    {
+        var total = (long)((DateTime.UtcNow - started).TotalMilliseconds * 1_000_000);
+        return new JsonObject
+        {
+            ["model"] = model,
+            ["created_at"] = created,
+            ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = content },
+            ["done_reason"] = "stop",
+            ["done"] = true,
+            ["total_duration"] = total,
+            ["load_duration"] = 1_000_000L,
+            ["prompt_eval_count"] = request.UserContent.Length / 4 + 1,
+            ["prompt_eval_duration"] = 2_000_000L,
+            ["eval_count"] = ReplyFor(request.UserContent).Length / 4 + 1,
+            ["eval_duration"] = Math.Max(0, total - 3_000_000),
+        };
+    }
+
+    private static List<string> Split(string reply)
+    {
+        var words = reply.Split(' ');
+        var pieces = new List<string>();
+        for (var i = 0; i < words.Length; i++)
+        {
+            pieces.Add(i == 0 ? words[i] : " " + words[i]);
+        }
+
+        while (pieces.Count < 4)
+        {
+            pieces.Add(string.Empty);
+        }
+
+        return pieces;
+    }
+
+    private ServerFault? TakeFault(string userContent)
+    {
+        lock (_faultLock)
+        {
+            var rule = _faults.FirstOrDefault(r => r.Remaining > 0 && (r.Match is null || userContent.Contains(r.Match, StringComparison.Ordinal)));
+            if (rule is null)
+            {
+                return null;
+            }
+
+            rule.Remaining--;
+            return rule.Fault;
+        }
+    }
+
+    private LoggedRequest Log(string path, JsonObject? body)
+    {
+        var messages = new List<LoggedMessage>();
+        if (body?["messages"] is JsonArray array)
+        {
+            foreach (var node in array.OfType<JsonObject>())
+            {
+                var images = node["images"] is JsonArray imgs ? imgs.Select(i => i!.GetValue<string>()).ToList() : [];
+                messages.Add(new LoggedMessage(node["role"]?.GetValue<string>() ?? string.Empty, node["content"]?.GetValue<string>() ?? string.Empty, images));
+            }
+        }
+
+        var logged = new LoggedRequest(path, body?["model"]?.GetValue<string>(), messages, body?["options"] as JsonObject, body?["format"]?.DeepClone(), body);
+        _log.Enqueue(logged);
+        return logged;
+    }
+
+    private static async Task<JsonObject?> ReadBody(HttpContext context)
+    {
+        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+        var text = await reader.ReadToEndAsync(context.RequestAborted);
+        return string.IsNullOrWhiteSpace(text) ? null : JsonNode.Parse(text) as JsonObject;
+    }
+
+    private static string Normalize(string model) => model.Contains(':', StringComparison.Ordinal) ? model : model + ":latest";
+
+    private static async Task WriteError(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        await WriteJson(context, new JsonObject { ["error"] = message }, flush: false);
+    }
+
+    private static async Task WriteJson(HttpContext context, JsonObject body, bool flush)
+    {
+        context.Response.ContentType ??= "application/json";
+        await context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
+        if (flush)
+        {
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+        }
+    }
+
+    private static async Task WriteLine(HttpContext context, JsonObject line)
+    {
+        await context.Response.WriteAsync(line.ToJsonString() + "\n", context.RequestAborted);
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+    }
+
+    private sealed class FaultRule(ServerFault fault, int times, string? match)
+    {
+        public ServerFault Fault { get; } = fault;
+
+        public string? Match { get; } = match;
+
+        public int Remaining { get; set; } = times;
+    }
+}
