@@ -161,6 +161,9 @@ public sealed class OllamaTestServer : IAsyncDisposable
             case ServerFault.Busy:
                 await WriteError(context, 503, "server busy, please try again.  maximum pending requests exceeded");
                 return;
+            case ServerFault.ModelNotFound:
+                await WriteError(context, 404, $"model \"{logged.Model}\" not found, try pulling it first");
+                return;
             case ServerFault.BadRequest:
                 await WriteError(context, 400, "invalid options: bad value");
                 return;

@@ -12,6 +12,9 @@ public enum ServerFault
     /// <summary>HTTP 400 with an Ollama error body (never retried).</summary>
     BadRequest,
 
+    /// <summary>HTTP 404 "model not found" from <c>/api/chat</c>, although <c>/api/tags</c> lists the model.</summary>
+    ModelNotFound,
+
     /// <summary>Headers never come: the request hangs until the client gives up.</summary>
     Hang,
 

@@ -88,7 +88,15 @@ public sealed class BatchRunner
             var keys = await ComputeKeysAsync(record.Plan, pending, digestOverride: null, batchCancellation.Token);
             if (_cache is not null && _settings.CacheMode != CacheMode.Locked && keys.Any(k => k.Error is null && !k.LooksCached))
             {
-                keys = await RefreshDigestsAsync(record.Plan, keys, batchCancellation.Token);
+                try
+                {
+                    keys = await RefreshDigestsAsync(record.Plan, keys, batchCancellation.Token);
+                }
+                catch (ChatProviderException ex) when (ex.StopsBatch)
+                {
+                    // Nothing can be sent; what the cache holds under the remembered digest is still served.
+                    fatal.Set(ex);
+                }
             }
 
             var misses = new List<ItemKey>();
@@ -109,7 +117,11 @@ public sealed class BatchRunner
                 }
             }
 
-            if (_settings.CacheMode == CacheMode.Locked)
+            if (fatal.Exception is not null)
+            {
+                // The misses stay unfinished in the record, for the next run or batch-resume.
+            }
+            else if (_settings.CacheMode == CacheMode.Locked)
             {
                 foreach (var miss in misses)
                 {

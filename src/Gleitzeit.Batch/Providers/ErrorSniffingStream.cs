@@ -1,7 +1,11 @@
 namespace Gleitzeit.Batch.Providers;
 
-/// <summary>Passes a response body through unchanged while handing each complete line to a <see cref="StreamErrorCapture"/>.</summary>
-internal sealed class ErrorSniffingStream(Stream inner, StreamErrorCapture capture) : Stream
+/// <summary>
+/// Passes a response body through unchanged while handing each complete line to a <see cref="StreamErrorCapture"/>,
+/// and makes every read honour the call's cancellation: OllamaSharp reads lines without it, so a stalled
+/// stream would otherwise hang until the server sends something.
+/// </summary>
+internal sealed class ErrorSniffingStream(Stream inner, StreamErrorCapture? capture, CancellationToken callCancellation) : Stream
 {
     private const int MaxInspectedLine = 64 * 1024;
     private readonly MemoryStream _line = new();
@@ -21,13 +25,40 @@ internal sealed class ErrorSniffingStream(Stream inner, StreamErrorCapture captu
         set => throw new NotSupportedException();
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Observe(buffer.AsSpan(offset, inner.Read(buffer, offset, count)));
+    // StreamReader.EndOfStream, which OllamaSharp checks before every line, reads synchronously: a plain
+    // synchronous read of a stalled response blocks until the server sends something, so this one waits on
+    // the asynchronous read, which the call's cancellation ends.
+    public override int Read(byte[] buffer, int offset, int count) =>
+        ReadAsync(buffer.AsMemory(offset, count), CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
-    public override int Read(Span<byte> buffer) => Observe(buffer[..inner.Read(buffer)]);
+    public override int Read(Span<byte> buffer)
+    {
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length);
+        try
+        {
+            var read = Read(rented, 0, buffer.Length);
+            rented.AsSpan(0, read).CopyTo(buffer);
+            return read;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var read = await inner.ReadAsync(buffer, cancellationToken);
+        int read;
+        if (cancellationToken.CanBeCanceled)
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, callCancellation);
+            read = await inner.ReadAsync(buffer, linked.Token);
+        }
+        else
+        {
+            read = await inner.ReadAsync(buffer, callCancellation);
+        }
+
         return Observe(buffer.Span[..read]);
     }
 
@@ -91,7 +122,7 @@ internal sealed class ErrorSniffingStream(Stream inner, StreamErrorCapture captu
 
     private void EndLine()
     {
-        if (!_lineTooLong && _line.Length > 0)
+        if (capture is not null && !_lineTooLong && _line.Length > 0)
         {
             capture.Inspect(_line.GetBuffer().AsSpan(0, (int)_line.Length));
         }

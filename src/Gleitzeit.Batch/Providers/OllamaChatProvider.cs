@@ -80,7 +80,7 @@ public sealed class OllamaChatProvider : IChatProvider
         using var limits = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limits.CancelAfter(call.Timeouts.FirstChunk);
         var waitingFor = $"no response within {Seconds(call.Timeouts.FirstChunk)} (first-chunk limit)";
-        var capture = new StreamErrorCapture();
+        var capture = new StreamErrorCapture(limits.Token);
         StreamErrorCapture.Current = capture;
         var text = new StringBuilder();
         ChatDoneResponseStream? done = null;

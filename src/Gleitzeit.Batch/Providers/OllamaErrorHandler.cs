@@ -37,22 +37,19 @@ internal sealed class OllamaErrorHandler(string endpoint, HttpMessageHandler inn
             }
         }
 
-        // Dispose the response when the call is cancelled, so a read stalled inside OllamaSharp ends at once.
-        var disposeOnCancel = cancellationToken.Register(static state => ((HttpResponseMessage)state!).Dispose(), response);
+        // OllamaSharp reads the body without its token, and HttpClient's token dies with the headers:
+        // the wrapped body honours the call's own cancellation, so a stalled read ends at once.
         var capture = StreamErrorCapture.Current;
-        if (capture is not null)
+        var callCancellation = capture?.CallCancellation ?? CancellationToken.None;
+        callCancellation.Register(static state => ((HttpResponseMessage)state!).Dispose(), response);
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var wrapped = new StreamContent(new ErrorSniffingStream(stream, capture, callCancellation));
+        foreach (var header in response.Content.Headers)
         {
-            var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-            var wrapped = new StreamContent(new ErrorSniffingStream(stream, capture));
-            foreach (var header in response.Content.Headers)
-            {
-                wrapped.Headers.TryAddWithoutValidation(header.Key, header.Value);
-            }
-
-            response.Content = wrapped;
+            wrapped.Headers.TryAddWithoutValidation(header.Key, header.Value);
         }
 
-        _ = disposeOnCancel;
+        response.Content = wrapped;
         return response;
     }
 

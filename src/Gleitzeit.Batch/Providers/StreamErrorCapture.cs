@@ -6,7 +6,7 @@ namespace Gleitzeit.Batch.Providers;
 /// Holds an <c>{"error": …}</c> line seen in a streamed response. OllamaSharp 5.5.2 swallows such a
 /// line (a chunk with a null message, then a normal end), so the HTTP layer records it here for the provider.
 /// </summary>
-internal sealed class StreamErrorCapture
+internal sealed class StreamErrorCapture(CancellationToken callCancellation)
 {
     private static readonly AsyncLocal<StreamErrorCapture?> CurrentCapture = new();
 
@@ -18,6 +18,12 @@ internal sealed class StreamErrorCapture
     }
 
     public string? Error { get; private set; }
+
+    /// <summary>
+    /// The call's own cancellation (our timeouts included). The token the HTTP handler sees is HttpClient's,
+    /// which HttpClient disposes once headers arrive, so it cannot end a stalled body read.
+    /// </summary>
+    public CancellationToken CallCancellation { get; } = callCancellation;
 
     /// <summary>Looks at one complete line of the stream.</summary>
     public void Inspect(ReadOnlySpan<byte> line)

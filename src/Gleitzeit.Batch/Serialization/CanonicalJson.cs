@@ -72,7 +72,7 @@ public static class CanonicalJson
         switch (element)
         {
             case JsonValueKind.Number:
-                var number = value.GetValue<JsonElement>().GetDouble();
+                var number = double.Parse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
                 writer.WriteRawValue(number.ToString("R", CultureInfo.InvariantCulture), skipInputValidation: true);
                 break;
             case JsonValueKind.True:

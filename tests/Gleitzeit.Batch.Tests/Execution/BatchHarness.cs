@@ -1,0 +1,78 @@
+using System.Text.Json.Nodes;
+using Gleitzeit.Batch.Configuration;
+using Gleitzeit.Batch.Discovery;
+using Gleitzeit.Batch.Execution;
+using Gleitzeit.Batch.Inputs;
+using Gleitzeit.Batch.Providers;
+using Gleitzeit.Batch.Results;
+using Gleitzeit.Testing;
+
+namespace Gleitzeit.Batch.Tests.Execution;
+
+/// <summary>A workspace, a running Ollama-protocol test server and a way to run batches over the workspace's docs.</summary>
+public sealed class BatchHarness : IAsyncDisposable
+{
+    private BatchHarness(OllamaTestServer server)
+    {
+        Server = server;
+    }
+
+    public TestWorkspace Workspace { get; } = new();
+
+    public OllamaTestServer Server { get; }
+
+    public List<BatchProgressEvent> Events { get; } = [];
+
+    public static async Task<BatchHarness> StartAsync(int slots = 4, TimeSpan latency = default) =>
+        new(await OllamaTestServer.StartAsync(slots, latency));
+
+    public BatchSettings Settings { get; set; } = null!;
+
+    public BatchSettings CurrentSettings => Settings ?? Workspace.Settings(Server.Endpoint);
+
+    public ResultStore Store => new(CurrentSettings.ResultsDirectory);
+
+    public static PromptTemplate Template(string prompt = "Summarize this document", string model = "llama3.2:latest", string? system = null, JsonObject? options = null, bool vision = false) =>
+        new() { Messages = PromptMessage.FromPrompt(prompt, system), Model = model, Options = options, Vision = vision };
+
+    public BatchPlan Plan(PromptTemplate? template = null, string pattern = "*", long maxFileSize = 1_048_576) =>
+        BatchPlan.ForFiles(
+            Workspace.Docs,
+            FileDiscovery.Discover(new DiscoveryRequest { Root = Workspace.Docs, Scan = true, Patterns = [pattern], Recursive = true, MaxFileSize = maxFileSize }),
+            template ?? Template(),
+            new JsonObject { ["prompt"] = (template ?? Template()).Messages[^1].Content },
+            BatchSource.Cli,
+            name: "docs");
+
+    public async Task<BatchOutcome> RunAsync(BatchPlan? plan = null, BatchSettings? settings = null, CancellationToken cancellationToken = default)
+    {
+        settings ??= CurrentSettings;
+        using var provider = new OllamaChatProvider(settings.Endpoint);
+        var runner = new BatchRunner(provider, settings, new ResultStore(settings.ResultsDirectory), new SyncProgress(Events));
+        return await runner.RunAsync(plan ?? Plan(), cancellationToken);
+    }
+
+    public async Task<BatchOutcome> ResumeAsync(string batchId, BatchSettings? settings = null)
+    {
+        settings ??= CurrentSettings;
+        using var provider = new OllamaChatProvider(settings.Endpoint);
+        return await new BatchRunner(provider, settings, new ResultStore(settings.ResultsDirectory), new SyncProgress(Events)).ResumeAsync(batchId);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        Workspace.Dispose();
+    }
+
+    private sealed class SyncProgress(List<BatchProgressEvent> events) : IProgress<BatchProgressEvent>
+    {
+        public void Report(BatchProgressEvent value)
+        {
+            lock (events)
+            {
+                events.Add(value);
+            }
+        }
+    }
+}
