@@ -1,0 +1,94 @@
+using Gleitzeit.Batch.Execution;
+using Gleitzeit.Batch.Results;
+
+namespace Gleitzeit.Batch.Tests.Results;
+
+public sealed class ResultStoreTests : IDisposable
+{
+    private readonly TestWorkspace _workspace = new();
+
+    public void Dispose() => _workspace.Dispose();
+
+    private static BatchPlan Plan() => new()
+    {
+        Root = "/tmp",
+        Templates = [new PromptTemplate { Messages = [new("user", "p")], Model = "m" }],
+        Items = [new BatchItem { File = "a.txt" }, new BatchItem { File = "b.txt" }, new BatchItem { File = "c.txt" }],
+    };
+
+    [Fact]
+    public void TwoBatchesInOneSecond_GetDistinctIds()
+    {
+        var store = new ResultStore(_workspace.ResultsDirectory);
+        var now = new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero);
+
+        var first = store.Create(Plan(), null, now);
+        var second = store.Create(Plan(), null, now);
+
+        Assert.Matches(@"^batch_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}$", first.BatchId);
+        Assert.Equal(first.BatchId + "_2", second.BatchId);
+    }
+
+    [Fact]
+    public void ItemsRecordedButNeverSaved_AreThereOnLoad_AsAfterAKill()
+    {
+        var store = new ResultStore(_workspace.ResultsDirectory);
+        var record = store.Create(Plan(), null, DateTimeOffset.Now);
+        store.Record(record, new ItemResult { File = "a.txt", Status = ItemResult.Success, Result = "A" });
+        store.Record(record, new ItemResult { File = "b.txt", Status = ItemResult.Failed, Error = "boom" });
+
+        var loaded = new ResultStore(_workspace.ResultsDirectory).Load(record.BatchId)!;
+
+        Assert.Equal(BatchStatus.Running, loaded.Status);
+        Assert.Equal("A", loaded.Results["a.txt"].Result);
+        Assert.Equal(["b.txt", "c.txt"], loaded.Unfinished.Select(i => i.File));
+    }
+
+    [Fact]
+    public void LineTornByAKill_IsIgnored_AndEverythingBeforeItKept()
+    {
+        var store = new ResultStore(_workspace.ResultsDirectory);
+        var record = store.Create(Plan(), null, DateTimeOffset.Now);
+        store.Record(record, new ItemResult { File = "a.txt", Status = ItemResult.Success, Result = "A" });
+        File.AppendAllText(Path.Combine(_workspace.ResultsDirectory, record.BatchId + ".journal.jsonl"), "{\"file\":\"b.txt\",\"sta");
+
+        var loaded = new ResultStore(_workspace.ResultsDirectory).Load(record.BatchId)!;
+
+        Assert.Equal(["a.txt"], loaded.Results.Keys);
+    }
+
+    [Fact]
+    public void Save_FoldsTheJournalIntoTheRecord()
+    {
+        var store = new ResultStore(_workspace.ResultsDirectory);
+        var record = store.Create(Plan(), null, DateTimeOffset.Now);
+        store.Record(record, new ItemResult { File = "a.txt", Status = ItemResult.Success, Result = "A" });
+        record.Status = BatchStatus.Completed;
+
+        store.Save(record);
+
+        Assert.False(File.Exists(Path.Combine(_workspace.ResultsDirectory, record.BatchId + ".journal.jsonl")));
+        var loaded = store.Load(record.BatchId)!;
+        Assert.Equal(BatchStatus.Completed, loaded.Status);
+        Assert.Equal("A", loaded.Results["a.txt"].Result);
+    }
+
+    [Fact]
+    public void UnknownOrMalformedId_LoadsNothing()
+    {
+        var store = new ResultStore(_workspace.ResultsDirectory);
+
+        Assert.Null(store.Load("batch_1999-01-01_00-00-00"));
+        Assert.Null(store.Load("../../etc/passwd"));
+    }
+
+    [Fact]
+    public void List_IsNewestFirst()
+    {
+        var store = new ResultStore(_workspace.ResultsDirectory);
+        var older = store.Create(Plan(), null, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var newer = store.Create(Plan(), null, new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero));
+
+        Assert.Equal([newer.BatchId, older.BatchId], store.List().Select(r => r.BatchId));
+    }
+}
