@@ -26,7 +26,7 @@ public static class CacheMissExplainer
 
         if (previous is null)
         {
-            return ["previous result is no longer in the cache (pruned or cleared)"];
+            return ["the previous run's result is no longer in the cache (pruned or cleared)"];
         }
 
         var reasons = new List<string>();

@@ -68,6 +68,18 @@ public sealed class CacheStore
         AtomicFile.Write(EntryPath(entry.Key), JsonSerializer.SerializeToUtf8Bytes(entry, GleitzeitJsonContext.Default.CacheEntry));
     }
 
+    /// <summary>Marks an entry as just used, so pruning removes the least recently used first.</summary>
+    public void Touch(string key)
+    {
+        try
+        {
+            File.SetLastWriteTimeUtc(EntryPath(key), DateTime.UtcNow);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
     /// <summary>The model digest last seen for <paramref name="model"/>, so cached batches work with the server down.</summary>
     public string? GetRememberedDigest(string model)
     {

@@ -3,12 +3,13 @@ namespace Gleitzeit.Batch.Configuration;
 /// <summary>An invalid setting, named by file, line and key so the user can fix it.</summary>
 public sealed class ConfigurationException : Exception
 {
-    public ConfigurationException(string message, string? file = null, int line = 0, int column = 0)
+    public ConfigurationException(string message, string? file = null, int line = 0, int column = 0, string code = DiagnosticCodes.InvalidSetting)
         : base(message)
     {
         File = file;
         Line = line;
         Column = column;
+        Code = code;
     }
 
     public ConfigurationException()
@@ -21,6 +22,9 @@ public sealed class ConfigurationException : Exception
     }
 
     public string? File { get; }
+
+    /// <summary>GZ1xxx diagnostic code.</summary>
+    public string Code { get; } = DiagnosticCodes.InvalidSetting;
 
     public int Line { get; }
 

@@ -63,7 +63,7 @@ public static class ConfigurationLoader
         }
         catch (YamlException ex)
         {
-            throw new ConfigurationException($"invalid YAML: {ex.InnerException?.Message ?? ex.Message}", file, (int)ex.Start.Line, (int)ex.Start.Column);
+            throw new ConfigurationException($"invalid YAML: {ex.InnerException?.Message ?? ex.Message}", file, (int)ex.Start.Line, (int)ex.Start.Column, DiagnosticCodes.InvalidYaml);
         }
 
         if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)

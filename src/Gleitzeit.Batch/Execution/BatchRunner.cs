@@ -56,6 +56,42 @@ public sealed class BatchRunner
         return ExecuteAsync(record, items, cancellationToken);
     }
 
+    /// <summary>
+    /// Says what a run would do, item by item, without contacting the server: keys use the model digest
+    /// remembered from the last contact, so a model pulled since then shows as cached here.
+    /// </summary>
+    public async Task<IReadOnlyList<ItemPreview>> PreviewAsync(BatchPlan plan, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var previews = new List<ItemPreview>();
+        foreach (var item in plan.Items.Where(i => i.Problem is not null))
+        {
+            previews.Add(new ItemPreview(item.File, item.Problem!.Kind == FileProblemKind.TooLarge ? PreviewAction.Skip : PreviewAction.Fail, item.Problem.Message));
+        }
+
+        var previousKeys = _cache?.LoadBatchIndex(IndexId(plan)) ?? new Dictionary<string, string>();
+        foreach (var key in await ComputeKeysAsync(plan, [.. plan.Items.Where(i => i.Problem is null)], digestOverride: null, cancellationToken))
+        {
+            if (key.Error is not null)
+            {
+                previews.Add(new ItemPreview(key.Item.File, PreviewAction.Fail, key.Error));
+            }
+            else if (key.LooksCached)
+            {
+                previews.Add(new ItemPreview(key.Item.File, PreviewAction.Cached, null));
+            }
+            else
+            {
+                var reasons = _cache is null ? "cache off" : string.Join("; ", Explain(previousKeys, key));
+                previews.Add(_settings.CacheMode == CacheMode.Locked
+                    ? new ItemPreview(key.Item.File, PreviewAction.Fail, "cache miss in Locked mode: " + reasons)
+                    : new ItemPreview(key.Item.File, PreviewAction.Send, reasons));
+            }
+        }
+
+        return [.. previews.OrderBy(p => p.File, StringComparer.Ordinal)];
+    }
+
     private async Task<BatchOutcome> ExecuteAsync(BatchRecord record, IReadOnlyList<BatchItem> items, CancellationToken cancellationToken)
     {
         var tracker = new ProgressTracker(items.Count, _progress);
@@ -102,11 +138,6 @@ public sealed class BatchRunner
             var misses = new List<ItemKey>();
             foreach (var key in keys)
             {
-                if (key.Key is { } cacheKey)
-                {
-                    usedKeys[key.Item.File] = cacheKey.Value;
-                }
-
                 if (key.Error is not null)
                 {
                     Fail(record, tracker, key.Item, key.Error, key.ErrorCode ?? DiagnosticCodes.InvalidFileFormat, TimeSpan.Zero, key.Key?.Value, wasInFlight: false);
@@ -152,6 +183,12 @@ public sealed class BatchRunner
         _store.Save(record);
         if (WritesCache && _cache is not null)
         {
+            // Only keys with a stored answer: a miss is then explained against what the cache really holds.
+            foreach (var result in record.Results.Values.Where(r => r.Status == ItemResult.Success && r.CacheKey is not null))
+            {
+                usedKeys[result.File] = result.CacheKey!;
+            }
+
             _cache.SaveBatchIndex(indexId, usedKeys);
         }
 
@@ -232,6 +269,11 @@ public sealed class BatchRunner
         if (_cache!.TryGet(key.Key!.Value) is not { } entry)
         {
             return false;
+        }
+
+        if (WritesCache)
+        {
+            _cache.Touch(entry.Key);
         }
 
         _store.Record(record, new ItemResult

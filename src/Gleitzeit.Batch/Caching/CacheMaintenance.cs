@@ -1,0 +1,61 @@
+namespace Gleitzeit.Batch.Caching;
+
+/// <summary>Size and pruning of a cache directory. Entries are touched on every hit, so pruning by age removes the least recently used.</summary>
+public static class CacheMaintenance
+{
+    /// <summary>Counts the entries of a cache directory.</summary>
+    public static CacheStats Stats(string cacheDirectory)
+    {
+        var entries = Entries(cacheDirectory);
+        return new CacheStats(
+            entries.Count,
+            entries.Sum(e => e.Length),
+            entries.Count == 0 ? null : entries.Min(e => e.LastWriteTimeUtc),
+            entries.Count == 0 ? null : entries.Max(e => e.LastWriteTimeUtc));
+    }
+
+    /// <summary>Removes entries unused for longer than <paramref name="olderThan"/>, then the least recently used until the cache fits <paramref name="maxBytes"/>.</summary>
+    public static PruneResult Prune(string cacheDirectory, long? maxBytes, TimeSpan? olderThan, DateTime utcNow)
+    {
+        var entries = Entries(cacheDirectory).OrderBy(e => e.LastWriteTimeUtc).ThenBy(e => e.Name, StringComparer.Ordinal).ToList();
+        var total = entries.Sum(e => e.Length);
+        var removed = 0;
+        long removedBytes = 0;
+        foreach (var entry in entries)
+        {
+            var tooOld = olderThan is { } age && utcNow - entry.LastWriteTimeUtc > age;
+            var tooBig = maxBytes is { } limit && total > limit;
+            if (!tooOld && !tooBig)
+            {
+                continue;
+            }
+
+            try
+            {
+                entry.Delete();
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            total -= entry.Length;
+            removed++;
+            removedBytes += entry.Length;
+        }
+
+        return new PruneResult(removed, removedBytes, entries.Count - removed, total);
+    }
+
+    private static List<FileInfo> Entries(string cacheDirectory)
+    {
+        var directory = new DirectoryInfo(Path.Combine(cacheDirectory, "entries"));
+        return directory.Exists ? [.. directory.EnumerateFiles("*.json", SearchOption.AllDirectories)] : [];
+    }
+}
+
+/// <summary>What a cache directory holds.</summary>
+public sealed record CacheStats(int Entries, long Bytes, DateTime? OldestUtc, DateTime? NewestUtc);
+
+/// <summary>What a prune removed and kept.</summary>
+public sealed record PruneResult(int Removed, long RemovedBytes, int Kept, long KeptBytes);

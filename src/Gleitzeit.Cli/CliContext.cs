@@ -1,0 +1,37 @@
+namespace Gleitzeit.Cli;
+
+/// <summary>What a command may touch of its process: output streams, environment, working directory.</summary>
+public sealed class CliContext
+{
+    public required TextWriter Out { get; init; }
+
+    public required TextWriter Error { get; init; }
+
+    public required Func<string, string?> Environment { get; init; }
+
+    public required string WorkingDirectory { get; init; }
+
+    /// <summary>A terminal that can show live progress: not redirected, not CI.</summary>
+    public bool Interactive { get; init; }
+
+    /// <summary>Whether errors show their stack trace (<c>--verbose</c>).</summary>
+    public bool Verbose { get; set; }
+
+    /// <summary>Whether colour is off (<c>NO_COLOR</c> set).</summary>
+    public bool NoColor => !string.IsNullOrEmpty(Environment("NO_COLOR"));
+
+    /// <summary>The context of this process.</summary>
+    public static CliContext FromProcess() => new()
+    {
+        Out = Console.Out,
+        Error = Console.Error,
+        Environment = System.Environment.GetEnvironmentVariable,
+        WorkingDirectory = Directory.GetCurrentDirectory(),
+        Interactive = !Console.IsOutputRedirected
+            && !string.Equals(System.Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)
+            && System.Environment.GetEnvironmentVariable("TERM") is not "dumb",
+    };
+
+    /// <summary>A path as the user typed it, resolved against the working directory.</summary>
+    public string Resolve(string path) => Path.GetFullPath(Path.Combine(WorkingDirectory, Batch.Configuration.GleitzeitPaths.ExpandHome(path)));
+}

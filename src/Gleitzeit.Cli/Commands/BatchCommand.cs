@@ -1,0 +1,142 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Gleitzeit.Batch.Discovery;
+using Gleitzeit.Batch.Execution;
+using Gleitzeit.Batch.Inputs;
+using Gleitzeit.Batch.Providers;
+using Gleitzeit.Batch.Results;
+
+namespace Gleitzeit.Cli.Commands;
+
+/// <summary><c>gleitzeit batch &lt;directory&gt; | --files …</c>: run one prompt over many files.</summary>
+internal sealed class BatchCommand
+{
+    private readonly Argument<string?> _directory = new("directory") { Description = "Directory to scan for files", Arity = ArgumentArity.ZeroOrOne };
+    private readonly Option<string[]> _files = new("--files", "-f") { Description = "Explicit files instead of a directory", AllowMultipleArgumentsPerToken = true };
+    private readonly Option<string[]> _pattern = new("--pattern", "-p") { Description = "Glob pattern(s) in the directory (default \"*\"; several with ';')" };
+    private readonly Option<string> _prompt = new("--prompt") { Description = "The prompt sent with each file", DefaultValueFactory = _ => "Analyze this file" };
+    private readonly Option<string?> _system = new("--system") { Description = "A system message sent before each prompt" };
+    private readonly Option<bool> _vision = new("--vision") { Description = "The files are images for a vision model" };
+    private readonly Option<bool> _recursive = new("--recursive", "-r") { Description = "Match the pattern in subdirectories too" };
+    private readonly Option<string[]> _exclude = new("--exclude") { Description = "Glob pattern(s) to leave out" };
+    private readonly Option<string?> _output = new("--output", "-o") { Description = "Also write the results to this file (format from its suffix unless --format)" };
+    private readonly Option<string?> _format = new("--format") { Description = "json, csv or markdown" };
+    private readonly Option<bool> _dryRun = new("--dry-run") { Description = "List what would be sent and what is cached; contact no model" };
+    private readonly SettingsOptions _settings = new();
+
+    public Command Build(CliContext context)
+    {
+        var command = new Command("batch", "Run one prompt over the files of a directory, or over --files");
+        command.Arguments.Add(_directory);
+        foreach (var option in new Option[] { _files, _pattern, _prompt, _system, _vision, _recursive, _exclude, _output, _format, _dryRun })
+        {
+            command.Options.Add(option);
+        }
+
+        _settings.AddTo(command);
+        command.SetAction((parse, cancellation) => CliErrors.Guard(context, () => RunAsync(parse, context, cancellation)));
+        return command;
+    }
+
+    private async Task<int> RunAsync(ParseResult parse, CliContext context, CancellationToken cancellation)
+    {
+        var vision = parse.GetValue(_vision);
+        var settings = _settings.Resolve(parse, context, vision);
+        var directory = parse.GetValue(_directory);
+        var files = parse.GetValue(_files) ?? [];
+        if (directory is null && files.Length == 0)
+        {
+            throw new CliException("give a directory (gleitzeit batch ./docs --pattern \"*.md\") or --files a.txt b.txt");
+        }
+
+        var patterns = parse.GetValue(_pattern) is { Length: > 0 } given ? given : [settings.DefaultPattern];
+        var root = directory is null ? context.WorkingDirectory : context.Resolve(directory);
+        IReadOnlyList<DiscoveredFile> discovered;
+        try
+        {
+            discovered = FileDiscovery.Discover(new DiscoveryRequest
+            {
+                Root = root,
+                Scan = directory is not null,
+                Patterns = patterns,
+                Recursive = parse.GetValue(_recursive),
+                Excludes = parse.GetValue(_exclude) ?? [],
+                Files = [.. files.Select(context.Resolve)],
+                MaxFileSize = settings.MaxFileSize,
+            });
+        }
+        catch (DirectoryNotFoundException)
+        {
+            throw new CliException($"directory not found: {root}; check the path", Batch.DiagnosticCodes.FileNotFound);
+        }
+
+        if (discovered.Count == 0)
+        {
+            throw new CliException($"no files in {root} match {string.Join(";", patterns)}{(parse.GetValue(_recursive) ? string.Empty : "; add --recursive to look in subdirectories")}, or choose another --pattern", Batch.DiagnosticCodes.FileNotFound);
+        }
+
+        if (files.Length > 0 && discovered.All(f => f.Problem?.Kind == FileProblemKind.NotFound))
+        {
+            throw new CliException($"none of the --files exist: {string.Join(", ", discovered.Select(f => f.FullPath))}", Batch.DiagnosticCodes.FileNotFound);
+        }
+
+        var model = vision ? settings.VisionModel : settings.Model;
+        var prompt = parse.GetValue(_prompt)!;
+        var system = parse.GetValue(_system);
+        var parameters = new JsonObject { ["prompt"] = prompt, ["model"] = model };
+        if (directory is not null)
+        {
+            parameters["directory"] = directory;
+            parameters["pattern"] = string.Join(";", patterns);
+        }
+        else
+        {
+            parameters["files"] = new JsonArray([.. files.Select(f => (JsonNode?)f)]);
+        }
+
+        if (system is not null)
+        {
+            parameters["system"] = system;
+        }
+
+        if (vision)
+        {
+            parameters["vision"] = true;
+        }
+
+        var template = new PromptTemplate { Messages = PromptMessage.FromPrompt(prompt, system), Model = model, Vision = vision };
+        var plan = BatchPlan.ForFiles(root, discovered, template, parameters, BatchSource.Cli);
+        var output = parse.GetValue(_output);
+        var format = BatchRunning.ResolveFormat(parse.GetValue(_format), output);
+
+        if (parse.GetValue(_dryRun))
+        {
+            return await DryRunAsync(context, settings, plan, cancellation);
+        }
+
+        var title = $"Batch Processing: {prompt} ({discovered.Count} files, {model})";
+        return await BatchRunning.RunAsync(context, settings, title, runner => runner.RunAsync(plan, cancellation), format, output);
+    }
+
+    private static async Task<int> DryRunAsync(CliContext context, Batch.Configuration.BatchSettings settings, BatchPlan plan, CancellationToken cancellation)
+    {
+        using var provider = new OllamaChatProvider(settings.Endpoint);
+        var runner = new BatchRunner(provider, settings, new ResultStore(settings.ResultsDirectory));
+        var previews = await runner.PreviewAsync(plan, cancellation);
+        foreach (var preview in previews)
+        {
+            var action = preview.Action switch
+            {
+                PreviewAction.Cached => "cached",
+                PreviewAction.Send => "send",
+                PreviewAction.Skip => "skip",
+                _ => "fail",
+            };
+            context.Out.WriteLine($"{action,-7} {preview.File}{(preview.Detail is null ? string.Empty : $"  ({preview.Detail})")}");
+        }
+
+        context.Out.WriteLine();
+        context.Out.WriteLine($"{previews.Count} files: {previews.Count(p => p.Action == PreviewAction.Cached)} cached, {previews.Count(p => p.Action == PreviewAction.Send)} to send to {plan.Templates[0].Model} at {settings.Endpoint}, {previews.Count(p => p.Action == PreviewAction.Skip)} skipped, {previews.Count(p => p.Action == PreviewAction.Fail)} failing. Dry run: no model was contacted.");
+        return ExitCodes.Success;
+    }
+}

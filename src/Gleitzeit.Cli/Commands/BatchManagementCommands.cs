@@ -1,0 +1,153 @@
+using System.CommandLine;
+using System.Globalization;
+using Gleitzeit.Batch.Configuration;
+using Gleitzeit.Batch.Export;
+using Gleitzeit.Batch.Results;
+
+using Gleitzeit.Cli.Rendering;
+
+namespace Gleitzeit.Cli.Commands;
+
+/// <summary><c>batch-list</c>, <c>batch-show</c>, <c>batch-resume</c>, <c>batch-export</c>: the batches that the CLI, builds and workflows recorded.</summary>
+internal sealed class BatchManagementCommands(CliContext context)
+{
+    private readonly SettingsOptions _settings = new();
+
+    public IEnumerable<Command> Build()
+    {
+        var list = new Command("batch-list", "List recorded batches, newest first");
+        list.SetAction((parse, _) => CliErrors.Guard(context, () => Task.FromResult(List(Settings(parse)))));
+        yield return list;
+
+        var showId = IdArgument();
+        var show = new Command("batch-show", "Show each item of a batch: status, time, first line of the result or the error");
+        show.Arguments.Add(showId);
+        show.SetAction((parse, _) => CliErrors.Guard(context, () => Task.FromResult(Show(Load(Settings(parse), parse.GetValue(showId)!)))));
+        yield return show;
+
+        var resumeId = IdArgument();
+        var resume = new Command("batch-resume", "Run again only the failed and unfinished items of a batch, with its parameters");
+        resume.Arguments.Add(resumeId);
+        _settings.AddTo(resume);
+        resume.SetAction((parse, cancellation) => CliErrors.Guard(context, () => ResumeAsync(parse, parse.GetValue(resumeId)!, cancellation)));
+        yield return resume;
+
+        var exportId = IdArgument();
+        var format = new Option<string>("--format") { Description = "json, csv or markdown", DefaultValueFactory = _ => "json" };
+        var output = new Option<string?>("--output", "-o") { Description = "File to write (standard output when not given)" };
+        var export = new Command("batch-export", "Export a batch's results as JSON, CSV or Markdown");
+        export.Arguments.Add(exportId);
+        export.Options.Add(format);
+        export.Options.Add(output);
+        export.SetAction((parse, _) => CliErrors.Guard(context, () => Task.FromResult(Export(Load(Settings(parse), parse.GetValue(exportId)!), parse.GetValue(format)!, parse.GetValue(output)))));
+        yield return export;
+    }
+
+    private static Argument<string> IdArgument() => new("batch-id") { Description = "A batch id from batch-list, or 'last'" };
+
+    private BatchSettings Settings(ParseResult parse) => _settings.Resolve(parse, context);
+
+    private BatchRecord Load(BatchSettings settings, string id)
+    {
+        var store = new ResultStore(settings.ResultsDirectory);
+        if (id is "last" or "latest")
+        {
+            return store.List().FirstOrDefault() ?? throw new CliException($"no batches recorded in {store.Directory} yet", Batch.DiagnosticCodes.InvalidSetting);
+        }
+
+        return store.Load(id) ?? throw new CliException($"no batch '{id}' in {store.Directory}; run `gleitzeit batch-list` to see the ids", Batch.DiagnosticCodes.InvalidSetting);
+    }
+
+    private int List(BatchSettings settings)
+    {
+        var records = new ResultStore(settings.ResultsDirectory).List();
+        if (records.Count == 0)
+        {
+            context.Out.WriteLine($"No batches recorded in {settings.ResultsDirectory} yet.");
+            return ExitCodes.Success;
+        }
+
+        var rows = records.Select(r => new[]
+        {
+            r.BatchId,
+            r.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+            r.TotalFiles.ToString(CultureInfo.InvariantCulture),
+            r.Successful.ToString(CultureInfo.InvariantCulture),
+            r.Failed.ToString(CultureInfo.InvariantCulture),
+            r.Cached.ToString(CultureInfo.InvariantCulture),
+            r.Source.ToString().ToLowerInvariant(),
+            r.Status.ToString().ToLowerInvariant() + (r.Plan.Name is null ? string.Empty : $" ({r.Plan.Name})"),
+        }).ToList();
+        TextTable.Write(context.Out, ["ID", "DATE", "TOTAL", "OK", "FAILED", "CACHED", "SOURCE", "STATUS"], rows);
+        return ExitCodes.Success;
+    }
+
+    private int Show(BatchRecord record)
+    {
+        context.Out.WriteLine($"Batch {record.BatchId} ({record.Source.ToString().ToLowerInvariant()}{(record.Plan.Name is null ? string.Empty : ": " + record.Plan.Name)}), {record.Status.ToString().ToLowerInvariant()}");
+        context.Out.WriteLine($"Created {record.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}; {record.TotalFiles} files: {record.Successful} ok ({record.Cached} from cache), {record.Failed} failed, {record.Skipped} skipped");
+        foreach (var (name, value) in record.Plan.Parameters)
+        {
+            context.Out.WriteLine($"  {name}: {value?.ToJsonString().Trim('"')}");
+        }
+
+        if (record.Error is not null)
+        {
+            context.Out.WriteLine($"Stopped: {record.ErrorCode}: {record.Error}");
+        }
+
+        context.Out.WriteLine();
+        var rows = record.Plan.Items.OrderBy(i => i.File, StringComparer.Ordinal).Select(item =>
+        {
+            if (!record.Results.TryGetValue(item.File, out var result))
+            {
+                return new[] { "pending", "-", item.File, "not run yet" };
+            }
+
+            var text = result.Status == ItemResult.Success ? FirstLine(result.Result) : result.Error ?? string.Empty;
+            return [result.Status + (result.Cached ? " (cached)" : string.Empty), ExportDocument.Seconds(result.ProcessingTime) + "s", item.File, text];
+        }).ToList();
+        TextTable.Write(context.Out, ["STATUS", "TIME", "FILE", "RESULT"], rows);
+        return ExitCodes.Success;
+    }
+
+    private async Task<int> ResumeAsync(ParseResult parse, string id, CancellationToken cancellation)
+    {
+        var settings = Settings(parse);
+        var record = Load(settings, id);
+        if (parse.GetValue(_settings.Endpoint) is null && record.Endpoint is not null)
+        {
+            settings = settings with { Endpoint = record.Endpoint };
+        }
+
+        var remaining = record.Unfinished.Count();
+        if (remaining == 0)
+        {
+            context.Out.WriteLine($"Batch {record.BatchId}: all {record.TotalFiles} items already succeeded; nothing to resume.");
+            return ExitCodes.Success;
+        }
+
+        return await BatchRunning.RunAsync(context, settings, $"Resuming {record.BatchId}: {remaining} of {record.TotalFiles} items", runner => runner.ResumeAsync(record.BatchId, cancellation), null, null);
+    }
+
+    private int Export(BatchRecord record, string formatName, string? output)
+    {
+        var format = ExportFormats.Parse(formatName) ?? throw new CliException($"--format '{formatName}': expected json, csv or markdown");
+        if (output is not null)
+        {
+            BatchRunning.Export(context, record, format, output);
+            return ExitCodes.Success;
+        }
+
+        var bytes = ExportFormats.ToBytes(format, ExportDocument.FromRecord(record));
+        context.Out.Write(new System.Text.UTF8Encoding(false).GetString(bytes));
+        context.Out.Flush();
+        return ExitCodes.Success;
+    }
+
+    private static string FirstLine(string? text)
+    {
+        var line = (text ?? string.Empty).Trim().Split('\n')[0].Trim();
+        return line.Length > 80 ? line[..79] + "…" : line;
+    }
+}

@@ -1,0 +1,14 @@
+using Gleitzeit.Cli;
+
+using var cancellation = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    // The first Ctrl+C stops in-flight calls and saves what finished; a second one ends the process.
+    if (!cancellation.IsCancellationRequested)
+    {
+        e.Cancel = true;
+        cancellation.Cancel();
+    }
+};
+Console.OutputEncoding = System.Text.Encoding.UTF8;
+return await GleitzeitCli.RunAsync(args, CliContext.FromProcess(), cancellation.Token);

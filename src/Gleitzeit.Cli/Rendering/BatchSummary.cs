@@ -1,0 +1,41 @@
+using System.Globalization;
+using Gleitzeit.Batch.Execution;
+using Gleitzeit.Batch.Results;
+
+namespace Gleitzeit.Cli.Rendering;
+
+/// <summary>The lines after a batch: id, totals, time, where results went, and the exit code they mean.</summary>
+internal static class BatchSummary
+{
+    public static int Print(CliContext context, BatchOutcome outcome, string recordPath)
+    {
+        var record = outcome.Record;
+        var cached = record.Results.Values.Count(r => r.Cached);
+        context.Out.WriteLine();
+        context.Out.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"Batch {record.BatchId}: {record.TotalFiles} files, {record.Successful} ok ({cached} from cache, {outcome.Sent} sent), {record.Failed} failed, {record.Skipped} skipped in {outcome.Elapsed.TotalSeconds:0.00} s"));
+        context.Out.WriteLine($"Results saved to {recordPath}");
+        if (record.Status == BatchStatus.Aborted)
+        {
+            context.Error.WriteLine($"gleitzeit: error {record.ErrorCode}: {record.Error}");
+            context.Error.WriteLine($"Finished items are kept; after fixing that, run `gleitzeit batch-resume {record.BatchId}`.");
+            return ExitCodes.UsageOrConfiguration;
+        }
+
+        if (record.Status == BatchStatus.Cancelled)
+        {
+            context.Error.WriteLine($"Interrupted. Finished items are kept; run `gleitzeit batch-resume {record.BatchId}` to finish the rest.");
+            return ExitCodes.Cancelled;
+        }
+
+        if (record.Successful < record.TotalFiles)
+        {
+            var notOk = record.TotalFiles - record.Successful;
+            context.Error.WriteLine($"{notOk} item{(notOk == 1 ? string.Empty : "s")} did not succeed; run `gleitzeit batch-resume {record.BatchId}` to retry only those.");
+            return ExitCodes.ItemsFailed;
+        }
+
+        return ExitCodes.Success;
+    }
+}

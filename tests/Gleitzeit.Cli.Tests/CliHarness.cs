@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using Gleitzeit.Testing;
+
+namespace Gleitzeit.Cli.Tests;
+
+/// <summary>A workspace with its own Gleitzeit home, a running Ollama-protocol test server, and ways to run <c>gleitzeit</c> in-process or as a child process.</summary>
+public sealed class CliHarness : IAsyncDisposable
+{
+    private CliHarness(OllamaTestServer server)
+    {
+        Server = server;
+        Root = Path.Combine(Path.GetTempPath(), "gleitzeit-cli-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Docs);
+    }
+
+    public OllamaTestServer Server { get; }
+
+    public string Root { get; }
+
+    public string Docs => Path.Combine(Root, "docs");
+
+    public string Home => Path.Combine(Root, "home");
+
+    public string ResultsDirectory => Path.Combine(Home, "batch_results");
+
+    public static async Task<CliHarness> StartAsync(TimeSpan latency = default) => new(await OllamaTestServer.StartAsync(4, latency));
+
+    public string Write(string relative, string content, string? under = null)
+    {
+        var path = Path.Combine(under ?? Docs, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    public void ThreeDocs()
+    {
+        Write("meeting_notes.txt", "Meeting notes: ship on Friday.");
+        Write("sample_story.txt", "Once upon a time a compiler dreamed.");
+        Write("technical_spec.txt", "The system shall cache by content hash.");
+    }
+
+    /// <summary>Runs gleitzeit in this process, as CI would see it (plain output).</summary>
+    public async Task<CliResult> RunAsync(params string[] args) => await RunAsync(interactive: false, extraEnvironment: null, args);
+
+    public async Task<CliResult> RunAsync(bool interactive, IReadOnlyDictionary<string, string>? extraEnvironment, params string[] args)
+    {
+        var stdout = new StringWriter { NewLine = "\n" };
+        var stderr = new StringWriter { NewLine = "\n" };
+        var environment = Environment(extraEnvironment);
+        var context = new CliContext
+        {
+            Out = stdout,
+            Error = stderr,
+            Environment = name => environment.GetValueOrDefault(name),
+            WorkingDirectory = Root,
+            Interactive = interactive,
+        };
+        var exit = await GleitzeitCli.RunAsync(args, context);
+        return new CliResult(exit, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>Starts gleitzeit as a real child process with this harness's environment.</summary>
+    public Process Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "gleitzeit.dll"));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in Environment(null))
+        {
+            info.Environment[name] = value;
+        }
+
+        return Process.Start(info)!;
+    }
+
+    /// <summary>Runs gleitzeit as a child process to its end.</summary>
+    public async Task<CliResult> RunProcessAsync(params string[] args)
+    {
+        using var process = Start(args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private Dictionary<string, string> Environment(IReadOnlyDictionary<string, string>? extra)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["GLEITZEIT_HOME"] = Home,
+            ["OLLAMA_HOST"] = Server.Endpoint,
+            ["CI"] = "true",
+        };
+        foreach (var (name, value) in extra ?? new Dictionary<string, string>())
+        {
+            environment[name] = value;
+        }
+
+        return environment;
+    }
+}
+
+/// <summary>What a gleitzeit run printed and returned.</summary>
+public sealed record CliResult(int ExitCode, string Out, string Error)
+{
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Out}\n--- stderr\n{Error}";
+}
