@@ -30,6 +30,7 @@ public static class CacheMaintenance
                 continue;
             }
 
+            var length = entry.Length;
             try
             {
                 entry.Delete();
@@ -39,9 +40,9 @@ public static class CacheMaintenance
                 continue;
             }
 
-            total -= entry.Length;
+            total -= length;
             removed++;
-            removedBytes += entry.Length;
+            removedBytes += length;
         }
 
         return new PruneResult(removed, removedBytes, entries.Count - removed, total);

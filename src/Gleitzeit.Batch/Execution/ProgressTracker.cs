@@ -110,16 +110,15 @@ internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? 
             return;
         }
 
-        BatchCounts counts;
+        // Reported under the lock so that consumers see counts in the order they changed.
         lock (_lock)
         {
-            counts = new BatchCounts(total, _succeeded + _failed + _skipped, _succeeded, _failed, _skipped, _cached, _inFlight);
+            var counts = new BatchCounts(total, _succeeded + _failed + _skipped, _succeeded, _failed, _skipped, _cached, _inFlight);
+            var elapsed = _clock.Elapsed;
+            TimeSpan? eta = counts.Done > 0 && counts.Done < total
+                ? TimeSpan.FromTicks(elapsed.Ticks / counts.Done * (total - counts.Done))
+                : counts.Done == total ? TimeSpan.Zero : null;
+            progress.Report(new BatchProgressEvent(kind, file, message, itemTime, counts, elapsed, eta));
         }
-
-        var elapsed = _clock.Elapsed;
-        TimeSpan? eta = counts.Done > 0 && counts.Done < total
-            ? TimeSpan.FromTicks(elapsed.Ticks / counts.Done * (total - counts.Done))
-            : counts.Done == total ? TimeSpan.Zero : null;
-        progress.Report(new BatchProgressEvent(kind, file, message, itemTime, counts, elapsed, eta));
     }
 }

@@ -161,7 +161,7 @@ public sealed class BatchCommandTests : IAsyncLifetime
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("━━━━", result.Out, StringComparison.Ordinal);
-        Assert.Contains("3/3 files", result.Out, StringComparison.Ordinal);
+        Assert.True(result.Out.Contains("3/3 files", StringComparison.Ordinal), result.Out.Replace("\u001b", "ESC", StringComparison.Ordinal));
         Assert.Contains("Completed:", result.Out, StringComparison.Ordinal);
         Assert.Contains("Elapsed:", result.Out, StringComparison.Ordinal);
     }

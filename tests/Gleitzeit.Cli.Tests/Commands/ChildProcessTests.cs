@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using Gleitzeit.Batch.Results;
+
+namespace Gleitzeit.Cli.Tests.Commands;
+
+/// <summary>gleitzeit as a real child process: exit codes, streams, and a SIGKILL mid-batch that loses nothing.</summary>
+public sealed class ChildProcessTests : IAsyncLifetime
+{
+    private CliHarness _h = null!;
+
+    public async Task InitializeAsync() => _h = await CliHarness.StartAsync();
+
+    public async Task DisposeAsync() => await _h.DisposeAsync();
+
+    [Fact]
+    public async Task Batch_AsAChildProcess_WritesPlainLinesAndExitsZero()
+    {
+        _h.ThreeDocs();
+
+        var result = await _h.RunProcessAsync("batch", "docs", "--output", "results.json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(3, _h.Server.ChatRequests.Count);
+        Assert.DoesNotContain('\u001b', result.Out);
+        Assert.True(File.Exists(Path.Combine(_h.Root, "results.json")));
+    }
+
+    [Fact]
+    public async Task UnreachableServer_AsAChildProcess_ExitsTwoWithTheHint()
+    {
+        _h.ThreeDocs();
+
+        var result = await _h.RunProcessAsync("batch", "docs", "--endpoint", "http://127.0.0.1:1", "--retries", "1");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("ollama serve", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task KilledMidBatch_ResumeCompletesIt_WithoutResendingFinishedItems()
+    {
+        for (var i = 0; i < 12; i++)
+        {
+            _h.Write($"doc{i:00}.txt", $"Document number {i}.");
+        }
+
+        _h.Server.Latency = TimeSpan.FromMilliseconds(250);
+        using var process = _h.Start("batch", "docs", "--concurrency", "2");
+        var store = new ResultStore(_h.ResultsDirectory);
+        var stopwatch = Stopwatch.StartNew();
+        BatchRecord? record = null;
+        while (stopwatch.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            record = store.List().FirstOrDefault();
+            if (record is not null && record.Successful >= 3)
+            {
+                break;
+            }
+
+            await Task.Delay(20);
+        }
+
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+        Assert.NotNull(record);
+
+        var killed = store.Load(record.BatchId)!;
+        Assert.Equal(BatchStatus.Running, killed.Status);
+        var finished = killed.Results.Values.Where(r => r.Status == ItemResult.Success).Select(r => r.File).ToList();
+        Assert.InRange(finished.Count, 3, 11);
+        var sentBefore = _h.Server.ChatRequests.Select(c => c.FileName!).ToList();
+        Assert.Subset(sentBefore.ToHashSet(), finished.ToHashSet());
+        _h.Server.ClearLog();
+        _h.Server.Latency = TimeSpan.Zero;
+
+        var resumed = await _h.RunProcessAsync("batch-resume", record.BatchId);
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        var resent = _h.Server.ChatRequests.Select(c => c.FileName!).ToList();
+        Assert.Empty(resent.Intersect(finished));
+        Assert.Equal(12 - finished.Count, resent.Count);
+        var completed = store.Load(record.BatchId)!;
+        Assert.Equal(BatchStatus.Completed, completed.Status);
+        Assert.Equal(12, completed.Successful);
+    }
+}
