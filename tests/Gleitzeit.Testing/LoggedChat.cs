@@ -11,6 +11,9 @@ namespace Gleitzeit.Testing;
 /// <param name="Body">The whole request body.</param>
 public sealed record LoggedRequest(string Path, string? Model, IReadOnlyList<LoggedMessage> Messages, JsonObject? Options, JsonNode? Format, JsonObject? Body)
 {
+    /// <summary>When the request arrived (UTC).</summary>
+    public DateTime ReceivedAt { get; init; } = DateTime.UtcNow;
+
     /// <summary>The last user message's text.</summary>
     public string UserContent => Messages.LastOrDefault(m => m.Role == "user")?.Content ?? string.Empty;
 

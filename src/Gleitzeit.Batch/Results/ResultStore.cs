@@ -16,6 +16,7 @@ public sealed class ResultStore
     private static readonly JsonWriterOptions JournalWriterOptions = new() { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly Lock _journalLock = new();
     private readonly Dictionary<string, FileStream> _journals = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Task> _initialWrites = new(StringComparer.Ordinal);
 
     public ResultStore(string directory)
     {
@@ -45,7 +46,14 @@ public sealed class ResultStore
             }
 
             var record = new BatchRecord { BatchId = id, CreatedAt = now, Status = BatchStatus.Running, Endpoint = endpoint, Plan = plan };
-            Save(record);
+
+            // The first write runs beside the batch's start (its serializer warms up meanwhile); every later
+            // write or journal line waits for it, and nothing changes the record before then.
+            lock (_journalLock)
+            {
+                _initialWrites[id] = Task.Run(() => WriteRecord(record));
+            }
+
             return record;
         }
     }
@@ -57,6 +65,7 @@ public sealed class ResultStore
         ArgumentNullException.ThrowIfNull(result);
         lock (_journalLock)
         {
+            AwaitInitialWrite(record.BatchId);
             record.Results[result.File] = result;
             if (!_journals.TryGetValue(record.BatchId, out var journal))
             {
@@ -80,13 +89,25 @@ public sealed class ResultStore
         ArgumentNullException.ThrowIfNull(record);
         lock (_journalLock)
         {
-            AtomicFile.Write(RecordPath(record.BatchId), JsonSerializer.SerializeToUtf8Bytes(record, GleitzeitJsonContext.Default.BatchRecord));
+            AwaitInitialWrite(record.BatchId);
+            WriteRecord(record);
             if (_journals.Remove(record.BatchId, out var journal))
             {
                 journal.Dispose();
             }
 
             File.Delete(JournalPath(record.BatchId));
+        }
+    }
+
+    private void WriteRecord(BatchRecord record) =>
+        AtomicFile.Write(RecordPath(record.BatchId), JsonSerializer.SerializeToUtf8Bytes(record, GleitzeitJsonContext.Default.BatchRecord));
+
+    private void AwaitInitialWrite(string batchId)
+    {
+        if (_initialWrites.Remove(batchId, out var write))
+        {
+            write.GetAwaiter().GetResult();
         }
     }
 
@@ -99,6 +120,11 @@ public sealed class ResultStore
         if (!Exists(batchId))
         {
             return null;
+        }
+
+        lock (_journalLock)
+        {
+            AwaitInitialWrite(batchId);
         }
 
         var bytes = File.ReadAllBytes(RecordPath(batchId));

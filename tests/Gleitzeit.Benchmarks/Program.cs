@@ -1,0 +1,31 @@
+using Gleitzeit.Benchmarks;
+using Gleitzeit.Testing;
+
+switch (args.FirstOrDefault())
+{
+    case "serve":
+        await using (var server = await OllamaTestServer.StartAsync(slots: 4, latency: TimeSpan.FromSeconds(args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 0.2)))
+        {
+            Console.WriteLine($"Ollama-protocol test server on {server.Endpoint} (4 slots, {server.Latency.TotalSeconds:0.###} s per reply). Ctrl+C stops it.");
+            Console.WriteLine($"Try: OLLAMA_HOST={server.Endpoint} gleitzeit batch samples/DocsSummaries/docs --pattern \"*.md\"");
+            var stop = new TaskCompletionSource();
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
+            await stop.Task;
+        }
+
+        return 0;
+    case "engine":
+        await EngineBenchmarks.RunAsync();
+        return 0;
+    case "cli":
+        await CliBenchmarks.RunAsync();
+        return 0;
+    case null:
+    case "all":
+        await EngineBenchmarks.RunAsync();
+        await CliBenchmarks.RunAsync();
+        return 0;
+    default:
+        Console.Error.WriteLine("usage: Gleitzeit.Benchmarks [all|engine|cli|serve [latency-seconds]]");
+        return 2;
+}
