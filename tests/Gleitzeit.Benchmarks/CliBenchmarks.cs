@@ -12,7 +12,7 @@ internal static class CliBenchmarks
     public static async Task RunAsync()
     {
         var cli = FindCli();
-        Console.WriteLine($"== gleitzeit CLI ({cli}), test server: 4 slots, 0.2 s per reply, --concurrency 4");
+        Console.WriteLine($"== gleitzeit CLI ({cli}), test server: 4 slots, 0.2 s per reply, --concurrency 5 (default)");
         await using var server = await OllamaTestServer.StartAsync(Slots, TimeSpan.FromSeconds(0.2));
         using (var warmUp = new BenchmarkWorkspace(4, 200))
         {
@@ -20,11 +20,11 @@ internal static class CliBenchmarks
             await RunCliAsync(cli, warmUp, server, "batch", warmUp.Docs, "--pattern", "*.txt");
         }
 
-        foreach (var n in new[] { 10, 200 })
+        foreach (var n in Environment.GetEnvironmentVariable("GLEITZEIT_BENCH_ONLY_MEMORY") == "1" ? [] : new[] { 10, 200 })
         {
             using var workspace = new BenchmarkWorkspace(n, 200);
             server.ClearLog();
-            var run = await RunCliAsync(cli, workspace, server, "batch", workspace.Docs, "--pattern", "*.txt", "--concurrency", "4");
+            var run = await RunCliAsync(cli, workspace, server, "batch", workspace.Docs, "--pattern", "*.txt", "--concurrency", "5");
             var ideal = Math.Ceiling(n / (double)Slots) * 0.2;
             var firstRequest = server.Requests.Min(r => r.ReceivedAt) - run.StartedAt;
             var firstChat = server.ChatRequests.Min(r => r.ReceivedAt) - run.StartedAt;
@@ -37,14 +37,13 @@ internal static class CliBenchmarks
             return;
         }
 
-        using (var large = new BenchmarkWorkspace(10_000, 100 * 1024))
+        server.Latency = TimeSpan.Zero;
+        var sizes = Environment.GetEnvironmentVariable("GLEITZEIT_BENCH_MEMORY_FILES") is { Length: > 0 } chosen ? [int.Parse(chosen, CultureInfo.InvariantCulture)] : new[] { 1_000, 10_000 };
+        foreach (var files in sizes)
         {
-            server.Latency = TimeSpan.Zero;
-            var run = await RunCliAsync(cli, large, server, "batch", large.Docs, "--pattern", "*.txt", "--concurrency", "8");
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"10,000 x 100 KB files (1 GB): {run.Wall.TotalSeconds:0.0} s, peak RSS {run.PeakMegabytes:0} MB (target <= 150 MB, flat in N)"));
-            using var small = new BenchmarkWorkspace(1_000, 100 * 1024);
-            var smaller = await RunCliAsync(cli, small, server, "batch", small.Docs, "--pattern", "*.txt", "--concurrency", "8");
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $" 1,000 x 100 KB files (100 MB): {smaller.Wall.TotalSeconds:0.0} s, peak RSS {smaller.PeakMegabytes:0} MB"));
+            using var workspace = new BenchmarkWorkspace(files, 100 * 1024);
+            var run = await RunCliAsync(cli, workspace, server, "batch", workspace.Docs, "--pattern", "*.txt");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{files,6:N0} x 100 KB files: {run.Wall.TotalSeconds:0.0} s, peak RSS {run.PeakMegabytes:0} MB (target <= 150 MB, flat in N)"));
         }
     }
 

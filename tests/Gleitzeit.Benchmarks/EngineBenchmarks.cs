@@ -19,12 +19,12 @@ internal static class EngineBenchmarks
 
     public static async Task RunAsync()
     {
-        Console.WriteLine("== engine (in-process BatchRunner, test server: 4 slots, 0.2 s per reply, concurrency 4)");
+        Console.WriteLine("== engine (in-process BatchRunner, test server: 4 slots, 0.2 s per reply, concurrency 5, the default)");
         await using var server = await OllamaTestServer.StartAsync(Slots, Latency);
         foreach (var n in new[] { 10, 200, 1000 })
         {
             using var workspace = new BenchmarkWorkspace(n, 200);
-            var settings = workspace.Settings(server.Endpoint, Slots);
+            var settings = workspace.Settings(server.Endpoint, 5);
             var elapsed = await TimeBatchAsync(workspace, settings);
             var ideal = Math.Ceiling(n / (double)Slots) * Latency.TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"N={n,5}: {elapsed.TotalSeconds,7:0.000} s, ideal {ideal,6:0.0} s, ratio {elapsed.TotalSeconds / ideal:0.000} (target <= 1.05)"));

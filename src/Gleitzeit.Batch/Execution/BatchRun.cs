@@ -7,7 +7,7 @@ using Gleitzeit.Batch.Results;
 namespace Gleitzeit.Batch.Execution;
 
 /// <summary>The state of one run of a batch, shared by its steps: where results go, what is known, how it stops.</summary>
-internal sealed class BatchRun(BatchRecord record, ProgressTracker tracker, ResultStore store, CacheStore? cache, BatchSettings settings, IReadOnlyDictionary<string, string> previousKeys, CancellationTokenSource cancellation)
+internal sealed class BatchRun(BatchRecord record, ProgressTracker tracker, ResultStore store, CacheStore? cache, BatchSettings settings, Lazy<IReadOnlyDictionary<string, string>> previousKeys, CancellationTokenSource cancellation)
 {
     private ChatProviderException? _fatal;
 
@@ -84,7 +84,7 @@ internal sealed class BatchRun(BatchRecord record, ProgressTracker tracker, Resu
             return [];
         }
 
-        var previousKey = previousKeys.GetValueOrDefault(miss.Item.File);
+        var previousKey = previousKeys.Value.GetValueOrDefault(miss.Item.File);
         var previous = previousKey is null || previousKey == miss.Key.Value ? null : Cache.TryGet(previousKey);
         return CacheMissExplainer.Explain(previous, previousKey, miss.Key);
     }

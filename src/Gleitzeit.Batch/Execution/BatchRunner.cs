@@ -90,7 +90,7 @@ public sealed class BatchRunner
     }
 
     private BatchRun NewRun(BatchRecord record, int total, CancellationTokenSource cancellation) =>
-        new(record, new ProgressTracker(total, _progress), _store, _cache, _settings, _cache?.LoadBatchIndex(IndexId(record.Plan)) ?? new Dictionary<string, string>(), cancellation);
+        new(record, new ProgressTracker(total, _progress), _store, _cache, _settings, new(() => _cache?.LoadBatchIndex(IndexId(record.Plan)) ?? new Dictionary<string, string>()), cancellation);
 
     private async Task<BatchOutcome> ExecuteAsync(BatchRecord record, IReadOnlyList<BatchItem> items, CancellationToken cancellationToken)
     {

@@ -84,5 +84,20 @@ public static class InputLoader
     public static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
     /// <summary>Lower-case hex SHA-256 of a string's UTF-8 bytes.</summary>
-    public static string Sha256Hex(string text) => Sha256Hex(Encoding.UTF8.GetBytes(text));
+    public static string Sha256Hex(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+
+        // Pooled, so hashing a large message does not leave a large-object-heap array behind per item.
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(text, buffer);
+            return Sha256Hex(buffer.AsSpan(0, length));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 }
