@@ -21,6 +21,12 @@ internal static class EngineBenchmarks
     {
         Console.WriteLine("== engine (in-process BatchRunner, test server: 4 slots, 0.2 s per reply, concurrency 5, the default)");
         await using var server = await OllamaTestServer.StartAsync(Slots, Latency);
+        using (var warmUp = new BenchmarkWorkspace(4, 200))
+        {
+            // Both the engine and the test server run in this process: warm their code paths first.
+            await TimeBatchAsync(warmUp, warmUp.Settings(server.Endpoint, 5));
+        }
+
         foreach (var n in new[] { 10, 200, 1000 })
         {
             using var workspace = new BenchmarkWorkspace(n, 200);
