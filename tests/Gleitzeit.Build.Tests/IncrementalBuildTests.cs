@@ -155,4 +155,38 @@ public sealed class IncrementalBuildTests(PackedFeed feed) : IAsyncLifetime
         Assert.Matches(@"alpha\.md\s*:\s*error GZ1001: GleitzeitBatch item has no Prompt", result.Output);
         Assert.Empty(_server.ChatRequests);
     }
+
+    [Fact]
+    public void WorkflowItem_RunsItsTasksWithTheProjectsConfig_AndWritesOneArtifactSet()
+    {
+        _project.WriteProject("""<GleitzeitWorkflow Include="report.yaml" />""");
+        _project.Write(".gleitzeit/config.yaml", "batch:\n  model: \"phi3:latest\"\n");
+        _server.AddModel("phi3:latest");
+        _project.Write("report.yaml", """
+            name: "Report"
+            tasks:
+              - id: "notes"
+                method: "llm/chat"
+                params:
+                  directory: "docs"
+                  file_pattern: "*.md"
+                  messages: [{role: user, content: "Decisions?"}]
+              - id: "report"
+                method: "llm/chat"
+                dependencies: [notes]
+                params:
+                  messages: [{role: user, content: "Report on ${notes.response}"}]
+            """);
+
+        var result = _project.Build();
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(3, _server.ChatRequests.Count);
+        Assert.All(_server.ChatRequests, c => Assert.Equal("phi3:latest", c.Model));
+        var report = _server.ChatRequests.Single(c => c.UserContent.StartsWith("Report on ", StringComparison.Ordinal));
+        Assert.Contains("alpha.md:\nReply ", report.UserContent, StringComparison.Ordinal);
+        var markdown = File.ReadAllText(_project.Artifact("report.md"));
+        Assert.Contains("### ✅ notes/alpha.md", markdown, StringComparison.Ordinal);
+        Assert.Contains("### ✅ report", markdown, StringComparison.Ordinal);
+    }
 }
