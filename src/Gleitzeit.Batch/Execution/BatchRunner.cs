@@ -166,6 +166,10 @@ public sealed class BatchRunner
                 // Nothing can be sent; what the cache holds under the remembered digest is still served.
                 run.Stop(ex);
             }
+            catch (OperationCanceledException) when (run.Fatal is not null)
+            {
+                // A call already stopped the run (e.g. the model is gone): serve the hits all the same.
+            }
 
             var corrupt = new List<ItemKey>();
             ServeHits(run, hits, corrupt);
@@ -208,8 +212,8 @@ public sealed class BatchRunner
             }
 
             var stale = hits.Where(h => h.Model == model).ToList();
-            hits.RemoveAll(h => h.Model == model);
             var rekeyed = await ItemKeying.ComputeAsync(run.Record.Plan, stale.Select(h => h.Item), _cache, _ => digest, token);
+            hits.RemoveAll(h => h.Model == model);
             hits.AddRange(rekeyed.Where(k => k.Error is null && k.LooksCached));
             foreach (var miss in rekeyed.Where(k => k.Error is null && !k.LooksCached))
             {

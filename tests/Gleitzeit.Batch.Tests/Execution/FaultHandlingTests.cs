@@ -13,8 +13,9 @@ public sealed class FaultHandlingTests : IAsyncLifetime
         _h = await BatchHarness.StartAsync();
         _h.Settings = _h.Workspace.Settings(_h.Server.Endpoint) with
         {
-            FirstChunkTimeout = TimeSpan.FromMilliseconds(400),
-            IdleTimeout = TimeSpan.FromMilliseconds(400),
+            // Short enough to test hangs and stalls quickly, long enough that a cold first call on a loaded CI machine is not one.
+            FirstChunkTimeout = TimeSpan.FromMilliseconds(1500),
+            IdleTimeout = TimeSpan.FromMilliseconds(1500),
         };
         _h.Workspace.Write("a.txt", "Alpha");
         _h.Workspace.Write("b.txt", "Beta");
@@ -128,7 +129,7 @@ public sealed class FaultHandlingTests : IAsyncLifetime
     {
         _h.Server.InjectFault(ServerFault.ModelNotFound, times: 100, match: "Beta");
 
-        var outcome = await _h.RunAsync(settings: _h.CurrentSettings with { MaxConcurrent = 1 });
+        var outcome = await _h.RunAsync(settings: _h.CurrentSettings with { MaxConcurrent = 1, FirstChunkTimeout = TimeSpan.FromSeconds(30) });
 
         Assert.Equal(BatchStatus.Aborted, outcome.Record.Status);
         Assert.Equal(DiagnosticCodes.ModelNotFound, outcome.Record.ErrorCode);
