@@ -11,7 +11,7 @@ internal static class CliBenchmarks
 
     public static async Task RunAsync()
     {
-        var cli = FindCli();
+        var cli = RepositoryLayout.CliAssembly();
         Console.WriteLine($"== gleitzeit CLI ({cli}), test server: 4 slots, 0.2 s per reply, --concurrency 5 (default)");
         await using var server = await OllamaTestServer.StartAsync(Slots, TimeSpan.FromSeconds(0.2));
         using (var warmUp = new BenchmarkWorkspace(4, 200))
@@ -93,28 +93,6 @@ internal static class CliBenchmarks
         {
             return 0;
         }
-    }
-
-    private static string FindCli()
-    {
-        // GLEITZEIT_CLI picks another build, e.g. a ReadyToRun publish (README, "Benchmarks").
-        if (Environment.GetEnvironmentVariable("GLEITZEIT_CLI") is { Length: > 0 } chosen)
-        {
-            return Path.GetFullPath(chosen);
-        }
-
-        var output = new DirectoryInfo(AppContext.BaseDirectory);
-        var configuration = output.Parent!.Name;
-        for (var dir = output; dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "src", "Gleitzeit.Cli", "bin", configuration, output.Name, "gleitzeit.dll");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException("build src/Gleitzeit.Cli first");
     }
 
     private sealed record CliRun(TimeSpan Wall, DateTime StartedAt, double PeakMegabytes);

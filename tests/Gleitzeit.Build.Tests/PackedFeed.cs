@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Gleitzeit.Testing;
 
 namespace Gleitzeit.Build.Tests;
 
@@ -13,8 +14,8 @@ public sealed class PackedFeed : IDisposable
         Packages = Path.Combine(Root, "packages");
         Directory.CreateDirectory(Feed);
         Version = "0.0.0-e2e." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
-        var repository = FindRepository();
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var repository = RepositoryLayout.Root();
+        var configuration = RepositoryLayout.Configuration();
         var result = Dotnet.Run(repository, null, "pack", Path.Combine(repository, "src", "Gleitzeit.Build"), "-c", configuration, "--no-build", $"-p:Version={Version}", "-o", Feed);
         if (result.ExitCode != 0 || !File.Exists(Path.Combine(Feed, $"Gleitzeit.Build.{Version}.nupkg")))
         {
@@ -40,19 +41,6 @@ public sealed class PackedFeed : IDisposable
         catch (IOException)
         {
         }
-    }
-
-    private static string FindRepository()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Gleitzeit.Build.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("Gleitzeit.Build.sln not found above the test assembly");
     }
 }
 

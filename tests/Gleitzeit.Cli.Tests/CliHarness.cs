@@ -15,11 +15,7 @@ public sealed class CliHarness : IAsyncDisposable
 
     public OllamaTestServer Server { get; }
 
-    /// <summary>
-    /// The CLI as built in its own output folder (with its own deps.json): the copy beside the tests
-    /// resolves packages the way the test host does, not the way the tool does.
-    /// </summary>
-    public static string CliAssembly { get; } = FindCliAssembly();
+    public static string CliAssembly { get; } = RepositoryLayout.CliAssembly();
 
     public string Root { get; }
 
@@ -111,22 +107,6 @@ public sealed class CliHarness : IAsyncDisposable
         catch (IOException)
         {
         }
-    }
-
-    private static string FindCliAssembly()
-    {
-        var testOutput = new DirectoryInfo(AppContext.BaseDirectory);
-        var configuration = testOutput.Parent!.Name;
-        for (var dir = testOutput; dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "src", "Gleitzeit.Cli", "bin", configuration, testOutput.Name, "gleitzeit.dll");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException("gleitzeit.dll not found in src/Gleitzeit.Cli/bin; build the solution first");
     }
 
     private Dictionary<string, string> Environment(IReadOnlyDictionary<string, string>? extra)

@@ -55,16 +55,7 @@ public static class ConfigurationLoader
     /// <summary>Applies the <c>batch:</c> section of one YAML file on top of <paramref name="settings"/>.</summary>
     public static BatchSettings ApplyFile(BatchSettings settings, string file)
     {
-        YamlStream yaml = [];
-        try
-        {
-            using var reader = new StreamReader(file);
-            yaml.Load(reader);
-        }
-        catch (YamlException ex)
-        {
-            throw new ConfigurationException($"invalid YAML: {ex.InnerException?.Message ?? ex.Message}", file, (int)ex.Start.Line, (int)ex.Start.Column, DiagnosticCodes.InvalidYaml);
-        }
+        var yaml = YamlFiles.Load(file);
 
         if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
         {

@@ -27,16 +27,7 @@ public static class WorkflowParser
             throw new ConfigurationException($"workflow file not found: {full}", code: DiagnosticCodes.InvalidWorkflow);
         }
 
-        YamlStream yaml = [];
-        try
-        {
-            using var reader = new StreamReader(full);
-            yaml.Load(reader);
-        }
-        catch (YamlException ex)
-        {
-            throw new ConfigurationException($"invalid YAML: {ex.InnerException?.Message ?? ex.Message}", full, (int)ex.Start.Line, (int)ex.Start.Column, DiagnosticCodes.InvalidYaml);
-        }
+        var yaml = YamlFiles.Load(full);
 
         if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
         {

@@ -48,12 +48,18 @@ public sealed class CacheCommandTests : IAsyncLifetime
     {
         await _h.RunAsync("batch", "docs");
         var entries = Directory.GetFiles(Path.Combine(_h.Home, "cache", "entries"), "*.json", SearchOption.AllDirectories);
-        var size = new FileInfo(entries[0]).Length;
+        for (var i = 0; i < entries.Length; i++)
+        {
+            File.SetLastWriteTimeUtc(entries[i], DateTime.UtcNow.AddHours(i - entries.Length));
+        }
 
-        var result = await _h.RunAsync("cache", "prune", "--max-size", (size + 10).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var newest = entries[^1];
+        var limit = entries.Max(e => new FileInfo(e).Length) + 10;
+
+        var result = await _h.RunAsync("cache", "prune", "--max-size", limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Single(Directory.GetFiles(Path.Combine(_h.Home, "cache", "entries"), "*.json", SearchOption.AllDirectories));
+        Assert.Equal([newest], Directory.GetFiles(Path.Combine(_h.Home, "cache", "entries"), "*.json", SearchOption.AllDirectories));
     }
 
     [Fact]
