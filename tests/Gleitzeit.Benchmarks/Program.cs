@@ -20,12 +20,16 @@ switch (args.FirstOrDefault())
     case "cli":
         await CliBenchmarks.RunAsync();
         return 0;
+    case "build":
+        await BuildBenchmarks.RunAsync();
+        return 0;
     case null:
     case "all":
         await EngineBenchmarks.RunAsync();
         await CliBenchmarks.RunAsync();
+        await BuildBenchmarks.RunAsync();
         return 0;
     default:
-        Console.Error.WriteLine("usage: Gleitzeit.Benchmarks [all|engine|cli|serve [latency-seconds]]");
+        Console.Error.WriteLine("usage: Gleitzeit.Benchmarks [all|engine|cli|build|serve [latency-seconds]]");
         return 2;
 }
