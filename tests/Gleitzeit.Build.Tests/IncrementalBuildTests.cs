@@ -189,4 +189,25 @@ public sealed class IncrementalBuildTests(PackedFeed feed) : IAsyncLifetime
         Assert.Contains("### ✅ notes/alpha.md", markdown, StringComparison.Ordinal);
         Assert.Contains("### ✅ report", markdown, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void SchemaFormat_IsSentAsStructuredOutput_AndEditingTheSchemaResendsEveryItem()
+    {
+        _project.WriteProject(Items.Replace("/>", "Format=\"summary.schema.json\" />", StringComparison.Ordinal));
+        _project.Write("summary.schema.json", """{"type":"object","properties":{"summary":{"type":"string"}}}""");
+
+        var first = _project.Build();
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Equal(3, _server.ChatRequests.Count);
+        Assert.All(_server.ChatRequests, c => Assert.Equal("object", c.Format!["type"]!.GetValue<string>()));
+        _server.ClearLog();
+
+        _project.Write("summary.schema.json", """{"type":"object","properties":{"summary":{"type":"string"},"tags":{"type":"array"}}}""");
+        var second = _project.Build();
+
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Equal(3, _server.ChatRequests.Count);
+        Assert.All(_server.ChatRequests, c => Assert.NotNull(c.Format!["properties"]!["tags"]));
+    }
 }
