@@ -10,5 +10,13 @@ Console.CancelKeyPress += (_, e) =>
         cancellation.Cancel();
     }
 };
+// SIGTERM (a CI job being stopped) cancels the same way: in-flight calls stop and finished items stay recorded.
+using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+    System.Runtime.InteropServices.PosixSignal.SIGTERM,
+    signal =>
+    {
+        signal.Cancel = true;
+        cancellation.Cancel();
+    });
 Console.OutputEncoding = System.Text.Encoding.UTF8;
 return await GleitzeitCli.RunAsync(args, CliContext.FromProcess(), cancellation.Token);
