@@ -14,9 +14,6 @@ public static class OllamaOptions
             .Select(p => p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name)
             .OfType<string>()]);
 
-    /// <summary>Every option name Ollama accepts (<c>temperature</c>, <c>seed</c>, <c>num_ctx</c>, <c>num_predict</c>…).</summary>
-    public static IReadOnlySet<string> KnownNames => Names.Value;
-
     /// <summary>Maps <c>max_tokens</c> (the workflow spelling) to <c>num_predict</c>; returns null for a name that is not an option.</summary>
     public static string? WireName(string name)
     {

@@ -67,6 +67,11 @@ internal sealed class BuildWorkerCommand(CliContext context)
             return ExitCodes.UsageOrConfiguration;
         }
 
+        foreach (var artifact in outcome.Artifacts)
+        {
+            context.Out.WriteLine($"wrote {artifact}");
+        }
+
         foreach (var diagnostic in outcome.Diagnostics)
         {
             context.Out.WriteLine(diagnostic.ToString());
