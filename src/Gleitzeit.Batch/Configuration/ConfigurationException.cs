@@ -30,8 +30,10 @@ public sealed class ConfigurationException : Exception
 
     public int Column { get; }
 
-    /// <summary>The message in the canonical <c>file(line,col): message</c> form when a file is known.</summary>
-    public string Describe() => File is null
-        ? Message
-        : Line > 0 ? $"{File}({Line},{Column}): {Message}" : $"{File}: {Message}";
+    /// <summary>
+    /// The canonical diagnostic line IDEs and MSBuild read, <c>file(line,col): error GZ1002: message</c>;
+    /// <paramref name="origin"/> stands in for the file when none is known.
+    /// </summary>
+    public string Canonical(string origin) =>
+        $"{File ?? origin}{(Line > 0 ? $"({Line},{Column})" : string.Empty)}: error {Code}: {Message}";
 }

@@ -38,7 +38,7 @@ internal sealed class BuildWorkerCommand(CliContext context)
         }
         catch (ConfigurationException ex)
         {
-            context.Out.WriteLine(Canonical(ex, ex.File ?? manifestPath));
+            context.Out.WriteLine(ex.Canonical(manifestPath));
             return ExitCodes.UsageOrConfiguration;
         }
 
@@ -53,7 +53,7 @@ internal sealed class BuildWorkerCommand(CliContext context)
         }
         catch (ConfigurationException ex)
         {
-            context.Out.WriteLine(Canonical(ex, ex.File ?? manifest.ProjectFile));
+            context.Out.WriteLine(ex.Canonical(manifest.ProjectFile));
             return ExitCodes.UsageOrConfiguration;
         }
         catch (OperationCanceledException)
@@ -84,7 +84,4 @@ internal sealed class BuildWorkerCommand(CliContext context)
 
         return outcome.HasErrors ? ExitCodes.ItemsFailed : ExitCodes.Success;
     }
-
-    private static string Canonical(ConfigurationException ex, string file) =>
-        ex.Line > 0 ? $"{file}({ex.Line},{ex.Column}): error {ex.Code}: {ex.Message}" : $"{file}: error {ex.Code}: {ex.Message}";
 }

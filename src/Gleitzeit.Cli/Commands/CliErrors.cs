@@ -13,11 +13,11 @@ internal static class CliErrors
         }
         catch (CliException ex)
         {
-            return Fail(context, ex.Code, ex.Message, ex);
+            return Fail(context, $"gleitzeit: error {ex.Code}: {ex.Message}", ex);
         }
         catch (ConfigurationException ex)
         {
-            return Fail(context, ex.Code, ex.Describe(), ex);
+            return Fail(context, ex.Canonical("gleitzeit"), ex);
         }
         catch (OperationCanceledException)
         {
@@ -26,27 +26,18 @@ internal static class CliErrors
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return Fail(context, Batch.DiagnosticCodes.OutputWriteFailed, ex.Message, ex);
+            return Fail(context, $"gleitzeit: error {Batch.DiagnosticCodes.OutputWriteFailed}: {ex.Message}", ex);
         }
     }
 
-    private static int Fail(CliContext context, string code, string message, Exception ex)
+    private static int Fail(CliContext context, string line, Exception ex)
     {
-        context.Error.WriteLine(message.Contains("): ", StringComparison.Ordinal) && message.Contains('(', StringComparison.Ordinal) && !message.StartsWith("gleitzeit", StringComparison.Ordinal)
-            ? InsertCode(message, code)
-            : $"gleitzeit: error {code}: {message}");
+        context.Error.WriteLine(line);
         if (context.Verbose)
         {
             context.Error.WriteLine(ex.ToString());
         }
 
         return ExitCodes.UsageOrConfiguration;
-    }
-
-    // "file(3,5): message" becomes the canonical "file(3,5): error GZ1002: message".
-    private static string InsertCode(string message, string code)
-    {
-        var split = message.IndexOf("): ", StringComparison.Ordinal) + 3;
-        return $"{message[..split]}error {code}: {message[split..]}";
     }
 }

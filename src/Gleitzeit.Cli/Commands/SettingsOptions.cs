@@ -34,15 +34,7 @@ internal sealed class SettingsOptions
     /// <summary>Configuration files and environment, then these flags.</summary>
     public BatchSettings Resolve(ParseResult parse, CliContext context, bool vision = false)
     {
-        BatchSettings settings;
-        try
-        {
-            settings = ConfigurationLoader.Load(context.WorkingDirectory, context.Environment);
-        }
-        catch (ConfigurationException ex)
-        {
-            throw new CliException(ex.Describe(), ex.Code);
-        }
+        var settings = ConfigurationLoader.Load(context.WorkingDirectory, context.Environment);
 
         if (parse.GetValue(Model) is { } model)
         {
