@@ -62,6 +62,12 @@ public sealed class PromptTemplate
     /// <summary><c>"json"</c>, a JSON schema object, or null for free text.</summary>
     [JsonPropertyName("format")]
     public JsonNode? Format { get; init; }
+
+    /// <summary>Hash of the messages, recorded with cache keys to tell "prompt changed" from "content changed"; computed once per template.</summary>
+    [JsonIgnore]
+    internal string MessagesHash => _messagesHash ??= InputLoader.Sha256Hex(string.Concat(Messages.Select(m => $"{m.Role}\0{m.Content}\0")));
+
+    private string? _messagesHash;
 }
 
 /// <summary>One item of a batch: usually a file, or a prompt alone (a workflow task without files).</summary>

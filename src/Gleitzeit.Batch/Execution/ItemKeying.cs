@@ -1,4 +1,3 @@
-using System.Text;
 using Gleitzeit.Batch.Caching;
 using Gleitzeit.Batch.Inputs;
 using Gleitzeit.Batch.Providers;
@@ -53,23 +52,12 @@ internal static class ItemKeying
             key.Template.Format,
             key.Item.FullPath is null ? null : key.Item.File,
             input?.ContentSha256,
-            TemplateHash(key.Template));
+            key.Template.MessagesHash);
 
     /// <summary>Reads the item's file (when it has one) and composes what the model receives.</summary>
     public static async Task<(IReadOnlyList<ComposedMessage> Messages, LoadedInput? Input)> ComposeAsync(ItemKey key, CancellationToken cancellationToken)
     {
         var input = key.Item.FullPath is null ? null : await InputLoader.LoadAsync(key.Item.FullPath, key.Template.Vision, cancellationToken);
         return (MessageComposer.Compose(key.Template.Messages, key.Item.File, input), input);
-    }
-
-    private static string TemplateHash(PromptTemplate template)
-    {
-        var builder = new StringBuilder();
-        foreach (var message in template.Messages)
-        {
-            builder.Append(message.Role).Append('\0').Append(message.Content).Append('\0');
-        }
-
-        return InputLoader.Sha256Hex(builder.ToString());
     }
 }
