@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Gleitzeit.Testing;
 
@@ -48,53 +47,4 @@ public sealed class PackedFeed : IDisposable
 public sealed class PackedFeedCollection : ICollectionFixture<PackedFeed>
 {
     public const string Name = "packed feed";
-}
-
-/// <summary>Runs the dotnet CLI as a child process, with MSBuild's own variables of the test host removed.</summary>
-public static class Dotnet
-{
-    public static DotnetResult Run(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            info.Environment.Remove(name);
-        }
-
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        info.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            info.Environment[name] = value;
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish in 5 minutes");
-        }
-
-        return new DotnetResult(process.ExitCode, stdout.Result + stderr.Result);
-    }
-}
-
-/// <summary>Exit code and combined output of a dotnet command.</summary>
-public sealed record DotnetResult(int ExitCode, string Output)
-{
-    public override string ToString() => $"exit {ExitCode}\n{Output}";
 }

@@ -17,6 +17,12 @@ public sealed class CliHarness : IAsyncDisposable
 
     public static string CliAssembly { get; } = RepositoryLayout.CliAssembly();
 
+    /// <summary>
+    /// <c>GLEITZEIT_CLI_OUT_OF_PROCESS=1</c> runs every non-interactive command as a child process of
+    /// <see cref="CliAssembly"/>: with <c>GLEITZEIT_CLI</c> naming the native build, the whole suite tests what ships.
+    /// </summary>
+    public static bool OutOfProcess { get; } = System.Environment.GetEnvironmentVariable("GLEITZEIT_CLI_OUT_OF_PROCESS") == "1";
+
     public string Root { get; }
 
     public string Docs => Path.Combine(Root, "docs");
@@ -47,6 +53,11 @@ public sealed class CliHarness : IAsyncDisposable
 
     public async Task<CliResult> RunAsync(bool interactive, IReadOnlyDictionary<string, string>? extraEnvironment, params string[] args)
     {
+        if (OutOfProcess && !interactive)
+        {
+            return await RunProcessAsync(extraEnvironment, args);
+        }
+
         var stdout = new StringWriter { NewLine = "\n" };
         var stderr = new StringWriter { NewLine = "\n" };
         var environment = Environment(extraEnvironment);
@@ -63,22 +74,24 @@ public sealed class CliHarness : IAsyncDisposable
     }
 
     /// <summary>Starts gleitzeit as a real child process with this harness's environment.</summary>
-    public Process Start(params string[] args)
+    public Process Start(params string[] args) => Start(null, args);
+
+    private Process Start(IReadOnlyDictionary<string, string>? extraEnvironment, string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(CliAssembly);
+        var info = RepositoryLayout.CliStartInfo(CliAssembly);
+        info.WorkingDirectory = Root;
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
         }
 
-        foreach (var (name, value) in Environment(null))
+        // Only what the harness sets, as in-process: nothing inherited from the shell that runs the tests.
+        foreach (var inherited in info.Environment.Keys.Where(k => k.StartsWith("GLEITZEIT_", StringComparison.Ordinal) || k.StartsWith("OLLAMA_", StringComparison.Ordinal) || k is "NO_COLOR" or "CI").ToList())
+        {
+            info.Environment.Remove(inherited);
+        }
+
+        foreach (var (name, value) in Environment(extraEnvironment))
         {
             info.Environment[name] = value;
         }
@@ -87,9 +100,11 @@ public sealed class CliHarness : IAsyncDisposable
     }
 
     /// <summary>Runs gleitzeit as a child process to its end.</summary>
-    public async Task<CliResult> RunProcessAsync(params string[] args)
+    public Task<CliResult> RunProcessAsync(params string[] args) => RunProcessAsync(null, args);
+
+    private async Task<CliResult> RunProcessAsync(IReadOnlyDictionary<string, string>? extraEnvironment, string[] args)
     {
-        using var process = Start(args);
+        using var process = Start(extraEnvironment, args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Gleitzeit.Testing;
 
 /// <summary>Where the repository and its built programs are, seen from a test or benchmark assembly.</summary>
@@ -34,5 +36,26 @@ public static class RepositoryLayout
         var output = new DirectoryInfo(AppContext.BaseDirectory);
         var path = Path.Combine(Root(), "src", "Gleitzeit.Cli", "bin", Configuration(), output.Name, "gleitzeit.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException("build src/Gleitzeit.Cli first", path);
+    }
+
+    /// <summary>
+    /// How to start <paramref name="cli"/>: an assembly through <c>dotnet</c>, a native (ahead-of-time compiled)
+    /// executable directly. Output is redirected; the arguments still have to be added.
+    /// </summary>
+    public static ProcessStartInfo CliStartInfo(string cli)
+    {
+        var isAssembly = cli.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        var info = new ProcessStartInfo(isAssembly ? "dotnet" : cli)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (isAssembly)
+        {
+            info.ArgumentList.Add(cli);
+        }
+
+        return info;
     }
 }

@@ -6,6 +6,7 @@ using Gleitzeit.Batch.Discovery;
 using Gleitzeit.Batch.Execution;
 using Gleitzeit.Batch.Inputs;
 using Gleitzeit.Batch.Results;
+using Gleitzeit.Batch.Serialization;
 
 namespace Gleitzeit.Batch.Builds;
 
@@ -152,6 +153,6 @@ public static class BuildPlanner
     }
 
     private static string CanonicalJsonKey(PromptTemplate template) =>
-        JsonSerializer.Serialize(template.Messages.Select(m => new[] { m.Role, m.Content })) + "\0" + template.Model + "\0" + template.Vision
+        JsonSerializer.Serialize([.. template.Messages.Select(m => new[] { m.Role, m.Content })], GleitzeitJsonContext.Default.StringArrayArray) + "\0" + template.Model + "\0" + template.Vision
         + "\0" + template.Options?.ToJsonString() + "\0" + template.Format?.ToJsonString();
 }

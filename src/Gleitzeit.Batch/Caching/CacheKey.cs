@@ -46,7 +46,7 @@ public sealed record CacheKey(string Value, JsonObject Inputs, JsonObject Source
                 })]);
             }
 
-            messageArray.Add(entry);
+            messageArray.Add((JsonNode)entry);
         }
 
         var inputs = new JsonObject

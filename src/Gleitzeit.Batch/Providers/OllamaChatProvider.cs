@@ -34,7 +34,8 @@ public sealed class OllamaChatProvider : IChatProvider
             BaseAddress = new Uri(Endpoint + "/"),
             Timeout = Timeout.InfiniteTimeSpan,
         };
-        _client = new OllamaApiClient(_http, string.Empty, null!);
+        // Source-generated JSON metadata: no reflection, so this works ahead-of-time compiled.
+        _client = new OllamaApiClient(_http, string.Empty, OllamaWireJsonContext.Default);
     }
 
     public string Endpoint { get; }
@@ -73,7 +74,7 @@ public sealed class OllamaChatProvider : IChatProvider
             {
                 null => null,
                 JsonValue value when value.TryGetValue<string>(out var formatName) => formatName,
-                var schema => JsonSerializer.Deserialize<JsonElement>(schema.ToJsonString()),
+                var schema => schema.Deserialize(OllamaWireJsonContext.Default.JsonElement),
             },
         };
 

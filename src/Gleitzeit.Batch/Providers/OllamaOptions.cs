@@ -1,7 +1,5 @@
-using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using OllamaSharp.Models;
 
 namespace Gleitzeit.Batch.Providers;
@@ -9,10 +7,9 @@ namespace Gleitzeit.Batch.Providers;
 /// <summary>Maps generation options by their Ollama wire names onto OllamaSharp's <see cref="RequestOptions"/>.</summary>
 public static class OllamaOptions
 {
+    // The wire names, as the source-generated JSON metadata of OllamaSharp's options type has them.
     private static readonly Lazy<HashSet<string>> Names = new(() =>
-        [.. typeof(RequestOptions).GetProperties()
-            .Select(p => p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name)
-            .OfType<string>()]);
+        [.. OllamaWireJsonContext.Default.RequestOptions.Properties.Select(p => p.Name)]);
 
     /// <summary>Maps <c>max_tokens</c> (the workflow spelling) to <c>num_predict</c>; returns null for a name that is not an option.</summary>
     public static string? WireName(string name)
@@ -40,7 +37,7 @@ public static class OllamaOptions
 
         try
         {
-            return options.Deserialize<RequestOptions>();
+            return options.Deserialize(OllamaWireJsonContext.Default.RequestOptions);
         }
         catch (JsonException ex)
         {

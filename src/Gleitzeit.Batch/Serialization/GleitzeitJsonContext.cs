@@ -14,4 +14,5 @@ namespace Gleitzeit.Batch.Serialization;
 [JsonSerializable(typeof(CacheEntry))]
 [JsonSerializable(typeof(ItemResult))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(string[][]))]
 internal sealed partial class GleitzeitJsonContext : JsonSerializerContext;

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace Gleitzeit.Cli.Tests.Commands;
 
 public sealed class WorkflowCommandTests : IAsyncLifetime
@@ -126,6 +128,46 @@ public sealed class WorkflowCommandTests : IAsyncLifetime
         Assert.Equal("meeting_notes.txt", chat.FileName);
         Assert.Equal("You are a meeting notes summarizer", chat.Messages[0].Content);
         Assert.Equal(0.1, chat.Options!["temperature"]!.GetValue<double>(), 3);
+    }
+
+    [Fact]
+    public async Task SchemaFormat_IsSentAsAnObject_AndUnsetFieldsAreLeftOut()
+    {
+        Workflow("""
+            name: "Structured"
+            tasks:
+              - name: "titles"
+                method: "llm/chat"
+                parameters:
+                  model: "llama3.2"
+                  file_path: "docs/meeting_notes.txt"
+                  format:
+                    type: object
+                    properties:
+                      title: { type: string }
+                    required: [title]
+                  messages:
+                    - role: "user"
+                      content: "Give the document a title"
+              - name: "plain"
+                method: "llm/chat"
+                parameters:
+                  model: "llama3.2"
+                  messages:
+                    - role: "user"
+                      content: "Say hello"
+            """);
+
+        var result = await _h.RunAsync("run", "workflow.yaml");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var titles = _h.Server.ChatRequests.Single(c => c.FileName is not null);
+        var schema = Assert.IsType<JsonObject>(titles.Format);
+        Assert.Equal("object", schema["type"]!.GetValue<string>());
+        Assert.Equal("title", schema["required"]![0]!.GetValue<string>());
+        var plain = _h.Server.ChatRequests.Single(c => c.FileName is null);
+        Assert.False(plain.Body!.ContainsKey("format"));
+        Assert.False(plain.Body!.ContainsKey("options"));
     }
 
     [Fact]
