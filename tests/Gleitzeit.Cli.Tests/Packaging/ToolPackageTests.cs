@@ -31,7 +31,7 @@ public sealed class ToolPackageTests : IClassFixture<PackedTool>, IAsyncLifetime
     {
         var settings = XDocument.Parse(Entry(_tool.Package("Gleitzeit.Cli"), "tools/any/any/DotnetToolSettings.xml"));
         var runtimes = settings.Descendants("RuntimeIdentifierPackage").Select(p => (string)p.Attribute("RuntimeIdentifier")!).ToList();
-        Assert.Equal(["linux-x64", "any"], runtimes);
+        Assert.Equal(["linux-x64", "linux-musl-x64", "any"], runtimes);
 
         var portable = Entries(_tool.Package("Gleitzeit.Cli.any"));
         Assert.Contains("tools/net10.0/any/gleitzeit.dll", portable);
@@ -39,6 +39,23 @@ public sealed class ToolPackageTests : IClassFixture<PackedTool>, IAsyncLifetime
         var native = Entries(_tool.Package("Gleitzeit.Cli.linux-x64"));
         Assert.Contains("tools/any/linux-x64/gleitzeit", native);
         Assert.DoesNotContain(native, e => e.EndsWith(".dll", StringComparison.Ordinal) || e.EndsWith(".dbg", StringComparison.Ordinal) || e.EndsWith(".pdb", StringComparison.Ordinal));
+    }
+
+    [LinuxX64Fact]
+    public void Alpine_GetsAFrameworkDependentProgram_LinkedAgainstMusl()
+    {
+        // Without a package of its own, linux-musl-x64 would fall back to linux-x64: a glibc program that cannot start there.
+        var musl = _tool.Package("Gleitzeit.Cli.linux-musl-x64");
+        Assert.Contains("tools/net10.0/linux-musl-x64/gleitzeit.dll", Entries(musl));
+        Assert.Contains("\"name\": \"Microsoft.NETCore.App\"", Entry(musl, "tools/net10.0/linux-musl-x64/gleitzeit.runtimeconfig.json"), StringComparison.Ordinal);
+        using var zip = ZipFile.OpenRead(musl);
+        using var apphost = new MemoryStream();
+        using (var entry = zip.GetEntry("tools/net10.0/linux-musl-x64/gleitzeit")!.Open())
+        {
+            entry.CopyTo(apphost);
+        }
+
+        Assert.True(apphost.ToArray().AsSpan().IndexOf("/lib/ld-musl-x86_64.so.1"u8) >= 0, "the launcher should ask for the musl loader");
     }
 
     [LinuxX64Fact]
