@@ -11,14 +11,16 @@ namespace Gleitzeit.Build.Tasks;
 
 /// <summary>
 /// Runs the gleitzeit worker out of process (so none of its dependencies load into MSBuild): writes the
-/// project's items and properties to a manifest, starts <c>dotnet gleitzeit.dll build-worker</c>, and turns
-/// its canonical lines into MSBuild diagnostics.
+/// project's items and properties to a manifest, starts the native worker for this machine when the package has one
+/// (<c>gleitzeit build-worker</c>, no JIT: it starts in milliseconds) or else <c>dotnet gleitzeit.dll build-worker</c>,
+/// and turns its canonical lines into MSBuild diagnostics.
 /// </summary>
 public sealed class GleitzeitRun : ToolTask
 {
     private const string SummaryPrefix = "gleitzeit-summary: ";
     private const string MissingRuntimeCode = "GZ1005";
     private bool _sawMissingRuntime;
+    private bool _native;
 
     /// <summary>The <c>GleitzeitBatch</c> items.</summary>
     public ITaskItem[] Items { get; set; } = Array.Empty<ITaskItem>();
@@ -29,8 +31,12 @@ public sealed class GleitzeitRun : ToolTask
     [Required]
     public string ManifestPath { get; set; } = string.Empty;
 
+    /// <summary>The portable worker, <c>gleitzeit.dll</c>, run with <c>dotnet</c>.</summary>
     [Required]
     public string WorkerPath { get; set; } = string.Empty;
+
+    /// <summary>The ahead-of-time compiled worker for this machine's runtime, if the package has one.</summary>
+    public string? NativeWorkerPath { get; set; }
 
     [Required]
     public string ProjectFile { get; set; } = string.Empty;
@@ -88,12 +94,23 @@ public sealed class GleitzeitRun : ToolTask
             return false;
         }
 
+        _native = !string.IsNullOrEmpty(NativeWorkerPath) && File.Exists(NativeWorkerPath) && NativeExecutable.EnsureRunnable(NativeWorkerPath!);
+        if (!string.IsNullOrEmpty(NativeWorkerPath) && !_native)
+        {
+            Log.LogMessage(MessageImportance.Low, "the native worker at '{0}' cannot be run here; using the portable one", NativeWorkerPath);
+        }
+
         WriteManifest();
         return base.Execute();
     }
 
     protected override string GenerateFullPathToTool()
     {
+        if (_native)
+        {
+            return NativeWorkerPath!;
+        }
+
         if (!string.IsNullOrEmpty(DotnetHostPath) && File.Exists(DotnetHostPath))
         {
             return DotnetHostPath!;
@@ -114,7 +131,11 @@ public sealed class GleitzeitRun : ToolTask
     protected override string GenerateCommandLineCommands()
     {
         var builder = new CommandLineBuilder();
-        builder.AppendFileNameIfNotNull(WorkerPath);
+        if (!_native)
+        {
+            builder.AppendFileNameIfNotNull(WorkerPath);
+        }
+
         builder.AppendSwitch("build-worker");
         builder.AppendSwitchIfNotNull("--manifest ", ManifestPath);
         return builder.ToString();

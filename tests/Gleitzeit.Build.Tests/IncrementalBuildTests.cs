@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Gleitzeit.Testing;
 
 namespace Gleitzeit.Build.Tests;
@@ -142,6 +143,31 @@ public sealed class IncrementalBuildTests(PackedFeed feed) : IAsyncLifetime
 
         Assert.True(clean.ExitCode == 0, clean.ToString());
         Assert.All(artifacts.Keys, a => Assert.False(File.Exists(_project.Artifact(a)), a));
+    }
+
+    [Fact]
+    public void NativeAndPortableWorkers_WriteTheSameArtifacts()
+    {
+        var native = _project.Build();
+
+        Assert.True(native.ExitCode == 0, native.ToString());
+        if (RuntimeInformation.RuntimeIdentifier == "linux-x64")
+        {
+            Assert.Matches(@"tools/linux-x64/gleitzeit""? build-worker", native.Output);
+        }
+
+        var artifacts = new[] { "doc-summaries.json", "doc-summaries.csv", "doc-summaries.md" }.ToDictionary(a => a, a => File.ReadAllBytes(_project.Artifact(a)));
+        _server.ClearLog();
+
+        var portable = _project.Build("--no-incremental", "-p:GleitzeitNativeWorker=false");
+
+        Assert.True(portable.ExitCode == 0, portable.ToString());
+        Assert.Matches(@"dotnet(\.exe)?""? ""?[^\n]*tools[/\\]net10\.0[/\\]gleitzeit\.dll""? build-worker", portable.Output);
+        Assert.Contains("3 items, 3 from cache, 0 sent", portable.Output, StringComparison.Ordinal);
+        foreach (var (name, bytes) in artifacts)
+        {
+            Assert.Equal(bytes, File.ReadAllBytes(_project.Artifact(name)));
+        }
     }
 
     [Fact]
