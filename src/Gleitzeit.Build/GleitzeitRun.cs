@@ -94,8 +94,9 @@ public sealed class GleitzeitRun : ToolTask
             return false;
         }
 
-        _native = !string.IsNullOrEmpty(NativeWorkerPath) && File.Exists(NativeWorkerPath) && NativeExecutable.EnsureRunnable(NativeWorkerPath!);
-        if (!string.IsNullOrEmpty(NativeWorkerPath) && !_native)
+        var hasNative = !string.IsNullOrEmpty(NativeWorkerPath) && File.Exists(NativeWorkerPath);
+        _native = hasNative && NativeExecutable.EnsureRunnable(NativeWorkerPath!);
+        if (hasNative && !_native)
         {
             Log.LogMessage(MessageImportance.Low, "the native worker at '{0}' cannot be run here; using the portable one", NativeWorkerPath);
         }
