@@ -110,6 +110,8 @@ public sealed class BuildRunner(BuildManifest manifest, Func<BatchPlan, Cancella
         }
     }
 
+    private static string NotRun(BatchRecord record) => record.NotRun == 0 ? string.Empty : $", {record.NotRun} not run";
+
     private void Report(BatchPlan plan, BatchOutcome outcome, List<BuildDiagnostic> diagnostics, List<string> summaries, string? fileForFatal = null)
     {
         var record = outcome.Record;
@@ -130,7 +132,7 @@ public sealed class BuildRunner(BuildManifest manifest, Func<BatchPlan, Cancella
         var tokens = record.Results.Values.Sum(r => (long)(r.Tokens?.Prompt ?? 0) + (r.Tokens?.Completion ?? 0));
         summaries.Add(string.Create(
             CultureInfo.InvariantCulture,
-            $"Gleitzeit batch '{plan.Name}': {record.TotalFiles} items, {record.Cached} from cache, {outcome.Sent} sent, {record.Failed} failed, {record.Skipped} skipped, {tokens} tokens, {outcome.Elapsed.TotalSeconds:0.00} s ({record.BatchId})"));
+            $"Gleitzeit batch '{plan.Name}': {record.TotalFiles} items, {record.Cached} from cache, {outcome.Sent} sent, {record.Failed} failed, {record.Skipped} skipped{NotRun(record)}, {tokens} tokens, {outcome.Elapsed.TotalSeconds:0.00} s ({record.BatchId})"));
     }
 }
 

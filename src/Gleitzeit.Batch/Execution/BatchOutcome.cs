@@ -11,7 +11,10 @@ public sealed record BatchOutcome
     /// <summary>Wall-clock time of this run.</summary>
     public TimeSpan Elapsed { get; init; }
 
-    /// <summary>Items sent to the model in this run (cache misses that were called).</summary>
+    /// <summary>
+    /// Items the model server answered in this run, with a result or an error for the item; not the ones a stopped batch
+    /// (server unreachable, model missing) or Ctrl+C left unsent.
+    /// </summary>
     public int Sent { get; init; }
 
     /// <summary>Items run in this run (all of them, or the unfinished ones on resume).</summary>

@@ -34,7 +34,6 @@ internal sealed class MissSender(BatchRun run, IChatProvider provider, ModelDige
     {
         var clock = Stopwatch.StartNew();
         run.Tracker.Started(miss.Item.File);
-        Interlocked.Increment(ref _sent);
         try
         {
             var context = ResilienceContextPool.Shared.Get(token);
@@ -91,6 +90,7 @@ internal sealed class MissSender(BatchRun run, IChatProvider provider, ModelDige
                 MissReasons = run.Cache is null ? null : run.Explain(miss),
                 OutputFile = miss.Item.OutputFile,
             };
+            Interlocked.Increment(ref _sent);
             run.Succeed(miss.Item, result, answer.Completion.Text, clock.Elapsed, cached: false);
         }
         catch (ChatProviderException ex) when (ex.StopsBatch)
@@ -104,6 +104,8 @@ internal sealed class MissSender(BatchRun run, IChatProvider provider, ModelDige
         }
         catch (ChatProviderException ex)
         {
+            // The server answered, with an error for this item: it was sent.
+            Interlocked.Increment(ref _sent);
             run.Fail(miss.Item, ex.Message, ex.Code, clock.Elapsed, miss.Key?.Value, wasInFlight: true);
         }
         catch (InvalidInputException ex)

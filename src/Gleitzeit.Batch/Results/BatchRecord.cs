@@ -43,6 +43,10 @@ public sealed class BatchRecord
     [JsonPropertyName("cached")]
     public int Cached => Results.Values.Count(r => r.Cached);
 
+    /// <summary>Items with no result at all: the batch stopped (or was interrupted) before they ran.</summary>
+    [JsonIgnore]
+    public int NotRun => Plan.Items.Count(i => !Results.ContainsKey(i.File));
+
     /// <summary>Wall-clock seconds of the last run (run-specific; never exported into build artifacts).</summary>
     [JsonPropertyName("wall_time")]
     public double WallTime { get; set; }

@@ -137,6 +137,8 @@ public sealed class FaultHandlingTests : IAsyncLifetime
         Assert.Equal(["a.txt", "b.txt"], _h.Server.ChatRequests.Select(c => c.FileName));
         Assert.Equal(ItemResult.Success, outcome.Record.Results["a.txt"].Status);
         Assert.Equal(["b.txt", "c.txt"], outcome.Record.Unfinished.Select(i => i.File));
+        Assert.Equal(1, outcome.Sent);
+        Assert.Equal(2, outcome.Record.NotRun);
     }
 
     [Fact]
@@ -151,6 +153,8 @@ public sealed class FaultHandlingTests : IAsyncLifetime
         Assert.Contains("http://127.0.0.1:1", outcome.Record.Error, StringComparison.Ordinal);
         Assert.Contains("ollama serve", outcome.Record.Error, StringComparison.Ordinal);
         Assert.Empty(outcome.Record.Results);
+        Assert.Equal(0, outcome.Sent);
+        Assert.Equal(3, outcome.Record.NotRun);
     }
 
     [Fact]

@@ -35,6 +35,7 @@ public sealed class ChildProcessTests : IAsyncLifetime
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("ollama serve", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
+        Assert.Contains("3 files, 0 ok (0 from cache, 0 sent), 0 failed, 0 skipped, 3 not run", result.Out, StringComparison.Ordinal);
     }
 
     [Fact]
