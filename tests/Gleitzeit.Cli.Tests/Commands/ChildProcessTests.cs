@@ -38,6 +38,46 @@ public sealed class ChildProcessTests : IAsyncLifetime
         Assert.Contains("3 files, 0 ok (0 from cache, 0 sent), 0 failed, 0 skipped, 3 not run", result.Out, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(Signals.Interrupt)]
+    [InlineData(Signals.Terminate)]
+    public async Task InterruptedMidBatch_ExitsCancelled_KeepsFinishedItems_AndResumeSendsOnlyTheRest(int signal)
+    {
+        for (var i = 0; i < 12; i++)
+        {
+            _h.Write($"doc{i:00}.txt", $"Document number {i}.");
+        }
+
+        _h.Server.Latency = TimeSpan.FromMilliseconds(250);
+        using var process = _h.Start("batch", "docs", "--concurrency", "2");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var store = new ResultStore(_h.ResultsDirectory);
+        var record = await WaitForSuccessesAsync(store, 3);
+
+        Assert.Equal(0, Signals.Send(process.Id, signal));
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+
+        Assert.True(process.ExitCode == 130, $"exit {process.ExitCode}\n{await stdout}\n{await stderr}");
+        Assert.Contains($"gleitzeit batch-resume {record.BatchId}", await stderr, StringComparison.Ordinal);
+        var interrupted = store.Load(record.BatchId)!;
+        Assert.Equal(BatchStatus.Cancelled, interrupted.Status);
+        var finished = interrupted.Results.Values.Where(r => r.Status == ItemResult.Success).Select(r => r.File).ToList();
+        Assert.InRange(finished.Count, 3, 11);
+        _h.Server.ClearLog();
+        _h.Server.Latency = TimeSpan.Zero;
+
+        var resumed = await _h.RunProcessAsync("batch-resume", record.BatchId);
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Empty(_h.Server.ChatRequests.Select(c => c.FileName!).Intersect(finished));
+        Assert.Equal(12 - finished.Count, _h.Server.ChatRequests.Count);
+        Assert.Equal(12, store.Load(record.BatchId)!.Successful);
+    }
+
     [Fact]
     public async Task KilledMidBatch_ResumeCompletesIt_WithoutResendingFinishedItems()
     {
@@ -84,5 +124,21 @@ public sealed class ChildProcessTests : IAsyncLifetime
         var completed = store.Load(record.BatchId)!;
         Assert.Equal(BatchStatus.Completed, completed.Status);
         Assert.Equal(12, completed.Successful);
+    }
+
+    private static async Task<BatchRecord> WaitForSuccessesAsync(ResultStore store, int successes)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (stopwatch.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (store.List().FirstOrDefault() is { } record && record.Successful >= successes)
+            {
+                return record;
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException($"no batch reached {successes} finished items in 30 s");
     }
 }
