@@ -1,4 +1,3 @@
-using System.Globalization;
 using Gleitzeit.Testing;
 
 namespace Gleitzeit.Cli.Tests.Packaging;
@@ -8,15 +7,12 @@ namespace Gleitzeit.Cli.Tests.Packaging;
 /// from there with <c>dotnet tool install --tool-path</c>, as a user would. Builds under its own artifacts path, so the
 /// repository's bin/obj (which other test assemblies run from) are not touched.
 /// </summary>
-public sealed class PackedTool : IDisposable
+public sealed class PackedTool : TemporaryFeed
 {
     public PackedTool()
+        : base("gleitzeit-tool-tests", "tool")
     {
-        Root = Path.Combine(Path.GetTempPath(), "gleitzeit-tool-tests", Guid.NewGuid().ToString("N"));
-        Feed = Path.Combine(Root, "feed");
         Tools = Path.Combine(Root, "tools");
-        Directory.CreateDirectory(Feed);
-        Version = "0.0.0-tool." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
         var repository = RepositoryLayout.Root();
         var pack = Dotnet.Run(
             repository,
@@ -53,27 +49,8 @@ public sealed class PackedTool : IDisposable
         }
     }
 
-    public string Root { get; }
-
-    public string Feed { get; }
-
     public string Tools { get; }
-
-    public string Version { get; }
 
     /// <summary>The command <c>dotnet tool install</c> put on the tool path.</summary>
     public string Command => Path.Combine(Tools, "gleitzeit");
-
-    public string Package(string id) => Path.Combine(Feed, $"{id}.{Version}.nupkg");
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
 }
