@@ -31,7 +31,7 @@ public static class GleitzeitCli
         {
             foreach (var error in parse.Errors)
             {
-                context.Error.WriteLine($"gleitzeit: error {Batch.DiagnosticCodes.InvalidSetting}: {error.Message}");
+                context.Error.WriteLine($"gleitzeit: error {Batch.Contract.DiagnosticCodes.InvalidSetting}: {error.Message}");
             }
 
             var command = parse.CommandResult.Command == root ? "gleitzeit" : $"gleitzeit {parse.CommandResult.Command.Name}";

@@ -1,8 +1,46 @@
+using System.Collections.Immutable;
+using Gleitzeit.Batch.Contract;
+
 namespace Gleitzeit.Batch.Configuration;
 
-/// <summary>The effective settings of a batch after every configuration layer has been applied.</summary>
+/// <summary>
+/// The effective settings of a batch after every layer has been applied: a value per row of the settings table
+/// (<see cref="Contract.Settings"/>), with typed accessors for what the engine reads.
+/// </summary>
 public sealed record BatchSettings
 {
+    private ImmutableDictionary<string, object?> _values;
+    private ImmutableDictionary<string, SettingLayer> _origins = ImmutableDictionary.Create<string, SettingLayer>(StringComparer.Ordinal);
+
+    /// <summary>The built-in defaults, with <c>~/.gleitzeit</c> where <c>GLEITZEIT_HOME</c> of this process points.</summary>
+    public BatchSettings()
+        : this(Environment.GetEnvironmentVariable)
+    {
+    }
+
+    private BatchSettings(Func<string, string?> environment)
+    {
+        var home = GleitzeitPaths.Home(environment);
+        var values = ImmutableDictionary.CreateBuilder<string, object?>(StringComparer.Ordinal);
+        foreach (var setting in Contract.Settings.All)
+        {
+            if (setting.Default is null)
+            {
+                values[setting.Key] = null;
+                continue;
+            }
+
+            if (!SettingParser.TryParse(setting, setting.Default, DateTimeOffset.Now, out var value, out _))
+            {
+                throw new InvalidOperationException($"the default of {setting.Key} is not valid");
+            }
+
+            values[setting.Key] = setting.Kind == SettingKind.Path ? GleitzeitPaths.ResolveDefault((string)value!, home) : value;
+        }
+
+        _values = values.ToImmutable();
+    }
+
     /// <summary>Default model for text prompts, as in the original Gleitzeit.</summary>
     public const string DefaultModelName = "llama3.2:latest";
 
@@ -12,46 +50,97 @@ public sealed record BatchSettings
     /// <summary>Default Ollama endpoint when neither a flag nor <c>OLLAMA_HOST</c> names one.</summary>
     public const string DefaultEndpoint = "http://localhost:11434";
 
-    public long MaxFileSize { get; init; } = 1_048_576;
+    /// <summary>Which spelling hints and messages use for settings: <c>--max-size</c>, <c>GleitzeitMaxFileSize</c>…</summary>
+    public SettingLayer Surface { get; init; } = SettingLayer.CommandLine;
 
-    public int MaxConcurrent { get; init; } = 5;
+    public string Provider { get => Text(Contract.Settings.Provider); init => Set(Contract.Settings.Provider, value); }
+
+    public string Endpoint { get => Text(Contract.Settings.Endpoint); init => Set(Contract.Settings.Endpoint, value); }
+
+    public string Model { get => Text(Contract.Settings.Model); init => Set(Contract.Settings.Model, value); }
+
+    public string VisionModel { get => Text(Contract.Settings.VisionModel); init => Set(Contract.Settings.VisionModel, value); }
+
+    public int MaxConcurrent { get => (int)(long)Get(Contract.Settings.MaxConcurrent)!; init => Set(Contract.Settings.MaxConcurrent, (long)value); }
 
     /// <summary>Limit on one generation, from its first streamed chunk to its last.</summary>
-    public TimeSpan TimeoutPerFile { get; init; } = TimeSpan.FromSeconds(120);
+    public TimeSpan TimeoutPerFile { get => (TimeSpan)Get(Contract.Settings.TimeoutPerFile)!; init => Set(Contract.Settings.TimeoutPerFile, value); }
 
     /// <summary>Limit on the wait for the first chunk: covers the server's queue and model load.</summary>
-    public TimeSpan FirstChunkTimeout { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan FirstChunkTimeout { get => (TimeSpan)Get(Contract.Settings.FirstChunkTimeout)!; init => Set(Contract.Settings.FirstChunkTimeout, value); }
 
     /// <summary>Limit on silence between two chunks of a stream; a stall is retried.</summary>
-    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan IdleTimeout { get => (TimeSpan)Get(Contract.Settings.IdleTimeout)!; init => Set(Contract.Settings.IdleTimeout, value); }
 
-    public int RetryAttempts { get; init; } = 3;
+    /// <summary>Limit on any request that is not a generation (model list, model details), connecting included.</summary>
+    public TimeSpan RequestTimeout { get => (TimeSpan)Get(Contract.Settings.RequestTimeout)!; init => Set(Contract.Settings.RequestTimeout, value); }
 
-    /// <summary>First retry delay; later ones grow exponentially, with jitter.</summary>
+    public int RetryAttempts { get => (int)(long)Get(Contract.Settings.RetryAttempts)!; init => Set(Contract.Settings.RetryAttempts, (long)value); }
+
+    /// <summary>First retry delay; later ones grow exponentially, with jitter. Not a user setting: tests shorten it.</summary>
     public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
 
-    public string DefaultPattern { get; init; } = "*";
+    public long MaxFileSize { get => (long)Get(Contract.Settings.MaxFileSize)!; init => Set(Contract.Settings.MaxFileSize, value); }
 
-    public string ResultsDirectory { get; init; } = Path.Combine(GleitzeitPaths.Home(), "batch_results");
+    /// <summary>Whether empty and whitespace-only files are sent (otherwise skipped with a warning).</summary>
+    public bool SendEmptyFiles { get => Text(Contract.Settings.EmptyFiles) == "send"; init => Set(Contract.Settings.EmptyFiles, value ? "send" : "skip"); }
 
-    public string CacheDirectory { get; init; } = Path.Combine(GleitzeitPaths.Home(), "cache");
+    /// <summary>A fixed context window for every item, or null to fit each item's prompt (auto).</summary>
+    public int? ContextLength { get => Get(Contract.Settings.ContextLength) is long n ? (int)n : null; init => Set(Contract.Settings.ContextLength, value is null ? null : (long)value.Value); }
 
-    public CacheMode CacheMode { get; init; } = CacheMode.ReadWrite;
+    public string DefaultPattern { get => Text(Contract.Settings.DefaultPattern); init => Set(Contract.Settings.DefaultPattern, value); }
 
-    public string Endpoint { get; init; } = DefaultEndpoint;
+    /// <summary>When set, files last written before this instant are left out.</summary>
+    public DateTimeOffset? ModifiedSince { get => (DateTimeOffset?)Get(Contract.Settings.ModifiedSince); init => Set(Contract.Settings.ModifiedSince, value); }
 
-    public string Model { get; init; } = DefaultModelName;
+    public string ResultsDirectory { get => Text(Contract.Settings.ResultsDirectory); init => Set(Contract.Settings.ResultsDirectory, value); }
 
-    public string VisionModel { get; init; } = DefaultVisionModelName;
+    public string CacheDirectory { get => Text(Contract.Settings.CacheDirectory); init => Set(Contract.Settings.CacheDirectory, value); }
+
+    public CacheMode CacheMode { get => Enum.Parse<CacheMode>(Text(Contract.Settings.CacheMode)); init => Set(Contract.Settings.CacheMode, value.ToString()); }
+
+    /// <summary>Ask the server for model digests even when every item is cached.</summary>
+    public bool CheckModels { get => (bool)Get(Contract.Settings.CheckModels)!; init => Set(Contract.Settings.CheckModels, value); }
+
+    /// <summary>The artifact formats of a build (<c>json</c>, <c>csv</c>, <c>md</c>).</summary>
+    public IReadOnlyList<string> Formats { get => (string[])Get(Contract.Settings.Formats)!; init => Set(Contract.Settings.Formats, value.ToArray()); }
+
+    /// <summary>Whether a failed item fails the build.</summary>
+    public bool FailOnError { get => (bool)Get(Contract.Settings.FailOnError)!; init => Set(Contract.Settings.FailOnError, value); }
 
     /// <summary>Defaults that follow <c>GLEITZEIT_HOME</c> of the given environment.</summary>
-    public static BatchSettings Defaults(Func<string, string?>? environment = null)
+    public static BatchSettings Defaults(Func<string, string?>? environment = null) => new(environment ?? Environment.GetEnvironmentVariable);
+
+    /// <summary>The value of a row (see <see cref="SettingParser"/> for the types).</summary>
+    public object? Get(SettingDefinition setting)
     {
-        var home = GleitzeitPaths.Home(environment);
-        return new BatchSettings
+        ArgumentNullException.ThrowIfNull(setting);
+        return _values.GetValueOrDefault(setting.Key);
+    }
+
+    /// <summary>Where a row's value came from.</summary>
+    public SettingLayer OriginOf(SettingDefinition setting) => _origins.GetValueOrDefault(setting.Key, SettingLayer.Default);
+
+    /// <summary>These settings with one row set from <paramref name="layer"/>.</summary>
+    public BatchSettings With(SettingDefinition setting, object? value, SettingLayer layer)
+    {
+        ArgumentNullException.ThrowIfNull(setting);
+        return this with
         {
-            ResultsDirectory = Path.Combine(home, "batch_results"),
-            CacheDirectory = Path.Combine(home, "cache"),
+            _values = _values.SetItem(setting.Key, value),
+            _origins = _origins.SetItem(setting.Key, layer),
         };
     }
+
+    /// <summary>How the user would spell <paramref name="setting"/> where these settings were made (<see cref="Surface"/>).</summary>
+    public string Spell(SettingDefinition setting)
+    {
+        ArgumentNullException.ThrowIfNull(setting);
+        var spelled = setting.SpelledFor(Surface);
+        return spelled == setting.Key && Surface != SettingLayer.ConfigFile ? $"{setting.Key} (in .gleitzeit/config.yaml)" : spelled;
+    }
+
+    private string Text(SettingDefinition setting) => (string?)Get(setting) ?? string.Empty;
+
+    private void Set(SettingDefinition setting, object? value) => _values = _values.SetItem(setting.Key, value);
 }

@@ -30,10 +30,9 @@ public sealed class ConfigurationException : Exception
 
     public int Column { get; }
 
-    /// <summary>
-    /// The canonical diagnostic line IDEs and MSBuild read, <c>file(line,col): error GZ1002: message</c>;
-    /// <paramref name="origin"/> stands in for the file when none is known.
-    /// </summary>
-    public string Canonical(string origin) =>
-        $"{File ?? origin}{(Line > 0 ? $"({Line},{Column})" : string.Empty)}: error {Code}: {Message}";
+    /// <summary>The error as a diagnostic; <paramref name="origin"/> stands in for the file when none is known.</summary>
+    public Diagnostic ToDiagnostic(string origin) => Diagnostic.Error(Code, File ?? origin, Message, Line, Column);
+
+    /// <summary>The canonical diagnostic line, <c>file(line,col): error GZ1002: message</c>.</summary>
+    public string Canonical(string origin) => ToDiagnostic(origin).ToString();
 }

@@ -1,43 +1,18 @@
-using System.Globalization;
-using YamlDotNet.Core;
+using Gleitzeit.Batch.Contract;
 using YamlDotNet.RepresentationModel;
 
 namespace Gleitzeit.Batch.Configuration;
 
 /// <summary>
-/// Layers the settings as DESIGN.md orders them: built-in defaults &lt; user config
-/// (<c>~/.gleitzeit/config.yaml</c>) &lt; project config (nearest <c>.gleitzeit/config.yaml</c> upward
-/// from the working directory) &lt; environment. Flags and MSBuild properties are applied by the caller.
+/// Layers the settings: built-in defaults &lt; user config (<c>~/.gleitzeit/config.yaml</c>) &lt; project config
+/// (nearest <c>.gleitzeit/config.yaml</c> upward from the working directory) &lt; environment. Flags and MSBuild
+/// properties are applied by the caller through <see cref="Apply"/>. Every layer reads the settings table.
 /// </summary>
 public static class ConfigurationLoader
 {
     /// <summary>The configuration files that apply to a working directory, lowest precedence first.</summary>
-    public static IReadOnlyList<string> FindConfigFiles(string workingDirectory, Func<string, string?>? environment = null)
-    {
-        var files = new List<string>();
-        var userConfig = Path.Combine(GleitzeitPaths.Home(environment), "config.yaml");
-        if (File.Exists(userConfig))
-        {
-            files.Add(Path.GetFullPath(userConfig));
-        }
-
-        for (var dir = new DirectoryInfo(Path.GetFullPath(workingDirectory)); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, ".gleitzeit", "config.yaml");
-            if (File.Exists(candidate))
-            {
-                var full = Path.GetFullPath(candidate);
-                if (!files.Contains(full, StringComparer.Ordinal))
-                {
-                    files.Add(full);
-                }
-
-                break;
-            }
-        }
-
-        return files;
-    }
+    public static IReadOnlyList<string> FindConfigFiles(string workingDirectory, Func<string, string?>? environment = null) =>
+        ConfigFiles.Find(workingDirectory, GleitzeitPaths.Home(environment));
 
     /// <summary>Loads the layered settings for a working directory.</summary>
     public static BatchSettings Load(string workingDirectory, Func<string, string?>? environment = null)
@@ -49,20 +24,25 @@ public static class ConfigurationLoader
             settings = ApplyFile(settings, file);
         }
 
-        return ApplyEnvironment(settings, environment);
+        return ApplyEnvironment(settings, environment, workingDirectory);
     }
 
     /// <summary>Applies the <c>batch:</c> section of one YAML file on top of <paramref name="settings"/>.</summary>
     public static BatchSettings ApplyFile(BatchSettings settings, string file)
     {
+        ArgumentNullException.ThrowIfNull(settings);
         var yaml = YamlFiles.Load(file);
-
-        if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
+        if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
         {
             return settings;
         }
 
-        if (!root.Children.TryGetValue(new YamlScalarNode("batch"), out var batchNode))
+        if (yaml.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            throw At(file, yaml.Documents[0].RootNode, "a config file must be a mapping with a 'batch:' section of settings (is it UTF-8 YAML?)");
+        }
+
+        if (!root.Children.TryGetValue(new YamlScalarNode("batch"), out var batchNode) || batchNode is YamlScalarNode { Value: null or "" })
         {
             return settings;
         }
@@ -72,82 +52,80 @@ public static class ConfigurationLoader
             throw At(file, batchNode, "'batch' must be a mapping of settings");
         }
 
+        // Relative paths in a project's .gleitzeit/config.yaml are relative to the project, not to wherever a command runs.
+        var directory = Path.GetDirectoryName(Path.GetFullPath(file))!;
+        var baseDirectory = Path.GetFileName(directory) == ".gleitzeit" ? Path.GetDirectoryName(directory)! : directory;
         foreach (var (keyNode, valueNode) in batch.Children)
         {
-            var key = ((YamlScalarNode)keyNode).Value ?? string.Empty;
-            var value = valueNode is YamlScalarNode scalar ? scalar.Value ?? string.Empty : null;
-            if (value is null)
+            if (keyNode is not YamlScalarNode { Value: { Length: > 0 } key })
+            {
+                throw At(file, keyNode, "each key under 'batch:' must be a setting name such as max_concurrent");
+            }
+
+            var setting = Contract.Settings.Find(key);
+            if (setting is null || !setting.InConfigFile)
+            {
+                throw At(file, keyNode, $"unknown setting 'batch.{key}': expected one of {string.Join(", ", Contract.Settings.All.Where(s => s.InConfigFile).Select(s => s.Key))}");
+            }
+
+            if (valueNode is not YamlScalarNode scalar)
             {
                 throw At(file, valueNode, $"batch.{key} must be a single value");
             }
 
-            settings = ApplySetting(settings, key, value, message => At(file, valueNode, message));
+            settings = Apply(settings, setting, scalar.Value ?? string.Empty, SettingLayer.ConfigFile, baseDirectory, message => At(file, valueNode, message));
         }
 
         return settings;
     }
 
-    /// <summary>Applies one named setting (config key spelling) with validation.</summary>
+    /// <summary>
+    /// Applies one row's text from <paramref name="layer"/>: parsed and checked by the table, paths resolved against
+    /// <paramref name="baseDirectory"/>. A bad value throws <paramref name="error"/> of the one message every layer shares.
+    /// </summary>
+    public static BatchSettings Apply(BatchSettings settings, SettingDefinition setting, string text, SettingLayer layer, string baseDirectory, Func<string, Exception> error)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(setting);
+        ArgumentNullException.ThrowIfNull(error);
+        if (!SettingParser.TryParse(setting, text, DateTimeOffset.Now, out var value, out _))
+        {
+            var spelling = layer == SettingLayer.Environment ? $"environment variable {setting.Environment}" : setting.SpelledFor(layer);
+            throw error(SettingParser.InvalidValue(setting, spelling, text));
+        }
+
+        if (setting.Kind == SettingKind.Path)
+        {
+            value = GleitzeitPaths.Resolve((string)value!, baseDirectory);
+        }
+
+        return settings.With(setting, value, layer);
+    }
+
+    /// <summary>Applies one setting by its config-file key; kept for callers that name settings by key.</summary>
     public static BatchSettings ApplySetting(BatchSettings settings, string key, string value, Func<string, Exception> error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        return key switch
-        {
-            "max_file_size" => settings with { MaxFileSize = PositiveLong(key, value, error) },
-            "max_concurrent" => settings with { MaxConcurrent = (int)Math.Min(PositiveLong(key, value, error), 1024) },
-            "timeout_per_file" => settings with { TimeoutPerFile = Seconds(key, value, error) },
-            "first_chunk_timeout" => settings with { FirstChunkTimeout = Seconds(key, value, error) },
-            "idle_timeout" => settings with { IdleTimeout = Seconds(key, value, error) },
-            "retry_attempts" => settings with { RetryAttempts = (int)Math.Min(PositiveLong(key, value, error), 100) },
-            "default_pattern" => settings with { DefaultPattern = NonEmpty(key, value, error) },
-            "results_directory" => settings with { ResultsDirectory = Path.GetFullPath(GleitzeitPaths.ExpandHome(NonEmpty(key, value, error))) },
-            "cache_directory" => settings with { CacheDirectory = Path.GetFullPath(GleitzeitPaths.ExpandHome(NonEmpty(key, value, error))) },
-            "cache_mode" => settings with { CacheMode = ParseCacheMode(value) ?? throw error($"invalid value '{value}' for {key}: expected ReadWrite, ReadOnly, Locked or Off") },
-            "endpoint" => settings with { Endpoint = Endpoint(key, value, error) },
-            "model" => settings with { Model = NonEmpty(key, value, error) },
-            "vision_model" => settings with { VisionModel = NonEmpty(key, value, error) },
-            _ => throw error($"unknown setting 'batch.{key}': expected one of max_file_size, max_concurrent, timeout_per_file, retry_attempts, default_pattern, results_directory, cache_directory, cache_mode, endpoint, model, vision_model"),
-        };
+        var setting = Contract.Settings.Find(key) ?? throw error($"unknown setting '{key}'");
+        return Apply(settings, setting, value, SettingLayer.ConfigFile, Directory.GetCurrentDirectory(), error);
     }
 
     /// <summary>Parses a cache mode name, case-insensitively; null when it is not one.</summary>
     public static CacheMode? ParseCacheMode(string value) =>
-        Enum.TryParse<CacheMode>(value, ignoreCase: true, out var mode) && Enum.IsDefined(mode) && !int.TryParse(value, out _) ? mode : null;
+        SettingParser.TryParse(Contract.Settings.CacheMode, value, DateTimeOffset.Now, out var mode, out _) ? Enum.Parse<CacheMode>((string)mode!) : null;
 
     /// <summary>Normalises an Ollama endpoint the way OLLAMA_HOST is read: scheme and port optional.</summary>
-    public static string NormalizeEndpoint(string value)
+    public static string NormalizeEndpoint(string value) =>
+        SettingParser.NormalizeAddress(value, Contract.Settings.Endpoint.DefaultPort) ?? throw new UriFormatException($"'{value}' is not an http:// or https:// address");
+
+    private static BatchSettings ApplyEnvironment(BatchSettings settings, Func<string, string?> environment, string workingDirectory)
     {
-        var text = value.Trim().TrimEnd('/');
-        if (!text.Contains("://", StringComparison.Ordinal))
+        foreach (var setting in Contract.Settings.All.Where(s => s.Environment is not null))
         {
-            text = "http://" + text;
-        }
-
-        var uri = new Uri(text);
-        if (uri.IsDefaultPort && !text.AsSpan(text.IndexOf("://", StringComparison.Ordinal) + 3).Contains(':'))
-        {
-            text = new UriBuilder(uri) { Port = 11434 }.Uri.ToString().TrimEnd('/');
-        }
-
-        return text;
-    }
-
-    private static BatchSettings ApplyEnvironment(BatchSettings settings, Func<string, string?> environment)
-    {
-        var overrides = new (string Variable, string Key)[]
-        {
-            ("OLLAMA_HOST", "endpoint"),
-            ("GLEITZEIT_CACHE_DIRECTORY", "cache_directory"),
-            ("GLEITZEIT_CACHE_MODE", "cache_mode"),
-            ("GLEITZEIT_RESULTS_DIRECTORY", "results_directory"),
-            ("GLEITZEIT_MODEL", "model"),
-        };
-        foreach (var (variable, key) in overrides)
-        {
-            var value = environment(variable);
+            var value = environment(setting.Environment!);
             if (!string.IsNullOrWhiteSpace(value))
             {
-                settings = ApplySetting(settings, key, value, message => new ConfigurationException($"environment variable {variable}: {message}"));
+                settings = Apply(settings, setting, value, SettingLayer.Environment, workingDirectory, message => new ConfigurationException(message));
             }
         }
 
@@ -156,31 +134,4 @@ public static class ConfigurationLoader
 
     private static ConfigurationException At(string file, YamlNode node, string message) =>
         new(message, file, (int)node.Start.Line, (int)node.Start.Column);
-
-    private static long PositiveLong(string key, string value, Func<string, Exception> error) =>
-        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) && number > 0
-            ? number
-            : throw error($"invalid value '{value}' for {key}: expected a positive whole number");
-
-    private static TimeSpan Seconds(string key, string value, Func<string, Exception> error) =>
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && seconds < 1e7
-            ? TimeSpan.FromSeconds(seconds)
-            : throw error($"invalid value '{value}' for {key}: expected a positive number of seconds");
-
-    private static string NonEmpty(string key, string value, Func<string, Exception> error) =>
-        string.IsNullOrWhiteSpace(value) ? throw error($"{key} must not be empty") : value.Trim();
-
-    private static string Endpoint(string key, string value, Func<string, Exception> error)
-    {
-        try
-        {
-            var normalized = NormalizeEndpoint(NonEmpty(key, value, error));
-            var uri = new Uri(normalized);
-            return uri.Scheme is "http" or "https" ? normalized : throw error($"invalid value '{value}' for {key}: expected an http:// or https:// address");
-        }
-        catch (UriFormatException)
-        {
-            throw error($"invalid value '{value}' for {key}: expected an address such as http://localhost:11434");
-        }
-    }
 }

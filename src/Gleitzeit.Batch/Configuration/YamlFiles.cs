@@ -1,11 +1,22 @@
+using Gleitzeit.Batch.Contract;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace Gleitzeit.Batch.Configuration;
 
-/// <summary>Loads a YAML file, turning a syntax error into a <see cref="ConfigurationException"/> with file, line and column.</summary>
+/// <summary>
+/// Loads a YAML file: a syntax error becomes a <see cref="ConfigurationException"/> with file, line and column, and a
+/// document whose aliases would expand past <see cref="MaxNodes"/> nodes or <see cref="MaxTextLength"/> characters
+/// ("billion laughs") is refused before anything reads it.
+/// </summary>
 internal static class YamlFiles
 {
+    /// <summary>Most nodes a document may hold once its aliases are expanded.</summary>
+    public const long MaxNodes = 100_000;
+
+    /// <summary>Most characters of scalar text a document may hold once its aliases are expanded.</summary>
+    public const long MaxTextLength = 16L * 1024 * 1024;
+
     public static YamlStream Load(string file)
     {
         YamlStream yaml = [];
@@ -19,6 +30,64 @@ internal static class YamlFiles
             throw new ConfigurationException($"invalid YAML: {ex.InnerException?.Message ?? ex.Message}", file, (int)ex.Start.Line, (int)ex.Start.Column, DiagnosticCodes.InvalidYaml);
         }
 
+        foreach (var document in yaml.Documents)
+        {
+            var size = new Dictionary<YamlNode, (long Nodes, long Text)>(ReferenceEqualityComparer.Instance);
+            var (nodes, text) = Measure(document.RootNode, size, [], file);
+            if (nodes > MaxNodes || text > MaxTextLength)
+            {
+                throw new ConfigurationException(
+                    $"YAML too large once its aliases are expanded (more than {MaxNodes} nodes or {MaxTextLength / (1024 * 1024)} MiB of text): remove the repeated aliases",
+                    file,
+                    (int)document.RootNode.Start.Line,
+                    (int)document.RootNode.Start.Column,
+                    DiagnosticCodes.InvalidYaml);
+            }
+        }
+
         return yaml;
+    }
+
+    // Aliases make the node graph a DAG (or, with an alias to an ancestor, a cycle): sizes are memoised per node, and
+    // counting stops as soon as the limit is passed, so even a billion laughs costs a few hundred steps.
+    private static (long Nodes, long Text) Measure(YamlNode node, Dictionary<YamlNode, (long, long)> sizes, HashSet<YamlNode> path, string file)
+    {
+        if (sizes.TryGetValue(node, out var known))
+        {
+            return known;
+        }
+
+        if (!path.Add(node))
+        {
+            throw new ConfigurationException("invalid YAML: an alias refers to a node that contains it", file, (int)node.Start.Line, (int)node.Start.Column, DiagnosticCodes.InvalidYaml);
+        }
+
+        long nodes = 1;
+        long text = 0;
+        IEnumerable<YamlNode> children = node switch
+        {
+            YamlMappingNode map => map.Children.SelectMany(p => new[] { p.Key, p.Value }),
+            YamlSequenceNode sequence => sequence.Children,
+            _ => [],
+        };
+        if (node is YamlScalarNode scalar)
+        {
+            text = scalar.Value?.Length ?? 0;
+        }
+
+        foreach (var child in children)
+        {
+            var (childNodes, childText) = Measure(child, sizes, path, file);
+            nodes = Math.Min(nodes + childNodes, MaxNodes + 1);
+            text = Math.Min(text + childText, MaxTextLength + 1);
+            if (nodes > MaxNodes || text > MaxTextLength)
+            {
+                break;
+            }
+        }
+
+        path.Remove(node);
+        sizes[node] = (nodes, text);
+        return (nodes, text);
     }
 }

@@ -22,7 +22,7 @@ internal sealed class BatchCommand
     private readonly Option<string?> _output = new("--output", "-o") { Description = "Also write the results to this file (format from its suffix unless --format)" };
     private readonly Option<string?> _format = new("--format") { Description = "json, csv or markdown" };
     private readonly Option<bool> _dryRun = new("--dry-run") { Description = "List what would be sent and what is cached; contact no model" };
-    private readonly SettingsOptions _settings = new();
+    private readonly SettingsOptions _settings = new([.. SettingsOptions.Running, Settings.ModifiedSince]);
 
     public Command Build(CliContext context)
     {
@@ -63,21 +63,22 @@ internal sealed class BatchCommand
                 Excludes = parse.GetValue(_exclude) ?? [],
                 Files = [.. files.Select(context.Resolve)],
                 MaxFileSize = settings.MaxFileSize,
+                ModifiedSince = settings.ModifiedSince,
             });
         }
         catch (DirectoryNotFoundException)
         {
-            throw new CliException($"directory not found: {root}; check the path", Batch.DiagnosticCodes.FileNotFound);
+            throw new CliException($"directory not found: {root}; check the path", Batch.Contract.DiagnosticCodes.FileNotFound);
         }
 
         if (discovered.Count == 0)
         {
-            throw new CliException($"no files in {root} match {string.Join(";", patterns)}{(parse.GetValue(_recursive) ? string.Empty : "; add --recursive to look in subdirectories")}, or choose another --pattern", Batch.DiagnosticCodes.FileNotFound);
+            throw new CliException($"no files in {root} match {string.Join(";", patterns)}{(parse.GetValue(_recursive) ? string.Empty : "; add --recursive to look in subdirectories")}, or choose another --pattern", Batch.Contract.DiagnosticCodes.FileNotFound);
         }
 
         if (files.Length > 0 && discovered.All(f => f.Problem?.Kind == FileProblemKind.NotFound))
         {
-            throw new CliException($"none of the --files exist: {string.Join(", ", discovered.Select(f => f.FullPath))}", Batch.DiagnosticCodes.FileNotFound);
+            throw new CliException($"none of the --files exist: {string.Join(", ", discovered.Select(f => f.FullPath))}", Batch.Contract.DiagnosticCodes.FileNotFound);
         }
 
         var model = vision ? settings.VisionModel : settings.Model;

@@ -11,18 +11,20 @@ namespace Gleitzeit.Cli.Commands;
 /// <summary><c>batch-list</c>, <c>batch-show</c>, <c>batch-resume</c>, <c>batch-export</c>: the batches that the CLI, builds and workflows recorded.</summary>
 internal sealed class BatchManagementCommands(CliContext context)
 {
-    private readonly SettingsOptions _settings = new();
+    private readonly SettingsOptions _settings = new(SettingsOptions.Running);
 
     public IEnumerable<Command> Build()
     {
         var list = new Command("batch-list", "List recorded batches, newest first");
-        list.SetAction((parse, _) => CliErrors.Guard(context, () => Task.FromResult(List(Settings(parse)))));
+        var listOptions = Records(list);
+        list.SetAction((parse, _) => CliErrors.Guard(context, () => Task.FromResult(List(listOptions.Resolve(parse, context)))));
         yield return list;
 
         var showId = IdArgument();
         var show = new Command("batch-show", "Show each item of a batch: status, time, first line of the result or the error");
         show.Arguments.Add(showId);
-        show.SetAction((parse, _) => CliErrors.Guard(context, () => Task.FromResult(Show(Load(Settings(parse), parse.GetValue(showId)!)))));
+        var showOptions = Records(show);
+        show.SetAction((parse, _) => CliErrors.Guard(context, () => Task.FromResult(Show(Load(showOptions.Resolve(parse, context), parse.GetValue(showId)!)))));
         yield return show;
 
         var resumeId = IdArgument();
@@ -33,29 +35,35 @@ internal sealed class BatchManagementCommands(CliContext context)
         yield return resume;
 
         var exportId = IdArgument();
-        var format = new Option<string>("--format") { Description = "json, csv or markdown", DefaultValueFactory = _ => "json" };
+        var format = new Option<string?>("--format") { Description = "json, csv or markdown (default: from the --output file's suffix, else json)" };
         var output = new Option<string?>("--output", "-o") { Description = "File to write (standard output when not given)" };
         var export = new Command("batch-export", "Export a batch's results as JSON, CSV or Markdown");
         export.Arguments.Add(exportId);
         export.Options.Add(format);
         export.Options.Add(output);
-        export.SetAction((parse, _) => CliErrors.Guard(context, () => Task.FromResult(Export(Load(Settings(parse), parse.GetValue(exportId)!), parse.GetValue(format)!, parse.GetValue(output)))));
+        var exportOptions = Records(export);
+        export.SetAction((parse, _) => CliErrors.Guard(context, () => Task.FromResult(Export(Load(exportOptions.Resolve(parse, context), parse.GetValue(exportId)!), parse.GetValue(format), parse.GetValue(output)))));
         yield return export;
     }
 
     private static Argument<string> IdArgument() => new("batch-id") { Description = "A batch id from batch-list, or 'last'" };
 
-    private BatchSettings Settings(ParseResult parse) => _settings.Resolve(parse, context);
+    private static SettingsOptions Records(Command command)
+    {
+        var options = new SettingsOptions(Settings.ResultsDirectory);
+        options.AddTo(command);
+        return options;
+    }
 
     private BatchRecord Load(BatchSettings settings, string id)
     {
         var store = new ResultStore(settings.ResultsDirectory);
         if (id is "last" or "latest")
         {
-            return store.List().FirstOrDefault() ?? throw new CliException($"no batches recorded in {store.Directory} yet", Batch.DiagnosticCodes.InvalidSetting);
+            return store.List().FirstOrDefault() ?? throw new CliException($"no batches recorded in {store.Directory} yet", Batch.Contract.DiagnosticCodes.InvalidSetting);
         }
 
-        return store.Load(id) ?? throw new CliException($"no batch '{id}' in {store.Directory}; run `gleitzeit batch-list` to see the ids", Batch.DiagnosticCodes.InvalidSetting);
+        return store.Load(id) ?? throw new CliException($"no batch '{id}' in {store.Directory}; run `gleitzeit batch-list` to see the ids", Batch.Contract.DiagnosticCodes.InvalidSetting);
     }
 
     private int List(BatchSettings settings)
@@ -113,9 +121,9 @@ internal sealed class BatchManagementCommands(CliContext context)
 
     private async Task<int> ResumeAsync(ParseResult parse, string id, CancellationToken cancellation)
     {
-        var settings = Settings(parse);
+        var settings = _settings.Resolve(parse, context);
         var record = Load(settings, id);
-        if (parse.GetValue(_settings.Endpoint) is null && record.Endpoint is not null)
+        if (!_settings.IsGiven(parse, Settings.Endpoint) && record.Endpoint is not null)
         {
             settings = settings with { Endpoint = record.Endpoint };
         }
@@ -130,9 +138,9 @@ internal sealed class BatchManagementCommands(CliContext context)
         return await BatchRunning.RunAsync(context, settings, $"Resuming {record.BatchId}: {remaining} of {record.TotalFiles} items", runner => runner.ResumeAsync(record.BatchId, cancellation), null, null);
     }
 
-    private int Export(BatchRecord record, string formatName, string? output)
+    private int Export(BatchRecord record, string? formatName, string? output)
     {
-        var format = ExportFormats.Parse(formatName) ?? throw new CliException($"--format '{formatName}': expected json, csv or markdown");
+        var format = BatchRunning.ResolveFormat(formatName, output) ?? ExportFormat.Json;
         if (output is not null)
         {
             BatchRunning.Export(context, record, format, output);

@@ -35,7 +35,7 @@ internal static class BatchRunning
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new CliException($"cannot write {full}: {ex.Message}", Batch.DiagnosticCodes.OutputWriteFailed);
+            throw new CliException($"cannot write {full}: {ex.Message}", Batch.Contract.DiagnosticCodes.OutputWriteFailed);
         }
 
         context.Out.WriteLine($"Exported {format.ToString().ToLowerInvariant()} to {full}");
@@ -49,6 +49,12 @@ internal static class BatchRunning
             return ExportFormats.Parse(formatName) ?? throw new CliException($"--format '{formatName}': expected json, csv or markdown");
         }
 
-        return outputPath is null ? null : ExportFormats.FromPath(outputPath) ?? ExportFormat.Json;
+        if (outputPath is null)
+        {
+            return null;
+        }
+
+        return ExportFormats.FromPath(outputPath)
+            ?? throw new CliException($"cannot tell the format of '{outputPath}' from its suffix: name a .json, .csv or .md file, or add --format json|csv|markdown");
     }
 }

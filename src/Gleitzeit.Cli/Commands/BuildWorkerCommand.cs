@@ -63,7 +63,7 @@ internal sealed class BuildWorkerCommand(CliContext context)
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            context.Out.WriteLine($"{manifest.ProjectFile}: error {Batch.DiagnosticCodes.OutputWriteFailed}: {ex.Message}");
+            context.Out.WriteLine($"{manifest.ProjectFile}: error {Batch.Contract.DiagnosticCodes.OutputWriteFailed}: {ex.Message}");
             return ExitCodes.UsageOrConfiguration;
         }
 

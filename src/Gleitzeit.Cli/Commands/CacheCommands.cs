@@ -12,7 +12,7 @@ internal sealed class CacheCommands(CliContext context)
 
     public Command Build()
     {
-        var settingsOptions = new SettingsOptions();
+        var settingsOptions = new SettingsOptions(Settings.CacheDirectory, Settings.ResultsDirectory);
         var stats = new Command("stats", "Entries, size, and hit rate of recent batches");
         settingsOptions.AddTo(stats);
         stats.SetAction((parse, _) => CliErrors.Guard(context, () =>
@@ -36,13 +36,12 @@ internal sealed class CacheCommands(CliContext context)
             return Task.FromResult(ExitCodes.Success);
         }));
 
-        var pruneOptions = new SettingsOptions();
+        var pruneOptions = new SettingsOptions(Settings.CacheDirectory);
         var maxSize = new Option<string?>("--max-size") { Description = "Remove least recently used entries until the cache is this small, e.g. 500MB" };
         var olderThan = new Option<string?>("--older-than") { Description = "Remove entries unused for this long, e.g. 30d, 12h" };
         var prune = new Command("prune", "Remove old or least recently used entries");
         prune.Options.Add(olderThan);
         pruneOptions.AddTo(prune);
-        prune.Options.Remove(pruneOptions.MaxSize);
         prune.Options.Add(maxSize);
         prune.SetAction((parse, _) => CliErrors.Guard(context, () =>
         {

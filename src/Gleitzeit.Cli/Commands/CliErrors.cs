@@ -26,7 +26,7 @@ internal static class CliErrors
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return Fail(context, $"gleitzeit: error {Batch.DiagnosticCodes.OutputWriteFailed}: {ex.Message}", ex);
+            return Fail(context, $"gleitzeit: error {Batch.Contract.DiagnosticCodes.OutputWriteFailed}: {ex.Message}", ex);
         }
     }
 

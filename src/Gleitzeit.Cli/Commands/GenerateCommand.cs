@@ -36,12 +36,12 @@ internal sealed class GenerateCommand(CliContext context)
             var baseDirectory = outputPath is null ? context.WorkingDirectory : Path.GetDirectoryName(outputPath)!;
             if (dir is not null && !Directory.Exists(context.Resolve(dir)))
             {
-                throw new CliException($"directory not found: {context.Resolve(dir)}; check the path", Batch.DiagnosticCodes.FileNotFound);
+                throw new CliException($"directory not found: {context.Resolve(dir)}; check the path", Batch.Contract.DiagnosticCodes.FileNotFound);
             }
 
             foreach (var missing in list.Where(f => !File.Exists(context.Resolve(f))))
             {
-                throw new CliException($"file not found: {context.Resolve(missing)}", Batch.DiagnosticCodes.FileNotFound);
+                throw new CliException($"file not found: {context.Resolve(missing)}", Batch.Contract.DiagnosticCodes.FileNotFound);
             }
 
             string Relative(string path) => Path.GetRelativePath(baseDirectory, context.Resolve(path)).Replace('\\', '/');

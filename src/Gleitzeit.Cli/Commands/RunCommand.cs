@@ -10,7 +10,7 @@ namespace Gleitzeit.Cli.Commands;
 /// <summary><c>gleitzeit run &lt;workflow.yaml&gt;</c>: run a workflow's llm/chat and llm/vision tasks in dependency order.</summary>
 internal sealed class RunCommand(CliContext context)
 {
-    private readonly SettingsOptions _settings = new();
+    private readonly SettingsOptions _settings = new(SettingsOptions.Running);
 
     public Command Build()
     {

@@ -1,73 +1,81 @@
 using System.CommandLine;
-using System.Globalization;
 using Gleitzeit.Batch.Configuration;
 
 namespace Gleitzeit.Cli.Commands;
 
-/// <summary>The options every running command shares, applied over the layered configuration.</summary>
+/// <summary>
+/// Command-line options made from rows of the settings table: each command adds the rows it uses, and every value is
+/// read by the table's parser, so a bad one gets the same message as in a config file or an MSBuild property.
+/// </summary>
 internal sealed class SettingsOptions
 {
-    public Option<string?> Model { get; } = new("--model", "-m") { Description = "Model to use (default llama3.2:latest, llava:latest with --vision)" };
+    /// <summary>What a command that sends items to a model reads.</summary>
+    public static readonly SettingDefinition[] Running =
+    [
+        Settings.Provider, Settings.Endpoint, Settings.Model, Settings.VisionModel, Settings.MaxConcurrent, Settings.TimeoutPerFile,
+        Settings.FirstChunkTimeout, Settings.IdleTimeout, Settings.RequestTimeout, Settings.RetryAttempts, Settings.MaxFileSize,
+        Settings.EmptyFiles, Settings.ContextLength, Settings.ResultsDirectory, Settings.CacheDirectory, Settings.CacheMode, Settings.CheckModels,
+    ];
 
-    public Option<string?> Endpoint { get; } = new("--endpoint") { Description = "Ollama address (default: OLLAMA_HOST, then http://localhost:11434)" };
+    private readonly List<(SettingDefinition Setting, Option Option)> _options = [];
 
-    public Option<int?> Concurrency { get; } = new("--concurrency", "-c") { Description = "Items sent at once (default 5)" };
-
-    public Option<string?> MaxSize { get; } = new("--max-size") { Description = "Skip files larger than this, e.g. 1048576, 512KB, 2MB (default 1 MiB)" };
-
-    public Option<double?> Timeout { get; } = new("--timeout") { Description = "Seconds one generation may take (default 120)" };
-
-    public Option<int?> Retries { get; } = new("--retries") { Description = "Attempts per item for transient failures (default 3)" };
-
-    public Option<string?> CacheMode { get; } = new("--cache-mode") { Description = "ReadWrite (default), ReadOnly, Locked (fail on a miss, no model calls) or Off" };
-
-    public Option<bool> NoCache { get; } = new("--no-cache") { Description = "Same as --cache-mode Off" };
-
-    public void AddTo(Command command)
+    public SettingsOptions(params SettingDefinition[] settings)
     {
-        foreach (var option in new Option[] { Model, Endpoint, Concurrency, MaxSize, Timeout, Retries, CacheMode, NoCache })
+        foreach (var setting in settings)
         {
-            command.Options.Add(option);
+            var aliases = setting.ShortFlag is null ? [] : new[] { setting.ShortFlag };
+            Option option = setting.Kind == SettingKind.Boolean
+                ? new Option<bool>(setting.Flag!, aliases) { Description = Describe(setting) }
+                : new Option<string?>(setting.Flag!, aliases) { Description = Describe(setting) };
+            _options.Add((setting, option));
+        }
+
+        if (settings.Contains(Settings.CacheMode))
+        {
+            NoCache = new Option<bool>("--no-cache") { Description = "Same as --cache-mode Off" };
         }
     }
 
+    public Option<bool>? NoCache { get; }
+
+    /// <summary>The option of a row, or null when this command does not take it.</summary>
+    public Option? this[SettingDefinition setting] => _options.FirstOrDefault(o => o.Setting == setting).Option;
+
+    public void AddTo(Command command)
+    {
+        foreach (var (_, option) in _options)
+        {
+            command.Options.Add(option);
+        }
+
+        if (NoCache is not null)
+        {
+            command.Options.Add(NoCache);
+        }
+    }
+
+    /// <summary>Whether the user gave <paramref name="setting"/> on the command line.</summary>
+    public bool IsGiven(ParseResult parse, SettingDefinition setting) => Text(parse, setting) is not null;
+
     /// <summary>Configuration files and environment, then these flags.</summary>
+    /// <param name="parse">The parsed command line.</param>
+    /// <param name="context">The process's context.</param>
+    /// <param name="vision">Whether <c>--model</c> names the vision model (a <c>--vision</c> batch).</param>
     public BatchSettings Resolve(ParseResult parse, CliContext context, bool vision = false)
     {
-        var settings = ConfigurationLoader.Load(context.WorkingDirectory, context.Environment);
-
-        if (parse.GetValue(Model) is { } model)
+        var settings = ConfigurationLoader.Load(context.WorkingDirectory, context.Environment) with { Surface = SettingLayer.CommandLine };
+        foreach (var (setting, _) in _options)
         {
-            settings = vision ? settings with { VisionModel = model } : settings with { Model = model };
+            if (Text(parse, setting) is not { } text)
+            {
+                continue;
+            }
+
+            var target = setting == Settings.Model && vision ? Settings.VisionModel : setting;
+            settings = ConfigurationLoader.Apply(settings, target, text, SettingLayer.CommandLine, context.WorkingDirectory, message => new CliException(message.Replace(target.Flag!, setting.Flag!, StringComparison.Ordinal)));
         }
 
-        settings = Apply(settings, "endpoint", parse.GetValue(Endpoint), "--endpoint");
-        if (parse.GetValue(Concurrency) is { } concurrency)
-        {
-            settings = concurrency is > 0 and <= 1024 ? settings with { MaxConcurrent = concurrency } : throw new CliException($"--concurrency {concurrency}: expected a whole number from 1 to 1024");
-        }
-
-        if (parse.GetValue(MaxSize) is { } maxSize)
-        {
-            settings = settings with { MaxFileSize = ParseSize(maxSize, "--max-size") };
-        }
-
-        if (parse.GetValue(Timeout) is { } timeout)
-        {
-            settings = timeout > 0 ? settings with { TimeoutPerFile = TimeSpan.FromSeconds(timeout) } : throw new CliException($"--timeout {timeout}: expected a positive number of seconds");
-        }
-
-        if (parse.GetValue(Retries) is { } retries)
-        {
-            settings = retries is >= 1 and <= 100 ? settings with { RetryAttempts = retries } : throw new CliException($"--retries {retries}: expected a whole number from 1 to 100");
-        }
-
-        if (parse.GetValue(CacheMode) is { } mode)
-        {
-            settings = settings with { CacheMode = ConfigurationLoader.ParseCacheMode(mode) ?? throw new CliException($"--cache-mode '{mode}': expected ReadWrite, ReadOnly, Locked or Off") };
-        }
-
-        if (parse.GetValue(NoCache))
+        if (NoCache is not null && parse.GetValue(NoCache))
         {
             settings = settings with { CacheMode = Batch.Configuration.CacheMode.Off };
         }
@@ -75,41 +83,36 @@ internal sealed class SettingsOptions
         return settings;
     }
 
-    /// <summary>Parses <c>1048576</c>, <c>512KB</c>, <c>2MB</c>, <c>1GiB</c>.</summary>
-    public static long ParseSize(string text, string option)
-    {
-        var trimmed = text.Trim().ToUpperInvariant().Replace("IB", "B", StringComparison.Ordinal);
-        var (number, factor) = trimmed switch
-        {
-            _ when trimmed.EndsWith("KB", StringComparison.Ordinal) => (trimmed[..^2], 1024L),
-            _ when trimmed.EndsWith("MB", StringComparison.Ordinal) => (trimmed[..^2], 1024L * 1024),
-            _ when trimmed.EndsWith("GB", StringComparison.Ordinal) => (trimmed[..^2], 1024L * 1024 * 1024),
-            _ when trimmed.EndsWith('B') => (trimmed[..^1], 1L),
-            _ => (trimmed, 1L),
-        };
-        return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0
-            ? (long)(value * factor)
-            : throw new CliException($"{option} '{text}': expected a size such as 1048576, 512KB or 2MB");
-    }
+    /// <summary>Parses <c>1048576</c>, <c>512KB</c>, <c>2MB</c>, <c>1GiB</c>: whole bytes, at least one.</summary>
+    public static long ParseSize(string text, string option) =>
+        SettingParser.ParseBytes(text) is long bytes && bytes >= 1
+            ? bytes
+            : throw new CliException($"invalid value '{text}' for {option}: expected a whole number of bytes, such as 1048576, 512KB or 2MB");
 
     /// <summary>Parses <c>30d</c>, <c>12h</c>, <c>90m</c>, <c>45s</c>.</summary>
     public static TimeSpan ParseAge(string text, string option)
     {
-        var trimmed = text.Trim().ToLowerInvariant();
-        if (trimmed.Length > 1 && double.TryParse(trimmed[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0)
-        {
-            switch (trimmed[^1])
-            {
-                case 'd': return TimeSpan.FromDays(value);
-                case 'h': return TimeSpan.FromHours(value);
-                case 'm': return TimeSpan.FromMinutes(value);
-                case 's': return TimeSpan.FromSeconds(value);
-            }
-        }
-
-        throw new CliException($"{option} '{text}': expected an age such as 30d, 12h or 90m");
+        var now = DateTimeOffset.Now;
+        return text.Trim() is { Length: > 1 } trimmed && char.IsLetter(trimmed[^1])
+            && SettingParser.TryParse(Settings.ModifiedSince, trimmed, now, out var since, out _)
+            ? now - (DateTimeOffset)since!
+            : throw new CliException($"invalid value '{text}' for {option}: expected an age such as 30d, 12h or 90m");
     }
 
-    private static BatchSettings Apply(BatchSettings settings, string key, string? value, string option) =>
-        value is null ? settings : ConfigurationLoader.ApplySetting(settings, key, value, message => new CliException($"{option}: {message}"));
+    private string? Text(ParseResult parse, SettingDefinition setting)
+    {
+        var option = this[setting];
+        return option switch
+        {
+            Option<bool> flag => parse.GetValue(flag) ? "true" : null,
+            Option<string?> text => parse.GetValue(text),
+            _ => null,
+        };
+    }
+
+    private static string Describe(SettingDefinition setting)
+    {
+        var text = char.ToUpperInvariant(setting.Description[0]) + setting.Description[1..];
+        return setting.Default is { } value && setting.Kind != SettingKind.Boolean ? $"{text} (default {value})" : text;
+    }
 }

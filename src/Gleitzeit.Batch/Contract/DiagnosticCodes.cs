@@ -1,6 +1,9 @@
-namespace Gleitzeit.Batch;
+namespace Gleitzeit.Batch.Contract;
 
-/// <summary>Diagnostic codes by family: GZ1xxx configuration, GZ2xxx model server, GZ3xxx inputs and outputs.</summary>
+/// <summary>
+/// Diagnostic codes by family: GZ1xxx configuration, GZ2xxx model server, GZ3xxx inputs and outputs, GZ4xxx the run
+/// itself (cancelled, already running). The README's diagnostics table lists every one.
+/// </summary>
 public static class DiagnosticCodes
 {
     /// <summary>A required prompt is missing.</summary>
@@ -14,6 +17,9 @@ public static class DiagnosticCodes
 
     /// <summary>A workflow task that cannot run (unsupported protocol, unknown reference, cycle).</summary>
     public const string InvalidWorkflow = "GZ1004";
+
+    /// <summary>The package cannot run here (old MSBuild, no runtime for the worker, worker missing).</summary>
+    public const string CannotRunHere = "GZ1005";
 
     /// <summary>The model server cannot be reached.</summary>
     public const string ServerUnreachable = "GZ2001";
@@ -33,15 +39,27 @@ public static class DiagnosticCodes
     /// <summary>A file over the size limit was skipped.</summary>
     public const string FileTooLarge = "GZ3001";
 
-    /// <summary>A file is not UTF-8 text or a supported image.</summary>
+    /// <summary>A file is not UTF-8 text or a supported image, or not a regular file (a FIFO, socket or device).</summary>
     public const string InvalidFileFormat = "GZ3002";
 
     /// <summary>A cache miss in Locked mode: the model was not called.</summary>
     public const string LockedCacheMiss = "GZ3003";
 
-    /// <summary>A file does not exist or cannot be read.</summary>
+    /// <summary>A file or directory does not exist or cannot be read.</summary>
     public const string FileNotFound = "GZ3004";
 
-    /// <summary>An output (artifact, export, record) could not be written.</summary>
+    /// <summary>An output (artifact, export, record, cache entry) could not be written.</summary>
     public const string OutputWriteFailed = "GZ3005";
+
+    /// <summary>A prompt longer than the model's context window: it would be truncated, so it is not sent.</summary>
+    public const string PromptTooLong = "GZ3007";
+
+    /// <summary>An empty or whitespace-only file was skipped.</summary>
+    public const string EmptyFile = "GZ3008";
+
+    /// <summary>The run was cancelled (Ctrl+C, SIGTERM, or the build that started the worker ended); finished items are kept.</summary>
+    public const string Cancelled = "GZ4001";
+
+    /// <summary>Another process is running the same batch.</summary>
+    public const string BatchBusy = "GZ4002";
 }

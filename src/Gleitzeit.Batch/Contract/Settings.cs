@@ -1,0 +1,276 @@
+using System.Collections.Generic;
+
+namespace Gleitzeit.Batch.Contract;
+
+/// <summary>
+/// The settings table: one row per setting, read by the config loader, the command line, the build worker and the
+/// MSBuild task. A new setting is one row here (plus, for an MSBuild property, one line in the package's targets).
+/// </summary>
+public static class Settings
+{
+    /// <summary>Most a timeout may be: longer waits are not a bound (and timers cannot hold much more).</summary>
+    public const double MaxSeconds = 604_800;
+
+    /// <summary>Largest file that can be sent: its text must fit in one string and one request.</summary>
+    public const long MaxFileSizeLimit = 256L * 1024 * 1024;
+
+    public static readonly SettingDefinition Provider = new()
+    {
+        Key = "provider",
+        Description = "the model server kind",
+        Kind = SettingKind.Choice,
+        Choices = ["ollama"],
+        Default = "ollama",
+        ChangesAnswers = true,
+        Property = "GleitzeitProvider",
+        Flag = "--provider",
+        Environment = "GLEITZEIT_PROVIDER",
+    };
+
+    public static readonly SettingDefinition Endpoint = new()
+    {
+        Key = "endpoint",
+        Description = "the model server's address",
+        Kind = SettingKind.Address,
+        DefaultPort = 11434,
+        Default = "http://localhost:11434",
+        Property = "GleitzeitEndpoint",
+        Flag = "--endpoint",
+        Environment = "OLLAMA_HOST",
+    };
+
+    public static readonly SettingDefinition Model = new()
+    {
+        Key = "model",
+        Description = "the model for text prompts",
+        Kind = SettingKind.Text,
+        Default = "llama3.2:latest",
+        ChangesAnswers = true,
+        Property = "GleitzeitModel",
+        Flag = "--model",
+        ShortFlag = "-m",
+        Environment = "GLEITZEIT_MODEL",
+    };
+
+    public static readonly SettingDefinition VisionModel = new()
+    {
+        Key = "vision_model",
+        Description = "the model for images",
+        Kind = SettingKind.Text,
+        Default = "llava:latest",
+        ChangesAnswers = true,
+        Property = "GleitzeitVisionModel",
+        Flag = "--vision-model",
+        Environment = "GLEITZEIT_VISION_MODEL",
+    };
+
+    public static readonly SettingDefinition MaxConcurrent = new()
+    {
+        Key = "max_concurrent",
+        Description = "items sent at once",
+        Kind = SettingKind.Integer,
+        Minimum = 1,
+        Maximum = 1024,
+        Default = "5",
+        Property = "GleitzeitMaxConcurrency",
+        Flag = "--concurrency",
+        ShortFlag = "-c",
+        Environment = "GLEITZEIT_MAX_CONCURRENT",
+    };
+
+    public static readonly SettingDefinition TimeoutPerFile = new()
+    {
+        Key = "timeout_per_file",
+        Description = "seconds one generation may take, from its first chunk to its last",
+        Kind = SettingKind.Seconds,
+        Maximum = MaxSeconds,
+        Default = "120",
+        Property = "GleitzeitTimeoutSeconds",
+        Flag = "--timeout",
+    };
+
+    public static readonly SettingDefinition FirstChunkTimeout = new()
+    {
+        Key = "first_chunk_timeout",
+        Description = "seconds to wait for a generation's first chunk (the server's queue and model load)",
+        Kind = SettingKind.Seconds,
+        Maximum = MaxSeconds,
+        Default = "600",
+        Property = "GleitzeitFirstChunkTimeoutSeconds",
+        Flag = "--first-chunk-timeout",
+    };
+
+    public static readonly SettingDefinition IdleTimeout = new()
+    {
+        Key = "idle_timeout",
+        Description = "seconds of silence allowed between two chunks of a stream (a stall is retried)",
+        Kind = SettingKind.Seconds,
+        Maximum = MaxSeconds,
+        Default = "60",
+        Property = "GleitzeitIdleTimeoutSeconds",
+        Flag = "--idle-timeout",
+    };
+
+    public static readonly SettingDefinition RequestTimeout = new()
+    {
+        Key = "request_timeout",
+        Description = "seconds any other request to the server may take (model list, model details)",
+        Kind = SettingKind.Seconds,
+        Maximum = MaxSeconds,
+        Default = "30",
+        Property = "GleitzeitRequestTimeoutSeconds",
+        Flag = "--request-timeout",
+    };
+
+    public static readonly SettingDefinition RetryAttempts = new()
+    {
+        Key = "retry_attempts",
+        Description = "attempts per item for transient failures",
+        Kind = SettingKind.Integer,
+        Minimum = 1,
+        Maximum = 100,
+        Default = "3",
+        Property = "GleitzeitRetryAttempts",
+        Flag = "--retries",
+    };
+
+    public static readonly SettingDefinition MaxFileSize = new()
+    {
+        Key = "max_file_size",
+        Description = "larger files are skipped and reported, never sent",
+        Kind = SettingKind.Size,
+        Minimum = 1,
+        Maximum = MaxFileSizeLimit,
+        Default = "1048576",
+        Property = "GleitzeitMaxFileSize",
+        Flag = "--max-size",
+    };
+
+    public static readonly SettingDefinition EmptyFiles = new()
+    {
+        Key = "empty_files",
+        Description = "what to do with empty and whitespace-only files: skip them with a warning, or send them",
+        Kind = SettingKind.Choice,
+        Choices = ["skip", "send"],
+        Default = "skip",
+        ChangesAnswers = true,
+        Property = "GleitzeitEmptyFiles",
+        Flag = "--empty-files",
+    };
+
+    public static readonly SettingDefinition ContextLength = new()
+    {
+        Key = "context_length",
+        Description = "the context window (num_ctx) to ask for: auto raises it per item to fit the prompt; a number is sent with every item",
+        Kind = SettingKind.AutoOrInteger,
+        Minimum = 256,
+        Maximum = 16_777_216,
+        Default = "auto",
+        ChangesAnswers = true,
+        Property = "GleitzeitContextLength",
+        Flag = "--context-length",
+    };
+
+    public static readonly SettingDefinition DefaultPattern = new()
+    {
+        Key = "default_pattern",
+        Description = "the file pattern when none is given",
+        Kind = SettingKind.Text,
+        Default = "*",
+    };
+
+    public static readonly SettingDefinition ModifiedSince = new()
+    {
+        Key = "modified_since",
+        Description = "leave out files last written before this date or age (e.g. 2026-11-01, 7d)",
+        Kind = SettingKind.DateOrAge,
+        Flag = "--modified-since",
+    };
+
+    public static readonly SettingDefinition ResultsDirectory = new()
+    {
+        Key = "results_directory",
+        Description = "where batch records are kept",
+        Kind = SettingKind.Path,
+        Default = "~/.gleitzeit/batch_results",
+        Property = "GleitzeitResultsDirectory",
+        Flag = "--results-directory",
+        Environment = "GLEITZEIT_RESULTS_DIRECTORY",
+    };
+
+    public static readonly SettingDefinition CacheDirectory = new()
+    {
+        Key = "cache_directory",
+        Description = "the content-hash cache",
+        Kind = SettingKind.Path,
+        Default = "~/.gleitzeit/cache",
+        Property = "GleitzeitCacheDirectory",
+        Flag = "--cache-directory",
+        Environment = "GLEITZEIT_CACHE_DIRECTORY",
+    };
+
+    public static readonly SettingDefinition CacheMode = new()
+    {
+        Key = "cache_mode",
+        Description = "ReadWrite; ReadOnly (store nothing); Locked (any miss fails, no model call); Off",
+        Kind = SettingKind.Choice,
+        Choices = ["ReadWrite", "ReadOnly", "Locked", "Off"],
+        Default = "ReadWrite",
+        Property = "GleitzeitCacheMode",
+        Flag = "--cache-mode",
+        Environment = "GLEITZEIT_CACHE_MODE",
+    };
+
+    public static readonly SettingDefinition CheckModels = new()
+    {
+        Key = "check_models",
+        Description = "ask the server for each model's digest even when every item is cached, so a model pulled again is noticed",
+        Kind = SettingKind.Boolean,
+        Default = "false",
+        Property = "GleitzeitCheckModels",
+        Flag = "--check-models",
+    };
+
+    public static readonly SettingDefinition Formats = new()
+    {
+        Key = "formats",
+        Description = "the artifact formats a build writes",
+        Kind = SettingKind.ChoiceList,
+        Choices = ["json", "csv", "md"],
+        Default = "json;csv;md",
+        InConfigFile = false,
+        Property = "GleitzeitFormats",
+    };
+
+    public static readonly SettingDefinition FailOnError = new()
+    {
+        Key = "fail_on_error",
+        Description = "whether a failed item fails the build (false: a warning)",
+        Kind = SettingKind.Boolean,
+        Default = "true",
+        InConfigFile = false,
+        Property = "GleitzeitFailOnError",
+    };
+
+    /// <summary>Every row, in the order help texts and the README list them.</summary>
+    public static IReadOnlyList<SettingDefinition> All { get; } =
+    [
+        Provider, Endpoint, Model, VisionModel, MaxConcurrent, TimeoutPerFile, FirstChunkTimeout, IdleTimeout, RequestTimeout,
+        RetryAttempts, MaxFileSize, EmptyFiles, ContextLength, DefaultPattern, ModifiedSince, ResultsDirectory, CacheDirectory,
+        CacheMode, CheckModels, Formats, FailOnError,
+    ];
+
+    /// <summary>The row for <paramref name="key"/>, or null.</summary>
+    public static SettingDefinition? Find(string key)
+    {
+        foreach (var setting in All)
+        {
+            if (setting.Key == key)
+            {
+                return setting;
+            }
+        }
+
+        return null;
+    }
+}
