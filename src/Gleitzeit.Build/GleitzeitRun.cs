@@ -1,33 +1,39 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
 using System.Runtime.InteropServices;
-using System.Text;
-using System.Xml;
+using Gleitzeit.Batch.Contract;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
 namespace Gleitzeit.Build.Tasks;
 
 /// <summary>
-/// Runs the gleitzeit worker out of process (so none of its dependencies load into MSBuild): writes the
-/// project's items and properties to a manifest, starts the native worker for this machine when the package has one
-/// (<c>gleitzeit build-worker</c>, no JIT: it starts in milliseconds) or else <c>dotnet gleitzeit.dll build-worker</c>,
-/// and turns its canonical lines into MSBuild diagnostics.
+/// Runs the gleitzeit worker out of process (so none of its dependencies load into MSBuild): checks every setting and
+/// item first, writes them to a manifest, starts the native worker for this machine when the package has one
+/// (<c>gleitzeit build-worker</c>, no JIT) or else <c>dotnet gleitzeit.dll build-worker</c>, and turns its canonical
+/// lines into MSBuild diagnostics. The worker ends by itself when this build process is gone.
 /// </summary>
 public sealed class GleitzeitRun : ToolTask
 {
-    private const string SummaryPrefix = "gleitzeit-summary: ";
-    private const string MissingRuntimeCode = "GZ1005";
     private bool _sawMissingRuntime;
     private bool _native;
 
-    /// <summary>The <c>GleitzeitBatch</c> items.</summary>
-    public ITaskItem[] Items { get; set; } = Array.Empty<ITaskItem>();
+    /// <summary>The <c>GleitzeitBatch</c> items; their metadata becomes the manifest's items.</summary>
+    public ITaskItem[] Items { get; set; } = [];
 
-    /// <summary>The <c>GleitzeitWorkflow</c> items.</summary>
-    public ITaskItem[] Workflows { get; set; } = Array.Empty<ITaskItem>();
+    /// <summary>The <c>GleitzeitWorkflow</c> items: workflow YAML files run with the project's settings.</summary>
+    public ITaskItem[] Workflows { get; set; } = [];
 
+    /// <summary>
+    /// <c>_GleitzeitSetting</c> items: <c>Include</c> is a settings-table key (<c>cache_mode</c>), <c>Value</c> the MSBuild
+    /// property's value; each becomes the worker's setting of that key, checked here first.
+    /// </summary>
+    public ITaskItem[] Settings { get; set; } = [];
+
+    /// <summary><c>@(GleitzeitOutput)</c> with <c>Batch</c> and <c>Format</c>: the worker writes exactly these files.</summary>
+    public ITaskItem[] Outputs { get; set; } = [];
+
+    /// <summary>Where the manifest is written (under <c>obj/</c>).</summary>
     [Required]
     public string ManifestPath { get; set; } = string.Empty;
 
@@ -38,41 +44,15 @@ public sealed class GleitzeitRun : ToolTask
     /// <summary>The ahead-of-time compiled worker for this machine's runtime, if the package has one.</summary>
     public string? NativeWorkerPath { get; set; }
 
+    /// <summary>The project file: diagnostics about settings point at it, and item names are relative to its folder.</summary>
     [Required]
     public string ProjectFile { get; set; } = string.Empty;
 
-    [Required]
-    public string OutputDirectory { get; set; } = string.Empty;
-
+    /// <summary>The <c>dotnet</c> that runs this build (<c>$(DOTNET_HOST_PATH)</c>), for the portable worker.</summary>
     public string? DotnetHostPath { get; set; }
 
+    /// <summary><c>$(NetCoreRoot)</c>, where to look for <c>dotnet</c> when the host path is not set.</summary>
     public string? NetCoreRoot { get; set; }
-
-    public string? Provider { get; set; }
-
-    public string? Endpoint { get; set; }
-
-    public string? Model { get; set; }
-
-    public string? VisionModel { get; set; }
-
-    public string? MaxConcurrency { get; set; }
-
-    public string? TimeoutSeconds { get; set; }
-
-    public string? RetryAttempts { get; set; }
-
-    public string? MaxFileSize { get; set; }
-
-    public string? CacheDirectory { get; set; }
-
-    public string? CacheMode { get; set; }
-
-    public string? Formats { get; set; }
-
-    public string? FailOnError { get; set; }
-
-    public string? ResultsDirectory { get; set; }
 
     protected override string ToolName => RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "dotnet.exe" : "dotnet";
 
@@ -82,15 +62,14 @@ public sealed class GleitzeitRun : ToolTask
 
     public override bool Execute()
     {
-        if (!string.IsNullOrEmpty(Provider) && !string.Equals(Provider, "ollama", StringComparison.OrdinalIgnoreCase))
+        if (!SettingChecks.Validate(Log, ProjectFile, Settings, Items))
         {
-            Log.LogError(null, "GZ1002", null, ProjectFile, 0, 0, 0, 0, "GleitzeitProvider '{0}' is not supported; use 'ollama'", Provider);
             return false;
         }
 
         if (!File.Exists(WorkerPath))
         {
-            Log.LogError(null, MissingRuntimeCode, null, ProjectFile, 0, 0, 0, 0, "the gleitzeit worker is missing at '{0}'; restore the Gleitzeit.Build package again", WorkerPath);
+            Log.LogError(null, DiagnosticCodes.CannotRunHere, null, ProjectFile, 0, 0, 0, 0, "the gleitzeit worker is missing at '{0}'; restore the Gleitzeit.Build package again", WorkerPath);
             return false;
         }
 
@@ -101,7 +80,7 @@ public sealed class GleitzeitRun : ToolTask
             Log.LogMessage(MessageImportance.Low, "the native worker at '{0}' cannot be run here; using the portable one", NativeWorkerPath);
         }
 
-        WriteManifest();
+        ManifestWriter.Write(ManifestPath, ProjectFile, Settings, Items, Workflows, Outputs);
         return base.Execute();
     }
 
@@ -144,9 +123,20 @@ public sealed class GleitzeitRun : ToolTask
 
     protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance)
     {
-        if (singleLine.StartsWith(SummaryPrefix, StringComparison.Ordinal))
+        if (singleLine.StartsWith(BuildContract.SummaryPrefix, StringComparison.Ordinal))
         {
-            Log.LogMessage(MessageImportance.High, singleLine.Substring(SummaryPrefix.Length));
+            Log.LogMessage(MessageImportance.High, singleLine.Substring(BuildContract.SummaryPrefix.Length));
+        }
+        else if (Diagnostic.TryParse(singleLine, out var diagnostic))
+        {
+            if (diagnostic!.IsError)
+            {
+                Log.LogError(null, diagnostic.Code, null, diagnostic.File, diagnostic.Line, diagnostic.Column, 0, 0, "{0}", diagnostic.Message);
+            }
+            else
+            {
+                Log.LogWarning(null, diagnostic.Code, null, diagnostic.File, diagnostic.Line, diagnostic.Column, 0, 0, "{0}", diagnostic.Message);
+            }
         }
         else if (singleLine.IndexOf("You must install or update .NET", StringComparison.Ordinal) >= 0
             || singleLine.IndexOf("The framework 'Microsoft.NETCore.App'", StringComparison.Ordinal) >= 0)
@@ -156,8 +146,7 @@ public sealed class GleitzeitRun : ToolTask
         }
         else
         {
-            // Canonical "file: error GZ2004: …" lines become errors and warnings against their file.
-            Log.LogMessageFromText(singleLine, messageImportance);
+            Log.LogMessage(messageImportance, "{0}", singleLine);
         }
     }
 
@@ -165,7 +154,7 @@ public sealed class GleitzeitRun : ToolTask
     {
         if (_sawMissingRuntime)
         {
-            Log.LogError(null, MissingRuntimeCode, null, ProjectFile, 0, 0, 0, 0, "the gleitzeit worker needs the .NET 10 runtime (or later); install it, or build with the .NET 10 SDK");
+            Log.LogError(null, DiagnosticCodes.CannotRunHere, null, ProjectFile, 0, 0, 0, 0, "the gleitzeit worker needs the .NET 10 runtime (or later); install it, or build with the .NET 10 SDK");
             return false;
         }
 
@@ -175,65 +164,5 @@ public sealed class GleitzeitRun : ToolTask
         }
 
         return base.HandleTaskExecutionErrors();
-    }
-
-    private void WriteManifest()
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(ManifestPath))!);
-        var settings = new XmlWriterSettings { Indent = true, Encoding = new UTF8Encoding(false), NewLineChars = "\n" };
-        using var writer = XmlWriter.Create(ManifestPath, settings);
-        writer.WriteStartElement("GleitzeitBuild");
-        writer.WriteAttributeString("Version", "1");
-        writer.WriteAttributeString("Project", Path.GetFullPath(ProjectFile));
-        writer.WriteAttributeString("ProjectDirectory", Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!);
-        writer.WriteAttributeString("OutputDirectory", Path.GetFullPath(OutputDirectory));
-        foreach (var property in Properties())
-        {
-            writer.WriteStartElement("Property");
-            writer.WriteAttributeString("Name", property.Key);
-            writer.WriteAttributeString("Value", property.Value ?? string.Empty);
-            writer.WriteEndElement();
-        }
-
-        foreach (var item in Items)
-        {
-            writer.WriteStartElement("Item");
-            writer.WriteAttributeString("Path", item.GetMetadata("FullPath"));
-            foreach (var name in new[] { "Batch", "Prompt", "SystemPrompt", "Model", "Vision", "Temperature", "Seed", "Format", "OutputFile" })
-            {
-                var value = item.GetMetadata(name);
-                if (!string.IsNullOrEmpty(value))
-                {
-                    writer.WriteAttributeString(name, value);
-                }
-            }
-
-            writer.WriteEndElement();
-        }
-
-        foreach (var workflow in Workflows)
-        {
-            writer.WriteStartElement("Workflow");
-            writer.WriteAttributeString("Path", workflow.GetMetadata("FullPath"));
-            writer.WriteEndElement();
-        }
-
-        writer.WriteEndElement();
-    }
-
-    private IEnumerable<KeyValuePair<string, string?>> Properties()
-    {
-        yield return new KeyValuePair<string, string?>("Endpoint", Endpoint);
-        yield return new KeyValuePair<string, string?>("Model", Model);
-        yield return new KeyValuePair<string, string?>("VisionModel", VisionModel);
-        yield return new KeyValuePair<string, string?>("MaxConcurrency", MaxConcurrency);
-        yield return new KeyValuePair<string, string?>("TimeoutSeconds", TimeoutSeconds);
-        yield return new KeyValuePair<string, string?>("RetryAttempts", RetryAttempts);
-        yield return new KeyValuePair<string, string?>("MaxFileSize", MaxFileSize);
-        yield return new KeyValuePair<string, string?>("CacheDirectory", CacheDirectory);
-        yield return new KeyValuePair<string, string?>("CacheMode", CacheMode);
-        yield return new KeyValuePair<string, string?>("Formats", Formats);
-        yield return new KeyValuePair<string, string?>("FailOnError", FailOnError);
-        yield return new KeyValuePair<string, string?>("ResultsDirectory", ResultsDirectory);
     }
 }

@@ -1,9 +1,11 @@
+using Gleitzeit.Batch;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Gleitzeit.Batch.Configuration;
 using Gleitzeit.Batch.Discovery;
 using Gleitzeit.Batch.Execution;
+using Gleitzeit.Batch.Planning;
 using Gleitzeit.Batch.Inputs;
 using Gleitzeit.Batch.Providers;
 using Gleitzeit.Batch.Results;
@@ -55,10 +57,10 @@ internal static class EngineBenchmarks
             workspace.Docs,
             files,
             new PromptTemplate { Messages = PromptMessage.FromPrompt("Summarize", null), Model = "llama3.2:latest" },
-            new JsonObject { ["prompt"] = "Summarize" },
+            [],
             BatchSource.Cli);
-        using var provider = new OllamaChatProvider(settings.Endpoint);
-        var outcome = await new BatchRunner(provider, settings, new ResultStore(settings.ResultsDirectory)).RunAsync(plan);
+        using var engine = new GleitzeitEngine(settings);
+        var outcome = await engine.RunAsync(plan);
         if (!outcome.AllSucceeded)
         {
             throw new InvalidOperationException($"benchmark batch failed: {outcome.Record.Error}");

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using Gleitzeit.Batch.Results;
+using Gleitzeit.Batch.Providers;
 
 namespace Gleitzeit.Batch.Caching;
 
@@ -31,20 +31,4 @@ public sealed class CacheEntry
 
     [JsonPropertyName("written_at")]
     public DateTimeOffset WrittenAt { get; init; }
-}
-
-/// <summary>The server's own timings of one generation, in nanoseconds as Ollama reports them.</summary>
-public sealed class ModelDurations
-{
-    [JsonPropertyName("total_ns")]
-    public long Total { get; init; }
-
-    [JsonPropertyName("load_ns")]
-    public long Load { get; init; }
-
-    [JsonPropertyName("prompt_eval_ns")]
-    public long PromptEval { get; init; }
-
-    [JsonPropertyName("eval_ns")]
-    public long Eval { get; init; }
 }

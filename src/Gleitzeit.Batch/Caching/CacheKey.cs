@@ -15,7 +15,7 @@ namespace Gleitzeit.Batch.Caching;
 public sealed record CacheKey(string Value, JsonObject Inputs, JsonObject Source)
 {
     /// <summary>Bump when the key's encoding or inputs change; every old entry then misses.</summary>
-    public const string Schema = "gleitzeit.cache.v1";
+    public const string Schema = "gleitzeit.cache.v2";
 
     /// <summary>Computes the key of one item.</summary>
     public static CacheKey Compute(
@@ -35,7 +35,7 @@ public sealed record CacheKey(string Value, JsonObject Inputs, JsonObject Source
             var entry = new JsonObject
             {
                 ["role"] = message.Role,
-                ["content_sha256"] = InputLoader.Sha256Hex(message.Content),
+                ["content_sha256"] = Hashes.Sha256Hex(message.Content),
             };
             if (message.Images.Count > 0)
             {

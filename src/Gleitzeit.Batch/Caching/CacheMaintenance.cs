@@ -31,11 +31,7 @@ public static class CacheMaintenance
             }
 
             var length = entry.Length;
-            try
-            {
-                entry.Delete();
-            }
-            catch (IOException)
+            if (!TryDelete(entry))
             {
                 continue;
             }
@@ -45,7 +41,72 @@ public static class CacheMaintenance
             removedBytes += length;
         }
 
-        return new PruneResult(removed, removedBytes, entries.Count - removed, total);
+        return new PruneResult(removed, removedBytes, entries.Count - removed, total, RemoveLeftovers(cacheDirectory, utcNow));
+    }
+
+    // Temp files of writers killed between write and rename, and lock files no process holds: both are safe to remove
+    // once they are older than any write or batch still running could make them.
+    private static int RemoveLeftovers(string cacheDirectory, DateTime utcNow)
+    {
+        var removed = 0;
+        var directory = new DirectoryInfo(cacheDirectory);
+        if (!directory.Exists)
+        {
+            return 0;
+        }
+
+        foreach (var file in directory.EnumerateFiles("*.tmp", SearchOption.AllDirectories))
+        {
+            if (utcNow - file.LastWriteTimeUtc > LeftoverAge && TryDelete(file))
+            {
+                removed++;
+            }
+        }
+
+        var locks = new DirectoryInfo(Path.Combine(cacheDirectory, "locks"));
+        if (locks.Exists)
+        {
+            foreach (var file in locks.EnumerateFiles("*.lock", SearchOption.AllDirectories))
+            {
+                if (utcNow - file.LastWriteTimeUtc <= LeftoverAge)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    // Held by a live process: opening it exclusively fails, and it stays.
+                    using (new FileStream(file.FullName, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+                    {
+                    }
+
+                    if (TryDelete(file))
+                    {
+                        removed++;
+                    }
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+
+        return removed;
+    }
+
+    private static readonly TimeSpan LeftoverAge = TimeSpan.FromHours(1);
+
+    private static bool TryDelete(FileInfo file)
+    {
+        try
+        {
+            file.Delete();
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private static List<FileInfo> Entries(string cacheDirectory)
@@ -58,5 +119,5 @@ public static class CacheMaintenance
 /// <summary>What a cache directory holds.</summary>
 public sealed record CacheStats(int Entries, long Bytes, DateTime? OldestUtc, DateTime? NewestUtc);
 
-/// <summary>What a prune removed and kept.</summary>
-public sealed record PruneResult(int Removed, long RemovedBytes, int Kept, long KeptBytes);
+/// <summary>What a prune removed and kept; <paramref name="Leftovers"/> counts temp files of killed writers and unheld lock files removed.</summary>
+public sealed record PruneResult(int Removed, long RemovedBytes, int Kept, long KeptBytes, int Leftovers = 0);

@@ -77,6 +77,9 @@ public sealed record BatchSettings
 
     public int RetryAttempts { get => (int)(long)Get(Contract.Settings.RetryAttempts)!; init => Set(Contract.Settings.RetryAttempts, (long)value); }
 
+    /// <summary>Time an item may wait in all for a busy or rate-limiting server before it fails.</summary>
+    public TimeSpan RateLimitWait { get => (TimeSpan)Get(Contract.Settings.RateLimitWait)!; init => Set(Contract.Settings.RateLimitWait, value); }
+
     /// <summary>First retry delay; later ones grow exponentially, with jitter. Not a user setting: tests shorten it.</summary>
     public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -134,6 +134,17 @@ public static class Settings
         Flag = "--retries",
     };
 
+    public static readonly SettingDefinition RateLimitWait = new()
+    {
+        Key = "rate_limit_wait",
+        Description = "seconds an item may wait in all for a busy or rate-limiting server (503, 429) before it fails",
+        Kind = SettingKind.Seconds,
+        Maximum = MaxSeconds,
+        Default = "1800",
+        Property = "GleitzeitRateLimitWaitSeconds",
+        Flag = "--rate-limit-wait",
+    };
+
     public static readonly SettingDefinition MaxFileSize = new()
     {
         Key = "max_file_size",
@@ -256,7 +267,7 @@ public static class Settings
     public static IReadOnlyList<SettingDefinition> All { get; } =
     [
         Provider, Endpoint, Model, VisionModel, MaxConcurrent, TimeoutPerFile, FirstChunkTimeout, IdleTimeout, RequestTimeout,
-        RetryAttempts, MaxFileSize, EmptyFiles, ContextLength, DefaultPattern, ModifiedSince, ResultsDirectory, CacheDirectory,
+        RetryAttempts, RateLimitWait, MaxFileSize, EmptyFiles, ContextLength, DefaultPattern, ModifiedSince, ResultsDirectory, CacheDirectory,
         CacheMode, CheckModels, Formats, FailOnError,
     ];
 

@@ -20,6 +20,9 @@ public sealed record DiscoveryRequest
 
     public long MaxFileSize { get; init; } = 1_048_576;
 
+    /// <summary>How the size limit is spelled where this request was made, for the hint on an oversized file.</summary>
+    public string MaxFileSizeSetting { get; init; } = "max_file_size";
+
     /// <summary>When set, files last written before this instant are left out.</summary>
     public DateTimeOffset? ModifiedSince { get; init; }
 }

@@ -13,12 +13,9 @@ public sealed record BatchOutcome
 
     /// <summary>
     /// Items the model server answered in this run, with a result or an error for the item; not the ones a stopped batch
-    /// (server unreachable, model missing) or Ctrl+C left unsent.
+    /// (server unreachable, model missing), a timeout or Ctrl+C left unanswered.
     /// </summary>
     public int Sent { get; init; }
-
-    /// <summary>Items run in this run (all of them, or the unfinished ones on resume).</summary>
-    public int Attempted { get; init; }
 
     /// <summary>Whether every item of the batch now has a successful result.</summary>
     public bool AllSucceeded => Record.Status == BatchStatus.Completed && Record.Successful == Record.TotalFiles;

@@ -18,32 +18,56 @@ public enum BatchEventKind
     /// <summary>An item failed.</summary>
     Failed,
 
-    /// <summary>An item was skipped (too large).</summary>
+    /// <summary>An item was skipped (too large, empty, not a regular file).</summary>
     Skipped,
 
-    /// <summary>A transient failure; the item is tried again after a delay.</summary>
+    /// <summary>A transient failure; calls are tried again after a delay (one event per condition, not per item).</summary>
     Retrying,
 
-    /// <summary>A warning about the batch (e.g. a corrupt cache entry).</summary>
+    /// <summary>A warning about the batch (a directory left out, the cache not writable…).</summary>
     Warning,
 }
 
-/// <summary>One progress event, with the batch's counts and timing as of that moment.</summary>
-/// <param name="Kind">What happened.</param>
-/// <param name="File">The item it happened to, if any.</param>
-/// <param name="Message">The first words of the result, the error, or the warning.</param>
-/// <param name="ItemTime">How long the item took, for finished items.</param>
-/// <param name="Counts">Counts after this event.</param>
-/// <param name="Elapsed">Time since the batch started.</param>
-/// <param name="Eta">Estimated time left, once something has finished.</param>
-public sealed record BatchProgressEvent(
-    BatchEventKind Kind,
-    string? File,
-    string? Message,
-    TimeSpan? ItemTime,
-    BatchCounts Counts,
-    TimeSpan Elapsed,
-    TimeSpan? Eta);
+/// <summary>One progress event.</summary>
+public sealed record BatchProgressEvent
+{
+    public required BatchEventKind Kind { get; init; }
+
+    /// <summary>The item it happened to, if any.</summary>
+    public string? File { get; init; }
+
+    /// <summary>The first words of the result, the error, the retry or the warning.</summary>
+    public string? Message { get; init; }
+
+    /// <summary>How long the item took, for finished items.</summary>
+    public TimeSpan? ItemTime { get; init; }
+
+    /// <summary>The batch's counts after this event; null for retries and warnings, which change none.</summary>
+    public BatchCounts? Counts { get; init; }
+
+    /// <summary>Time since the batch started.</summary>
+    public TimeSpan Elapsed { get; init; }
+
+    /// <summary>Estimated time left, once something has finished.</summary>
+    public TimeSpan? Eta { get; init; }
+}
 
 /// <summary>Counts of a running batch.</summary>
-public sealed record BatchCounts(int Total, int Done, int Succeeded, int Failed, int Skipped, int Cached, int InFlight);
+public sealed record BatchCounts
+{
+    public int Total { get; init; }
+
+    /// <summary>Succeeded, failed and skipped so far.</summary>
+    public int Done { get; init; }
+
+    public int Succeeded { get; init; }
+
+    public int Failed { get; init; }
+
+    public int Skipped { get; init; }
+
+    /// <summary>Of the succeeded, how many were served from the cache.</summary>
+    public int Cached { get; init; }
+
+    public int InFlight { get; init; }
+}

@@ -1,63 +1,79 @@
 using Gleitzeit.Batch.Caching;
+using Gleitzeit.Batch.Configuration;
 using Gleitzeit.Batch.Inputs;
+using Gleitzeit.Batch.Planning;
 using Gleitzeit.Batch.Providers;
 
 namespace Gleitzeit.Batch.Execution;
 
-/// <summary>Reads items and works out their cache keys, keeping only hashes in memory.</summary>
+/// <summary>
+/// Reads items and works out their cache keys before anything is sent, keeping only hashes in memory: a file that
+/// cannot be sent (unreadable, invalid, empty, too long for the model) is known before the first call.
+/// </summary>
 internal static class ItemKeying
 {
-    /// <summary>Keys for <paramref name="items"/>, with each model's digest from <paramref name="digestOf"/>.</summary>
-    public static async Task<List<ItemKey>> ComputeAsync(BatchPlan plan, IEnumerable<BatchItem> items, CacheStore? cache, Func<string, string?> digestOf, CancellationToken cancellationToken)
+    /// <summary>Keys for <paramref name="items"/>, with each model's digest and context length from <paramref name="modelOf"/>.</summary>
+    public static async Task<List<ItemWork>> ComputeAsync(BatchPlan plan, IEnumerable<BatchItem> items, CacheStore? cache, BatchSettings settings, Func<string, ModelMemo?> modelOf, CancellationToken cancellationToken)
     {
-        var keys = items.Select(i => new ItemKey { Item = i, Template = plan.Templates[i.Template] }).ToList();
-        if (cache is null)
-        {
-            return keys;
-        }
-
-        var digests = keys.Select(k => k.Model).Distinct(StringComparer.Ordinal).ToDictionary(m => m, digestOf, StringComparer.Ordinal);
+        var work = items.Select(i => new ItemWork { Item = i, Template = plan.Templates[i.Template] }).ToArray();
+        var models = work.Select(w => w.Model).Distinct(StringComparer.Ordinal).ToDictionary(m => m, modelOf, StringComparer.Ordinal);
         await Parallel.ForEachAsync(
-            keys,
+            Enumerable.Range(0, work.Length),
             new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
-            async (key, token) =>
-            {
-                try
-                {
-                    var (messages, input) = await ComposeAsync(key, token);
-                    key.Key = KeyOf(key, messages, input, digests[key.Model]);
-                    key.LooksCached = cache.Contains(key.Key.Value);
-                }
-                catch (InvalidInputException ex)
-                {
-                    key.Error = ex.Message;
-                    key.ErrorCode = DiagnosticCodes.InvalidFileFormat;
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    key.Error = $"cannot read {key.Item.FullPath}: {ex.Message}";
-                    key.ErrorCode = DiagnosticCodes.FileNotFound;
-                }
-            });
-        return keys;
+            async (index, token) => work[index] = await KeyAsync(work[index], cache, settings, models[work[index].Model], token));
+        return [.. work];
     }
 
-    /// <summary>The key of an item whose messages are composed, for a given model digest.</summary>
-    public static CacheKey KeyOf(ItemKey key, IReadOnlyList<ComposedMessage> messages, LoadedInput? input, string? digest) =>
+    /// <summary>The key of an item whose messages are composed, for a given model digest and options.</summary>
+    public static CacheKey KeyOf(ItemWork work, IReadOnlyList<ComposedMessage> messages, LoadedInput? input, string? digest, System.Text.Json.Nodes.JsonObject? options) =>
         CacheKey.Compute(
             messages,
-            ModelNames.Normalize(key.Model),
+            ModelNames.Normalize(work.Model),
             digest,
-            key.Template.Options,
-            key.Template.Format,
-            key.Item.FullPath is null ? null : key.Item.File,
+            options,
+            work.Template.Format,
+            work.Item.FullPath is null ? null : work.Item.File,
             input?.ContentSha256,
-            key.Template.MessagesHash);
+            work.Template.MessagesHash);
 
     /// <summary>Reads the item's file (when it has one) and composes what the model receives.</summary>
-    public static async Task<(IReadOnlyList<ComposedMessage> Messages, LoadedInput? Input)> ComposeAsync(ItemKey key, CancellationToken cancellationToken)
+    public static async Task<(IReadOnlyList<ComposedMessage> Messages, LoadedInput? Input)> ComposeAsync(ItemWork work, BatchSettings settings, CancellationToken cancellationToken)
     {
-        var input = key.Item.FullPath is null ? null : await InputLoader.LoadAsync(key.Item.FullPath, key.Template.Vision, cancellationToken);
-        return (MessageComposer.Compose(key.Template.Messages, key.Item.File, input), input);
+        var input = work.Item.FullPath is null
+            ? null
+            : await InputLoader.LoadAsync(work.Item.FullPath, new InputOptions(work.Template.Vision, settings.MaxFileSize, settings.SendEmptyFiles, settings.Spell(Contract.Settings.MaxFileSize)), cancellationToken);
+        return (MessageComposer.Compose(work.Template.Messages, work.Item.File, input), input);
     }
+
+    private static async Task<ItemWork> KeyAsync(ItemWork work, CacheStore? cache, BatchSettings settings, ModelMemo? model, CancellationToken token)
+    {
+        try
+        {
+            var (messages, input) = await ComposeAsync(work, settings, token);
+            var estimate = ContextFit.EstimateTokens(messages);
+            var choice = ContextFit.Choose(estimate, work.Template.Options, settings.ContextLength, model?.ContextLength);
+            if (!choice.Fits)
+            {
+                return work with { EstimatedTokens = estimate, Error = TooLong(work, choice, model?.ContextLength), ErrorCode = DiagnosticCodes.PromptTooLong };
+            }
+
+            var options = ContextFit.WithWindow(work.Template.Options, choice.Window);
+            var key = KeyOf(work, messages, input, model?.Digest, options);
+            return work with { Options = options, Key = key, EstimatedTokens = estimate, LooksCached = cache?.Contains(key.Value) == true };
+        }
+        catch (InvalidInputException ex)
+        {
+            return work with { Error = ex.Message, ErrorCode = ex.Code, IsSkip = ex.IsSkip };
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return work with { Error = $"cannot read {work.Item.File}: {ex.Message}", ErrorCode = DiagnosticCodes.FileNotFound };
+        }
+    }
+
+    /// <summary>The message for a prompt that cannot fit: which file, how many tokens, the limit.</summary>
+    public static string TooLong(ItemWork work, ContextChoice choice, int? modelMax) =>
+        $"prompt too long for the model's context window: {work.Item.File} needs about {choice.Needed} tokens (prompt and answer), "
+        + $"and {(modelMax is { } max ? $"{work.Model} takes at most {max}" : $"the window is {choice.Limit}")}; "
+        + "it was not sent (it would have been cut short): shorten or split the file, or choose a model with a longer context";
 }

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Gleitzeit.Batch.Caching;
 using Gleitzeit.Batch.Inputs;
@@ -8,90 +10,209 @@ using Polly;
 
 namespace Gleitzeit.Batch.Execution;
 
-/// <summary>Sends cache misses to the model, a bounded number at once, with retries; stores and records each answer as it arrives.</summary>
-internal sealed class MissSender(BatchRun run, IChatProvider provider, ModelDigests digests, ResiliencePipeline pipeline)
+/// <summary>
+/// Sends cache misses to the model, as many at once as the server copes with, with retries; stores and records each
+/// answer as it arrives. Processes sharing the cache send each key once: a key another process is sending is put back
+/// and served from the cache once that answer is stored.
+/// </summary>
+internal sealed class MissSender(RunState run, IChatProvider provider, ModelCatalog models, ResiliencePipeline retries, AdaptiveConcurrency concurrency, TimeProvider time)
 {
-    private readonly Channel<ItemKey> _queue = Channel.CreateUnbounded<ItemKey>(new UnboundedChannelOptions { SingleReader = false });
+    private static readonly TimeSpan LockPollInterval = TimeSpan.FromMilliseconds(150);
+    private const int MaxWindowRaises = 6;
+    private readonly Channel<ItemWork> _queue = Channel.CreateUnbounded<ItemWork>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly ConcurrentDictionary<string, long> _waitingSince = new(StringComparer.Ordinal);
+    private int _outstanding;
+    private int _producerDone;
     private int _sent;
 
+    /// <summary>Items the server answered, with a result or an error for the item.</summary>
     public int Sent => Volatile.Read(ref _sent);
 
     /// <summary>Queues an item; items are sent in the order queued.</summary>
-    public void Enqueue(ItemKey miss) => _queue.Writer.TryWrite(miss);
+    public void Enqueue(ItemWork miss)
+    {
+        Interlocked.Increment(ref _outstanding);
+        _queue.Writer.TryWrite(miss);
+    }
 
-    /// <summary>No more items will be queued.</summary>
-    public void Complete() => _queue.Writer.TryComplete();
+    /// <summary>No more items will be queued: the run ends once the queued ones have.</summary>
+    public void Complete()
+    {
+        Volatile.Write(ref _producerDone, 1);
+        if (Volatile.Read(ref _outstanding) == 0)
+        {
+            _queue.Writer.TryComplete();
+        }
+    }
 
-    /// <summary>Sends until the queue is complete and empty, or the run stops.</summary>
+    /// <summary>Sends until every queued item has ended, or the run stops.</summary>
     public Task RunAsync() => Parallel.ForEachAsync(
         _queue.Reader.ReadAllAsync(run.Cancellation.Token),
         new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, run.Settings.MaxConcurrent), CancellationToken = run.Cancellation.Token },
-        SendAsync);
+        async (miss, token) =>
+        {
+            if (await ProcessAsync(miss, token))
+            {
+                Finished();
+            }
+        });
 
     private ChatTimeouts Timeouts => new(run.Settings.FirstChunkTimeout, run.Settings.IdleTimeout, run.Settings.TimeoutPerFile);
 
-    private async ValueTask SendAsync(ItemKey miss, CancellationToken token)
+    // The longest another process can hold a key: every attempt at its longest, and the waits between them.
+    private TimeSpan MaxLockWait => (run.Settings.FirstChunkTimeout + run.Settings.TimeoutPerFile) * run.Settings.RetryAttempts + run.Settings.RateLimitWait + TimeSpan.FromMinutes(1);
+
+    private void Finished()
+    {
+        if (Interlocked.Decrement(ref _outstanding) == 0 && Volatile.Read(ref _producerDone) == 1)
+        {
+            _queue.Writer.TryComplete();
+        }
+    }
+
+    /// <summary>Handles one item; false when it was put back to wait for another process's answer.</summary>
+    private async Task<bool> ProcessAsync(ItemWork miss, CancellationToken token)
+    {
+        using var held = Coordinate(miss, out var outcome);
+        if (outcome == Coordination.Answered)
+        {
+            return true;
+        }
+
+        if (outcome == Coordination.Wait)
+        {
+            _ = PutBackAsync(miss, token);
+            return false;
+        }
+
+        await SendAsync(miss, token);
+        return true;
+    }
+
+    private KeyLock? Coordinate(ItemWork miss, out Coordination outcome)
+    {
+        outcome = Coordination.Send;
+        if (!run.Policy.Coordinates || run.Cache is null || miss.Key is null)
+        {
+            return null;
+        }
+
+        KeyLock? held;
+        try
+        {
+            held = KeyLock.TryAcquire(run.Cache, miss.Key.Value);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            run.CacheNotWritable(ex);
+            return null;
+        }
+
+        // Holding the key or not, another process may have stored its answer meanwhile.
+        if (ServeStored(miss))
+        {
+            held?.Dispose();
+            outcome = Coordination.Answered;
+            return null;
+        }
+
+        if (held is null)
+        {
+            var since = _waitingSince.GetOrAdd(miss.Item.File, _ => time.GetTimestamp());
+            outcome = time.GetElapsedTime(since) < MaxLockWait ? Coordination.Wait : Coordination.Send;
+        }
+
+        return held;
+    }
+
+    private bool ServeStored(ItemWork miss)
+    {
+        if (run.Cache!.TryGet(miss.Key!.Value) is not { } entry)
+        {
+            return false;
+        }
+
+        run.Succeed(miss.Item, HitResult(miss, entry), entry.Response, TimeSpan.FromSeconds(entry.ProcessingTime), cached: true);
+        return true;
+    }
+
+    private async Task PutBackAsync(ItemWork miss, CancellationToken token)
+    {
+        try
+        {
+            await Task.Delay(LockPollInterval, time, token);
+            _queue.Writer.TryWrite(miss);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task SendAsync(ItemWork miss, CancellationToken token)
     {
         var clock = Stopwatch.StartNew();
         run.Tracker.Started(miss.Item.File);
         try
         {
-            var context = ResilienceContextPool.Shared.Get(token);
-            context.Properties.Set(RetryPipeline.ItemKey, miss.Item.File);
-            (ChatCompletion Completion, IReadOnlyList<ComposedMessage> Messages, LoadedInput? Input) answer;
-            try
+            var (messages, input) = await ItemKeying.ComposeAsync(miss, run.Settings, token);
+            var options = miss.Options;
+            var window = WindowOf(options);
+            if (window is not null)
             {
-                answer = await pipeline.ExecuteAsync(
-                    async (ctx, state) =>
-                    {
-                        var (messages, input) = await ItemKeying.ComposeAsync(state, ctx.CancellationToken);
-                        var call = new ChatCall(ModelNames.Normalize(state.Model), messages, state.Template.Options, state.Template.Format, Timeouts);
-                        return (await provider.CompleteAsync(call, ctx.CancellationToken), messages, input);
-                    },
-                    context,
-                    miss);
-            }
-            finally
-            {
-                ResilienceContextPool.Shared.Return(context);
-            }
-
-            var seconds = Math.Round(clock.Elapsed.TotalSeconds, 3);
-            string? keyValue = null;
-            if (run.Cache is not null)
-            {
-                // Stored under the digest the server reports, which may differ from the remembered one the miss was keyed with.
-                var key = ItemKeying.KeyOf(miss, answer.Messages, answer.Input, await digests.VerifyAsync(miss.Model, run.Cancellation.Token));
-                keyValue = key.Value;
-                if (run.WritesCache)
+                // A raised window must fit the model: ask the server first (the answer is shared by every item of the model).
+                var modelMax = (await models.VerifyAsync(miss.Model, token))?.ContextLength;
+                var choice = ContextFit.Choose(miss.EstimatedTokens, miss.Template.Options, run.Settings.ContextLength, modelMax);
+                if (!choice.Fits)
                 {
-                    run.Cache.Put(new CacheEntry
-                    {
-                        Key = key.Value,
-                        Inputs = key.Inputs,
-                        Source = key.Source,
-                        Response = answer.Completion.Text,
-                        Tokens = answer.Completion.Tokens,
-                        Durations = answer.Completion.Durations,
-                        ProcessingTime = seconds,
-                        WrittenAt = DateTimeOffset.UtcNow,
-                    });
+                    run.Fail(miss.Item, ItemKeying.TooLong(miss, choice, modelMax), DiagnosticCodes.PromptTooLong, clock.Elapsed, miss.Key?.Value, wasInFlight: true);
+                    return;
                 }
+
+                options = ContextFit.WithWindow(miss.Template.Options, choice.Window);
             }
 
-            var result = new ItemResult
+            ChatCompletion? completion = null;
+            for (var raises = 0; completion is null; raises++)
             {
-                File = miss.Item.File,
-                Status = ItemResult.Success,
-                Result = answer.Completion.Text,
-                ProcessingTime = seconds,
-                Tokens = answer.Completion.Tokens,
-                CacheKey = keyValue,
-                MissReasons = run.Cache is null ? null : run.Explain(miss),
-                OutputFile = miss.Item.OutputFile,
-            };
-            Interlocked.Increment(ref _sent);
-            run.Succeed(miss.Item, result, answer.Completion.Text, clock.Elapsed, cached: false);
+                var call = new ChatCall(ModelNames.Normalize(miss.Model), messages, options, miss.Template.Format, Timeouts);
+                var answer = await retries.RunAsync(
+                    async attempt =>
+                    {
+                        using var permit = await concurrency.EnterAsync(attempt);
+                        try
+                        {
+                            var result = await provider.CompleteAsync(call, attempt);
+                            concurrency.Succeeded();
+                            return result;
+                        }
+                        catch (ChatProviderException ex) when (ex.IsBusy)
+                        {
+                            concurrency.Busy();
+                            throw;
+                        }
+                    },
+                    token);
+                Interlocked.Increment(ref _sent);
+                var used = WindowOf(options) ?? ContextFit.AssumedServerContext;
+                if (!ContextFit.LooksTruncated(answer.Tokens.Prompt, used))
+                {
+                    completion = answer;
+                    break;
+                }
+
+                // The server read as many prompt tokens as the window holds: it cut the prompt. Never keep that answer.
+                var modelMax = (await models.VerifyAsync(miss.Model, token))?.ContextLength;
+                if (raises >= MaxWindowRaises || ContextFit.Larger(used, answer.Tokens.Prompt, modelMax) is not { } larger)
+                {
+                    var choice = new ContextChoice(used, Math.Max(answer.Tokens.Prompt, miss.EstimatedTokens), used, Fits: false);
+                    run.Fail(miss.Item, ItemKeying.TooLong(miss, choice, modelMax) + $" (the server read {answer.Tokens.Prompt} prompt tokens with a {used}-token window and cut the rest)", DiagnosticCodes.PromptTooLong, clock.Elapsed, miss.Key?.Value, wasInFlight: true);
+                    return;
+                }
+
+                options = ContextFit.WithWindow(miss.Template.Options, larger);
+            }
+
+            await RecordAsync(miss, messages, input, options, completion, clock.Elapsed, token);
         }
         catch (ChatProviderException ex) when (ex.StopsBatch)
         {
@@ -104,17 +225,111 @@ internal sealed class MissSender(BatchRun run, IChatProvider provider, ModelDige
         }
         catch (ChatProviderException ex)
         {
-            // The server answered, with an error for this item: it was sent.
-            Interlocked.Increment(ref _sent);
+            if (ex.ServerAnswered)
+            {
+                Interlocked.Increment(ref _sent);
+            }
+
             run.Fail(miss.Item, ex.Message, ex.Code, clock.Elapsed, miss.Key?.Value, wasInFlight: true);
         }
         catch (InvalidInputException ex)
         {
-            run.Fail(miss.Item, ex.Message, DiagnosticCodes.InvalidFileFormat, clock.Elapsed, miss.Key?.Value, wasInFlight: true);
+            if (ex.IsSkip)
+            {
+                run.Skip(miss.Item, ex.Message, ex.Code, wasInFlight: true);
+            }
+            else
+            {
+                run.Fail(miss.Item, ex.Message, ex.Code, clock.Elapsed, miss.Key?.Value, wasInFlight: true);
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            run.Fail(miss.Item, $"cannot read {miss.Item.FullPath}: {ex.Message}", DiagnosticCodes.FileNotFound, clock.Elapsed, miss.Key?.Value, wasInFlight: true);
+            run.Fail(miss.Item, $"cannot read {miss.Item.File}: {ex.Message}", DiagnosticCodes.FileNotFound, clock.Elapsed, miss.Key?.Value, wasInFlight: true);
         }
+    }
+
+    // The answer is recorded whatever happens to the cache: a failed cache write is one warning for the batch.
+    private async Task RecordAsync(ItemWork miss, IReadOnlyList<ComposedMessage> messages, LoadedInput? input, JsonObject? options, ChatCompletion completion, TimeSpan elapsed, CancellationToken token)
+    {
+        var seconds = Math.Round(elapsed.TotalSeconds, 3);
+        CacheKey? key = null;
+        if (run.Cache is not null)
+        {
+            // Stored under the digest the server reports, which may differ from the remembered one the miss was keyed with.
+            var digest = await DigestAsync(miss, token);
+            key = ItemKeying.KeyOf(miss, messages, input, digest, options);
+            var stored = key;
+            run.TryStore(cache =>
+            {
+                cache.Put(Entry(stored, completion, seconds));
+
+                // A raised window still answers the item as keyed: stored under that key too, so the next run finds it.
+                if (miss.Key is { } keyed && keyed.Value != stored.Value && keyed.Inputs["model_digest"]?.GetValue<string>() == digest)
+                {
+                    cache.Put(Entry(keyed, completion, seconds));
+                }
+            });
+        }
+
+        var result = new ItemResult
+        {
+            File = miss.Item.File,
+            Status = ItemResult.Success,
+            Result = completion.Text,
+            ProcessingTime = seconds,
+            Tokens = completion.Tokens,
+            CacheKey = key?.Value ?? miss.Key?.Value,
+            MissReasons = run.Misses is null ? null : run.Explain(miss),
+            OutputFile = miss.Item.OutputFile,
+        };
+        run.Succeed(miss.Item, result, completion.Text, elapsed, cached: false);
+    }
+
+    // The answer is in hand: if the model's details cannot be had now, it is stored under the digest it was keyed with.
+    private async Task<string?> DigestAsync(ItemWork miss, CancellationToken token)
+    {
+        try
+        {
+            return (await models.VerifyAsync(miss.Model, token))?.Digest;
+        }
+        catch (Exception ex) when (ex is ChatProviderException or OperationCanceledException)
+        {
+            return miss.Key?.Inputs["model_digest"]?.GetValue<string>();
+        }
+    }
+
+    private static CacheEntry Entry(CacheKey key, ChatCompletion completion, double seconds) => new()
+    {
+        Key = key.Value,
+        Inputs = key.Inputs,
+        Source = key.Source,
+        Response = completion.Text,
+        Tokens = completion.Tokens,
+        Durations = completion.Durations,
+        ProcessingTime = seconds,
+        WrittenAt = DateTimeOffset.UtcNow,
+    };
+
+    internal static ItemResult HitResult(ItemWork hit, CacheEntry entry) => new()
+    {
+        File = hit.Item.File,
+        Status = ItemResult.Success,
+        Result = entry.Response,
+        ProcessingTime = entry.ProcessingTime,
+        Tokens = entry.Tokens,
+        Cached = true,
+        CacheKey = entry.Key,
+        OutputFile = hit.Item.OutputFile,
+    };
+
+    private static int? WindowOf(JsonObject? options) =>
+        options?["num_ctx"] is JsonValue value && value.TryGetValue<long>(out var window) ? (int)Math.Min(window, int.MaxValue) : null;
+
+    private enum Coordination
+    {
+        Send,
+        Wait,
+        Answered,
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Gleitzeit.Batch.Contract;
 
 namespace Gleitzeit.Batch.Execution;
 
@@ -7,6 +8,7 @@ internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? 
 {
     private readonly Lock _lock = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
     private int _succeeded;
     private int _failed;
     private int _skipped;
@@ -38,12 +40,15 @@ internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? 
         Emit(BatchEventKind.CacheHit, file, Preview(result), recordedTime);
     }
 
-    public void Completed(string file, string result, TimeSpan time)
+    public void Completed(string file, string result, TimeSpan time, bool wasInFlight)
     {
         lock (_lock)
         {
             _succeeded++;
-            _inFlight--;
+            if (wasInFlight)
+            {
+                _inFlight--;
+            }
         }
 
         Emit(BatchEventKind.Completed, file, Preview(result), time);
@@ -63,11 +68,15 @@ internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? 
         Emit(BatchEventKind.Failed, file, error, time);
     }
 
-    public void Skipped(string file, string reason)
+    public void Skipped(string file, string reason, bool wasInFlight = false)
     {
         lock (_lock)
         {
             _skipped++;
+            if (wasInFlight)
+            {
+                _inFlight--;
+            }
         }
 
         Emit(BatchEventKind.Skipped, file, reason, TimeSpan.Zero);
@@ -81,9 +90,33 @@ internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? 
         }
     }
 
-    public void Retrying(string? file, string message) => Emit(BatchEventKind.Retrying, file, message, null);
+    /// <summary>A retry, reported once per condition and attempt however many items it holds up.</summary>
+    public void Retrying(string condition, string message)
+    {
+        lock (_lock)
+        {
+            if (!_reported.Add("retry\0" + condition))
+            {
+                return;
+            }
+        }
 
-    public void Warning(string message) => Emit(BatchEventKind.Warning, null, message, null);
+        progress?.Report(new BatchProgressEvent { Kind = BatchEventKind.Retrying, Message = message, Elapsed = _clock.Elapsed });
+    }
+
+    /// <summary>A warning, reported once however often it happens.</summary>
+    public void Warning(string message)
+    {
+        lock (_lock)
+        {
+            if (!_reported.Add("warning\0" + message))
+            {
+                return;
+            }
+        }
+
+        progress?.Report(new BatchProgressEvent { Kind = BatchEventKind.Warning, Message = message, Elapsed = _clock.Elapsed });
+    }
 
     /// <summary>The first words of a result, on one line.</summary>
     internal static string Preview(string text, int maxLength = 60)
@@ -113,12 +146,21 @@ internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? 
         // Reported under the lock so that consumers see counts in the order they changed.
         lock (_lock)
         {
-            var counts = new BatchCounts(total, _succeeded + _failed + _skipped, _succeeded, _failed, _skipped, _cached, _inFlight);
+            var counts = new BatchCounts
+            {
+                Total = total,
+                Done = _succeeded + _failed + _skipped,
+                Succeeded = _succeeded,
+                Failed = _failed,
+                Skipped = _skipped,
+                Cached = _cached,
+                InFlight = _inFlight,
+            };
             var elapsed = _clock.Elapsed;
             TimeSpan? eta = counts.Done > 0 && counts.Done < total
                 ? TimeSpan.FromTicks(elapsed.Ticks / counts.Done * (total - counts.Done))
                 : counts.Done == total ? TimeSpan.Zero : null;
-            progress.Report(new BatchProgressEvent(kind, file, message, itemTime, counts, elapsed, eta));
+            progress.Report(new BatchProgressEvent { Kind = kind, File = file, Message = message, ItemTime = itemTime, Counts = counts, Elapsed = elapsed, Eta = eta });
         }
     }
 }

@@ -24,7 +24,7 @@ public sealed record ExportDocument(string BatchId, DateTimeOffset? Date, JsonOb
     public static ExportDocument FromRecord(BatchRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return new ExportDocument(record.BatchId, record.CreatedAt, record.Plan.Parameters, [.. record.Results.Values]);
+        return new ExportDocument(record.BatchId, record.CreatedAt, record.Plan.ExportParameters, [.. record.Results.Values]);
     }
 
     /// <summary>

@@ -1,23 +1,46 @@
-using System.Security.Cryptography;
 using System.Text;
+using Gleitzeit.Batch.Discovery;
+using Gleitzeit.Batch.Serialization;
+using Microsoft.Win32.SafeHandles;
 
 namespace Gleitzeit.Batch.Inputs;
 
-/// <summary>Reads one file when its turn comes and validates it: UTF-8 text, or a PNG/JPEG/GIF/WebP image for vision.</summary>
+/// <summary>
+/// Reads one file when its turn comes and validates it: UTF-8 text (line endings made <c>\n</c>), or a PNG/JPEG/GIF/WebP
+/// image for vision. Only regular files are opened, and never more than the size limit is read.
+/// </summary>
 public static class InputLoader
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Reads and validates <paramref name="fullPath"/>.</summary>
-    /// <exception cref="InvalidInputException">The bytes are not what the batch can send.</exception>
+    /// <param name="fullPath">The file.</param>
+    /// <param name="options">Vision or text, the size limit, what to do with empty files.</param>
+    /// <param name="cancellationToken">Ends the read.</param>
+    /// <exception cref="InvalidInputException">The file is not sent (see its code and whether it is a skip).</exception>
     /// <exception cref="IOException">The file could not be read.</exception>
-    public static async Task<LoadedInput> LoadAsync(string fullPath, bool vision, CancellationToken cancellationToken)
+    public static async Task<LoadedInput> LoadAsync(string fullPath, InputOptions options, CancellationToken cancellationToken)
     {
-        var bytes = await File.ReadAllBytesAsync(fullPath, cancellationToken);
-        return vision ? LoadImage(bytes) : LoadText(bytes);
+        ArgumentNullException.ThrowIfNull(options);
+        var bytes = await ReadBoundedAsync(fullPath, options.MaxBytes, options.MaxBytesSetting, cancellationToken);
+        if (options.Vision)
+        {
+            return LoadImage(bytes);
+        }
+
+        var input = LoadText(bytes);
+        if (!options.SendEmpty && string.IsNullOrWhiteSpace(input.Text))
+        {
+            throw new InvalidInputException(
+                bytes.Length == 0 ? "empty file: skipped (nothing to send)" : "whitespace-only file: skipped (nothing to send)",
+                DiagnosticCodes.EmptyFile,
+                isSkip: true);
+        }
+
+        return input;
     }
 
-    /// <summary>Validates bytes as text.</summary>
+    /// <summary>Validates bytes as text: a BOM is dropped and line endings become <c>\n</c>, so a Windows checkout and Linux CI send the same.</summary>
     public static LoadedInput LoadText(byte[] bytes)
     {
         ArgumentNullException.ThrowIfNull(bytes);
@@ -29,7 +52,7 @@ public static class InputLoader
 
         if (body.Contains((byte)0))
         {
-            throw new InvalidInputException("invalid file format: binary content (NUL bytes); only UTF-8 text files can be sent, or use --vision for images");
+            throw new InvalidInputException("invalid file format: binary content (NUL bytes); only UTF-8 text files can be sent (images need vision)");
         }
 
         string text;
@@ -42,7 +65,12 @@ public static class InputLoader
             throw new InvalidInputException("invalid file format: not valid UTF-8 text; convert the file to UTF-8 or exclude it");
         }
 
-        return new LoadedInput { Text = text, ContentSha256 = Sha256Hex(bytes) };
+        if (text.Contains('\r', StringComparison.Ordinal))
+        {
+            text = text.ReplaceLineEndings("\n");
+        }
+
+        return new LoadedInput { Text = text, ContentSha256 = Hashes.Sha256Hex(bytes) };
     }
 
     /// <summary>Validates bytes as an image by their magic bytes.</summary>
@@ -51,7 +79,7 @@ public static class InputLoader
         ArgumentNullException.ThrowIfNull(bytes);
         var mediaType = DetectImageMediaType(bytes)
             ?? throw new InvalidInputException("invalid file format: not a PNG, JPEG, GIF or WebP image");
-        return new LoadedInput { ImageBytes = bytes, MediaType = mediaType, ContentSha256 = Sha256Hex(bytes) };
+        return new LoadedInput { ImageBytes = bytes, MediaType = mediaType, ContentSha256 = Hashes.Sha256Hex(bytes) };
     }
 
     /// <summary>The media type an image's magic bytes announce, or null.</summary>
@@ -80,24 +108,56 @@ public static class InputLoader
         return null;
     }
 
-    /// <summary>Lower-case hex SHA-256.</summary>
-    public static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
-
-    /// <summary>Lower-case hex SHA-256 of a string's UTF-8 bytes.</summary>
-    public static string Sha256Hex(string text)
+    // The file may have become a FIFO or grown since it was discovered: check its kind again right before opening it
+    // (opening a FIFO waits for a writer), and read at most one byte past the limit.
+    private static async Task<byte[]> ReadBoundedAsync(string fullPath, long maxBytes, string maxBytesSetting, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(text);
+        var kind = FileKinds.Of(fullPath);
+        if (kind == FileKind.Missing)
+        {
+            throw new FileNotFoundException("the file no longer exists", fullPath);
+        }
 
-        // Pooled, so hashing a large message does not leave a large-object-heap array behind per item.
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
-        try
+        if (kind != FileKind.Regular)
         {
-            var length = Encoding.UTF8.GetBytes(text, buffer);
-            return Sha256Hex(buffer.AsSpan(0, length));
+            throw new InvalidInputException($"{FileKinds.Describe(kind)}, not a regular file: skipped (it is never opened)", DiagnosticCodes.InvalidFileFormat, isSkip: true);
         }
-        finally
+
+        using SafeFileHandle handle = File.OpenHandle(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
+        var length = RandomAccess.GetLength(handle);
+        if (length > maxBytes)
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            throw TooLarge(length, maxBytes, maxBytesSetting);
         }
+
+        var buffer = new byte[(int)Math.Min(length, maxBytes) + 1];
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var read = await RandomAccess.ReadAsync(handle, buffer.AsMemory(total), total, cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        if (total > maxBytes)
+        {
+            throw TooLarge(total, maxBytes, maxBytesSetting);
+        }
+
+        return total == buffer.Length ? buffer : buffer[..total];
     }
+
+    private static InvalidInputException TooLarge(long length, long maxBytes, string setting) =>
+        new($"File too large: {length}{(length > maxBytes ? "+" : string.Empty)} bytes is over the {maxBytes}-byte limit (raise {setting} to include it)", DiagnosticCodes.FileTooLarge, isSkip: true);
 }
+
+/// <summary>How to read an item's file.</summary>
+/// <param name="Vision">An image for a vision model, rather than text.</param>
+/// <param name="MaxBytes">Read no more than this; a larger file is skipped.</param>
+/// <param name="SendEmpty">Send empty and whitespace-only text files instead of skipping them.</param>
+/// <param name="MaxBytesSetting">How the size limit is spelled, for the hint.</param>
+public sealed record InputOptions(bool Vision, long MaxBytes, bool SendEmpty = false, string MaxBytesSetting = "max_file_size");

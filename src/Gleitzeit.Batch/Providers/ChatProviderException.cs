@@ -1,14 +1,19 @@
 namespace Gleitzeit.Batch.Providers;
 
-/// <summary>A failed model call, classified: whether retrying may help, whether the whole batch must stop, and its GZ code.</summary>
+/// <summary>
+/// A failed model call, classified: whether retrying may help, whether the whole batch must stop, whether the server
+/// answered at all (a timeout or a refused connection is not an answer), whether it said it is busy, and its GZ code.
+/// </summary>
 public sealed class ChatProviderException : Exception
 {
-    public ChatProviderException(string message, string code, bool isTransient, bool stopsBatch = false, Exception? innerException = null)
+    public ChatProviderException(string message, string code, bool isTransient, bool stopsBatch = false, Exception? innerException = null, bool serverAnswered = false, bool isBusy = false)
         : base(message, innerException)
     {
         Code = code;
         IsTransient = isTransient;
         StopsBatch = stopsBatch;
+        ServerAnswered = serverAnswered;
+        IsBusy = isBusy;
     }
 
     public ChatProviderException()
@@ -35,23 +40,52 @@ public sealed class ChatProviderException : Exception
     /// <summary>Every other item would fail the same way (model missing, server unreachable): stop at once.</summary>
     public bool StopsBatch { get; }
 
+    /// <summary>The server answered the request (with an error); false for timeouts, refused or cut connections.</summary>
+    public bool ServerAnswered { get; }
+
+    /// <summary>The server said it is busy (503 "server busy", 429): wait longer and send fewer at once.</summary>
+    public bool IsBusy { get; }
+
+    /// <summary>How long the server asked the client to wait, when it said.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>The condition without per-item detail, for one retry line per condition instead of one per item.</summary>
+    public string Condition { get; init; } = string.Empty;
+
     internal static ChatProviderException Unreachable(string endpoint, Exception inner) => new(
-        $"cannot reach the model server at {endpoint} ({inner.Message.TrimEnd('.')}); start it with `ollama serve`, or point --endpoint / OLLAMA_HOST / GleitzeitEndpoint at a running one",
+        $"cannot reach the model server at {endpoint} ({Describe(inner)}); start it with `ollama serve`, or point --endpoint / OLLAMA_HOST / GleitzeitEndpoint at a running one",
         DiagnosticCodes.ServerUnreachable,
         isTransient: true,
         stopsBatch: true,
-        inner);
+        inner)
+    {
+        Condition = $"cannot reach {endpoint} ({Describe(inner)})",
+    };
 
     internal static ChatProviderException ModelNotFound(string model, string endpoint, string? serverMessage = null) => new(
         $"model '{model}' is not available on {endpoint}{(serverMessage is null ? string.Empty : $" ({serverMessage})")}; run `ollama pull {model}` or choose another model",
         DiagnosticCodes.ModelNotFound,
         isTransient: false,
-        stopsBatch: true);
+        stopsBatch: true,
+        serverAnswered: true);
 
-    internal static ChatProviderException Timeout(string message) => new(message, DiagnosticCodes.Timeout, isTransient: true);
+    internal static ChatProviderException NotAnOllamaApi(string endpoint, string path, int status) => new(
+        $"{endpoint} answered {status} for {path}: it does not look like an Ollama server's base address; give the address without a path (e.g. http://localhost:11434), not …/api",
+        DiagnosticCodes.RequestRejected,
+        isTransient: false,
+        stopsBatch: true,
+        serverAnswered: true);
 
-    internal static ChatProviderException ServerError(string message, Exception? inner = null) =>
-        new(message, DiagnosticCodes.ServerError, isTransient: true, stopsBatch: false, inner);
+    internal static ChatProviderException Timeout(string message) => new(message, DiagnosticCodes.Timeout, isTransient: true) { Condition = message };
 
-    internal static ChatProviderException Rejected(string message) => new(message, DiagnosticCodes.RequestRejected, isTransient: false);
+    internal static ChatProviderException ServerError(string message, Exception? inner = null, bool serverAnswered = false, bool isBusy = false) =>
+        new(message, DiagnosticCodes.ServerError, isTransient: true, stopsBatch: false, inner, serverAnswered, isBusy) { Condition = message };
+
+    internal static ChatProviderException Rejected(string message) => new(message, DiagnosticCodes.RequestRejected, isTransient: false, serverAnswered: true);
+
+    private static string Describe(Exception inner)
+    {
+        var message = inner.InnerException?.Message ?? inner.Message;
+        return message.TrimEnd('.');
+    }
 }

@@ -1,9 +1,8 @@
 using System.Diagnostics;
+using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Gleitzeit.Batch.Caching;
-using Gleitzeit.Batch.Results;
 using OllamaSharp;
 using OllamaSharp.Models.Chat;
 using OllamaSharp.Models.Exceptions;
@@ -11,51 +10,75 @@ using OllamaSharp.Models.Exceptions;
 namespace Gleitzeit.Batch.Providers;
 
 /// <summary>
-/// Ollama through OllamaSharp: streamed <c>/api/chat</c>. The HttpClient has no timeout of its own
-/// (its 100 s default would cover the server's queue and model load); our limits apply instead:
-/// one for the first chunk, one for silence between chunks, one for the generation.
+/// Ollama: streamed <c>/api/chat</c> through OllamaSharp; the model list and model details with plain requests. The
+/// HttpClient has no timeout of its own (its 100 s default would cover the server's queue and model load); our limits
+/// apply instead: one for connecting and for every request that is not a generation, and for a generation one for the
+/// first chunk, one for silence between chunks and one for the whole. Credentials in the address become HTTP basic
+/// authentication and never appear in <see cref="Endpoint"/>.
 /// </summary>
 public sealed class OllamaChatProvider : IChatProvider
 {
     private readonly HttpClient _http;
     private readonly OllamaApiClient _client;
+    private readonly TimeSpan _requestTimeout;
 
-    public OllamaChatProvider(string endpoint)
+    /// <param name="endpoint">The server's base address, e.g. <c>http://localhost:11434</c>; may carry <c>user:password@</c>.</param>
+    /// <param name="requestTimeout">Limit on connecting and on every request that is not a generation.</param>
+    public OllamaChatProvider(string endpoint, TimeSpan? requestTimeout = null)
     {
-        Endpoint = endpoint.TrimEnd('/');
+        ArgumentNullException.ThrowIfNull(endpoint);
+        _requestTimeout = requestTimeout ?? TimeSpan.FromSeconds(30);
+        Endpoint = EndpointRedaction.Redact(endpoint.TrimEnd('/'));
+        var (address, userInfo) = EndpointRedaction.SplitCredentials(endpoint.TrimEnd('/'));
         var sockets = new SocketsHttpHandler
         {
-            ConnectTimeout = TimeSpan.FromSeconds(10),
+            ConnectTimeout = _requestTimeout,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
             MaxConnectionsPerServer = int.MaxValue,
         };
         _http = new HttpClient(new OllamaErrorHandler(Endpoint, sockets))
         {
-            BaseAddress = new Uri(Endpoint + "/"),
+            BaseAddress = new Uri(address.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped).TrimEnd('/') + "/"),
             Timeout = Timeout.InfiniteTimeSpan,
         };
+        if (userInfo is not null)
+        {
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(userInfo)));
+        }
+
         // Source-generated JSON metadata: no reflection, so this works ahead-of-time compiled.
         _client = new OllamaApiClient(_http, string.Empty, OllamaWireJsonContext.Default);
     }
 
     public string Endpoint { get; }
 
-    public async Task<string?> GetModelDigestAsync(string model, CancellationToken cancellationToken)
+    public async Task<ModelInfo> GetModelInfoAsync(string model, CancellationToken cancellationToken)
     {
-        IEnumerable<OllamaSharp.Models.Model> models;
-        try
+        var wanted = ModelNames.Normalize(model);
+        using var tags = await GetJsonAsync(HttpMethod.Get, "api/tags", null, "the model list", cancellationToken);
+        string? digest = null;
+        var found = false;
+        if (tags.RootElement.TryGetProperty("models", out var models) && models.ValueKind == JsonValueKind.Array)
         {
-            models = await _client.ListLocalModelsAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or JsonException)
-        {
-            throw ChatProviderException.ServerError($"could not list models on {Endpoint}: {ex.Message}", ex);
+            foreach (var entry in models.EnumerateArray())
+            {
+                var name = entry.TryGetProperty("name", out var n) ? n.GetString() : entry.TryGetProperty("model", out var m) ? m.GetString() : null;
+                if (name is not null && ModelNames.Normalize(name) == wanted)
+                {
+                    found = true;
+                    digest = entry.TryGetProperty("digest", out var d) && d.ValueKind == JsonValueKind.String && d.GetString() is { Length: > 0 } value ? value : null;
+                    break;
+                }
+            }
         }
 
-        var wanted = ModelNames.Normalize(model);
-        var match = models.FirstOrDefault(m => ModelNames.Normalize(m.Name) == wanted)
-            ?? throw ChatProviderException.ModelNotFound(model, Endpoint);
-        return string.IsNullOrEmpty(match.Digest) ? null : match.Digest;
+        if (!found)
+        {
+            throw ChatProviderException.ModelNotFound(model, Endpoint);
+        }
+
+        using var show = await GetJsonAsync(HttpMethod.Post, "api/show", new JsonObject { ["model"] = wanted }, $"the details of '{wanted}'", cancellationToken);
+        return new ModelInfo(digest, ContextLengthOf(show.RootElement));
     }
 
     public async Task<ChatCompletion> CompleteAsync(ChatCall call, CancellationToken cancellationToken)
@@ -126,15 +149,15 @@ public sealed class OllamaChatProvider : IChatProvider
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested && limits.IsCancellationRequested)
         {
-            throw ChatProviderException.Timeout(waitingFor + $" from {Endpoint}");
+            throw ChatProviderException.Timeout(waitingFor);
         }
         catch (OllamaException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw ChatProviderException.Rejected($"request rejected by {Endpoint}: {ex.Message}");
+            throw ChatProviderException.Rejected($"request rejected: {ex.Message}");
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is IOException or HttpRequestException or ObjectDisposedException or JsonException)
         {
-            throw ChatProviderException.ServerError($"stream from {Endpoint} broke off: {ex.Message}", ex);
+            throw ChatProviderException.ServerError($"stream broke off: {ex.Message}", ex);
         }
         finally
         {
@@ -144,22 +167,71 @@ public sealed class OllamaChatProvider : IChatProvider
         cancellationToken.ThrowIfCancellationRequested();
         if (capture.Error is { } error)
         {
-            throw ChatProviderException.ServerError($"server error in the middle of the stream from {Endpoint}: {error}");
+            throw ChatProviderException.ServerError($"server error in the middle of the stream: {error}", serverAnswered: true);
         }
 
         if (done is null)
         {
-            throw ChatProviderException.ServerError($"stream from {Endpoint} ended before its final chunk (connection cut short)");
+            throw ChatProviderException.ServerError("stream ended before its final chunk (connection cut short)");
         }
 
         return new ChatCompletion(
             text.ToString(),
             new TokenCounts { Prompt = done.PromptEvalCount, Completion = done.EvalCount },
-            new ModelDurations { Total = done.TotalDuration, Load = done.LoadDuration, PromptEval = done.PromptEvalDuration, Eval = done.EvalDuration },
-            done.DoneReason);
+            new ModelDurations { Total = done.TotalDuration, Load = done.LoadDuration, PromptEval = done.PromptEvalDuration, Eval = done.EvalDuration });
     }
 
     public void Dispose() => _http.Dispose();
+
+    // Ollama's /api/show reports the trained context as model_info["<architecture>.context_length"].
+    private static int? ContextLengthOf(JsonElement show)
+    {
+        if (!show.TryGetProperty("model_info", out var info) || info.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        foreach (var property in info.EnumerateObject())
+        {
+            if (property.Name.EndsWith(".context_length", StringComparison.Ordinal) && property.Value.TryGetInt64(out var length) && length > 0)
+            {
+                return (int)Math.Min(length, int.MaxValue);
+            }
+        }
+
+        return null;
+    }
+
+    // A plain request, bounded as a whole (headers and body) by the request timeout.
+    private async Task<JsonDocument> GetJsonAsync(HttpMethod method, string path, JsonObject? body, string what, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(_requestTimeout);
+        try
+        {
+            using var request = new HttpRequestMessage(method, path);
+            if (body is not null)
+            {
+                request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+            }
+
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, limit.Token);
+            var bytes = await response.Content.ReadAsByteArrayAsync(limit.Token);
+            return JsonDocument.Parse(bytes);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw ChatProviderException.Timeout($"no answer from {Endpoint} for {what} within {Seconds(_requestTimeout)} (request_timeout)");
+        }
+        catch (JsonException ex)
+        {
+            throw ChatProviderException.ServerError($"{Endpoint} answered {what} with something that is not JSON ({ex.Message})", ex, serverAnswered: true);
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        {
+            throw ChatProviderException.ServerError($"{what} from {Endpoint} broke off: {ex.Message}", ex);
+        }
+    }
 
     private static string Seconds(TimeSpan span) => $"{span.TotalSeconds:0.###} s";
 }

@@ -25,7 +25,12 @@ internal sealed class OllamaErrorHandler(string endpoint, HttpMessageHandler inn
         }
         catch (HttpRequestException ex)
         {
-            throw ChatProviderException.ServerError($"connection to {endpoint} failed: {ex.Message}", ex);
+            throw ChatProviderException.ServerError($"connection failed: {ex.Message}", ex);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && ex.InnerException is TimeoutException)
+        {
+            // SocketsHttpHandler.ConnectTimeout: nothing answered the connection attempt.
+            throw ChatProviderException.Unreachable(endpoint, ex.InnerException);
         }
 
         if (!response.IsSuccessStatusCode)
@@ -33,7 +38,7 @@ internal sealed class OllamaErrorHandler(string endpoint, HttpMessageHandler inn
             using (response)
             {
                 var body = await ReadBodyAsync(response, cancellationToken);
-                throw Classify(response.StatusCode, ErrorText(body), request);
+                throw Classify(response, ErrorText(body), request);
             }
         }
 
@@ -53,21 +58,42 @@ internal sealed class OllamaErrorHandler(string endpoint, HttpMessageHandler inn
         return response;
     }
 
-    private ChatProviderException Classify(HttpStatusCode status, string message, HttpRequestMessage request)
+    // Item-level messages name the request's path, not the server: they end up in artifacts, which must not depend on
+    // where the server runs. Batch-level ones (model missing, not an Ollama API) name the server.
+    private ChatProviderException Classify(HttpResponseMessage response, string message, HttpRequestMessage request)
     {
+        var status = response.StatusCode;
         var code = (int)status;
+        var path = request.RequestUri?.AbsolutePath ?? string.Empty;
         if (status == HttpStatusCode.NotFound)
         {
-            var model = ModelFromMessage(message) ?? "(unknown)";
-            return ChatProviderException.ModelNotFound(model, endpoint, message);
+            return message.Contains("not found", StringComparison.OrdinalIgnoreCase) && ModelFromMessage(message) is { } model
+                ? ChatProviderException.ModelNotFound(model, endpoint, message)
+                : ChatProviderException.NotAnOllamaApi(endpoint, path, code);
         }
 
         if (code >= 500 || status == HttpStatusCode.TooManyRequests || status == HttpStatusCode.RequestTimeout)
         {
-            return ChatProviderException.ServerError($"server error {code} from {endpoint}{request.RequestUri?.AbsolutePath}: {message}");
+            var busy = status is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests;
+            return new ChatProviderException($"server error {code} for {path}: {message}", DiagnosticCodes.ServerError, isTransient: true, serverAnswered: true, isBusy: busy)
+            {
+                RetryAfter = RetryAfter(response),
+                Condition = busy ? $"server busy ({code})" : $"server error {code}",
+            };
         }
 
-        return ChatProviderException.Rejected($"request rejected with {code} by {endpoint}{request.RequestUri?.AbsolutePath}: {message}");
+        return ChatProviderException.Rejected($"request rejected with {code} for {path}: {message}");
+    }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta)
+        {
+            return delta;
+        }
+
+        return header?.Date is { } date ? date - DateTimeOffset.UtcNow : null;
     }
 
     private static async Task<string> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)

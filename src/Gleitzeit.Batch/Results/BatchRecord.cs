@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using Gleitzeit.Batch.Execution;
+using Gleitzeit.Batch.Planning;
 
 namespace Gleitzeit.Batch.Results;
 

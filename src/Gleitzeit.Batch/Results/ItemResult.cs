@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Gleitzeit.Batch.Providers;
 
 namespace Gleitzeit.Batch.Results;
 
@@ -45,14 +46,4 @@ public sealed class ItemResult
 
     [JsonPropertyName("output_file")]
     public string? OutputFile { get; init; }
-}
-
-/// <summary>Token counts Ollama reported for one generation.</summary>
-public sealed class TokenCounts
-{
-    [JsonPropertyName("prompt")]
-    public int Prompt { get; init; }
-
-    [JsonPropertyName("completion")]
-    public int Completion { get; init; }
 }

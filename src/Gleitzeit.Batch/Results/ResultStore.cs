@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Gleitzeit.Batch.Execution;
+using Gleitzeit.Batch.Planning;
 using Gleitzeit.Batch.Serialization;
 
 namespace Gleitzeit.Batch.Results;
@@ -16,7 +16,6 @@ public sealed class ResultStore
     private static readonly JsonWriterOptions JournalWriterOptions = new() { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly Lock _journalLock = new();
     private readonly Dictionary<string, FileStream> _journals = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Task> _initialWrites = new(StringComparer.Ordinal);
 
     public ResultStore(string directory)
     {
@@ -25,38 +24,44 @@ public sealed class ResultStore
 
     public string Directory { get; }
 
-    /// <summary>Creates a record with a new id <c>batch_YYYY-MM-DD_HH-MM-SS</c>, suffixed when that second is taken.</summary>
+    /// <summary>
+    /// Creates a record with a new id <c>batch_YYYY-MM-DD_HH-MM-SS</c> (suffixed when that second is taken), written whole
+    /// before it appears under its name, so a kill at any moment leaves no empty record; the batch is held by this process.
+    /// </summary>
     public BatchRecord Create(BatchPlan plan, string? endpoint, DateTimeOffset now)
     {
+        ArgumentNullException.ThrowIfNull(plan);
         System.IO.Directory.CreateDirectory(Directory);
         var stem = "batch_" + now.ToLocalTime().ToString("yyyy-MM-dd_HH-mm-ss", CultureInfo.InvariantCulture);
         for (var attempt = 1; ; attempt++)
         {
             var id = attempt == 1 ? stem : $"{stem}_{attempt}";
-            try
-            {
-                // CreateNew reserves the id against other processes starting in the same second.
-                using (new FileStream(RecordPath(id), FileMode.CreateNew, FileAccess.Write))
-                {
-                }
-            }
-            catch (IOException) when (File.Exists(RecordPath(id)))
+            if (File.Exists(RecordPath(id)))
             {
                 continue;
             }
 
             var record = new BatchRecord { BatchId = id, CreatedAt = now, Status = BatchStatus.Running, Endpoint = endpoint, Plan = plan };
-
-            // The first write runs beside the batch's start (its serializer warms up meanwhile); every later
-            // write or journal line waits for it, and nothing changes the record before then.
-            lock (_journalLock)
+            var temp = Path.Combine(Directory, $".{id}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+            File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(record, ResultsJsonContext.Default.BatchRecord));
+            try
             {
-                _initialWrites[id] = Task.Run(() => WriteRecord(record));
+                // Without overwrite the move fails when another process took the id in the same second.
+                File.Move(temp, RecordPath(id), overwrite: false);
+            }
+            catch (IOException) when (File.Exists(RecordPath(id)))
+            {
+                File.Delete(temp);
+                continue;
             }
 
             return record;
         }
     }
+
+    /// <summary>Holds a recorded batch for a run in this process.</summary>
+    /// <exception cref="BatchBusyException">Another process runs it.</exception>
+    public BatchLock Lock(string batchId) => BatchLock.Acquire(Directory, batchId);
 
     /// <summary>Records one completed item: in memory and as a journal line flushed to the OS at once.</summary>
     public void Record(BatchRecord record, ItemResult result)
@@ -65,7 +70,6 @@ public sealed class ResultStore
         ArgumentNullException.ThrowIfNull(result);
         lock (_journalLock)
         {
-            AwaitInitialWrite(record.BatchId);
             record.Results[result.File] = result;
             if (!_journals.TryGetValue(record.BatchId, out var journal))
             {
@@ -75,7 +79,7 @@ public sealed class ResultStore
 
             using (var writer = new Utf8JsonWriter(journal, JournalWriterOptions))
             {
-                JsonSerializer.Serialize(writer, result, GleitzeitJsonContext.Default.ItemResult);
+                JsonSerializer.Serialize(writer, result, ResultsJsonContext.Default.ItemResult);
             }
 
             journal.WriteByte((byte)'\n');
@@ -89,7 +93,6 @@ public sealed class ResultStore
         ArgumentNullException.ThrowIfNull(record);
         lock (_journalLock)
         {
-            AwaitInitialWrite(record.BatchId);
             WriteRecord(record);
             if (_journals.Remove(record.BatchId, out var journal))
             {
@@ -101,20 +104,13 @@ public sealed class ResultStore
     }
 
     private void WriteRecord(BatchRecord record) =>
-        AtomicFile.Write(RecordPath(record.BatchId), JsonSerializer.SerializeToUtf8Bytes(record, GleitzeitJsonContext.Default.BatchRecord));
-
-    private void AwaitInitialWrite(string batchId)
-    {
-        if (_initialWrites.Remove(batchId, out var write))
-        {
-            write.GetAwaiter().GetResult();
-        }
-    }
+        AtomicFile.Write(RecordPath(record.BatchId), JsonSerializer.SerializeToUtf8Bytes(record, ResultsJsonContext.Default.BatchRecord));
 
     /// <summary>Whether a record with this id exists.</summary>
     public bool Exists(string batchId) => IsValidId(batchId) && File.Exists(RecordPath(batchId));
 
     /// <summary>Loads a record with every journaled item applied; null when there is no such batch.</summary>
+    /// <exception cref="DamagedRecordException">The record exists but cannot be read.</exception>
     public BatchRecord? Load(string batchId)
     {
         if (!Exists(batchId))
@@ -122,32 +118,41 @@ public sealed class ResultStore
             return null;
         }
 
-        lock (_journalLock)
+        var path = RecordPath(batchId);
+        BatchRecord? record;
+        try
         {
-            AwaitInitialWrite(batchId);
+            var bytes = File.ReadAllBytes(path);
+            record = bytes.Length == 0 ? null : JsonSerializer.Deserialize(bytes, ResultsJsonContext.Default.BatchRecord);
         }
-
-        var bytes = File.ReadAllBytes(RecordPath(batchId));
-        if (bytes.Length == 0)
+        catch (JsonException ex)
+        {
+            throw new DamagedRecordException(path, ex.Message);
+        }
+        catch (FileNotFoundException)
         {
             return null;
         }
 
-        var record = JsonSerializer.Deserialize(bytes, GleitzeitJsonContext.Default.BatchRecord)
-            ?? throw new InvalidDataException($"{RecordPath(batchId)}: empty batch record");
+        if (record?.Plan is null)
+        {
+            throw new DamagedRecordException(path, "it is empty or has no plan");
+        }
+
         ApplyJournal(record);
         return record;
     }
 
-    /// <summary>Every batch record, newest first; unreadable ones are left out.</summary>
-    public IReadOnlyList<BatchRecord> List()
+    /// <summary>Every batch record, newest first, and the paths of the ones that cannot be read.</summary>
+    public RecordListing List()
     {
         if (!System.IO.Directory.Exists(Directory))
         {
-            return [];
+            return new RecordListing([], []);
         }
 
         var records = new List<BatchRecord>();
+        var damaged = new List<DamagedRecordException>();
         foreach (var path in System.IO.Directory.EnumerateFiles(Directory, "batch_*.json"))
         {
             try
@@ -157,12 +162,15 @@ public sealed class ResultStore
                     records.Add(record);
                 }
             }
-            catch (JsonException)
+            catch (DamagedRecordException ex)
             {
+                damaged.Add(ex);
             }
         }
 
-        return [.. records.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.BatchId, StringComparer.Ordinal)];
+        return new RecordListing(
+            [.. records.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.BatchId, StringComparer.Ordinal)],
+            [.. damaged.OrderBy(d => d.Path, StringComparer.Ordinal)]);
     }
 
     /// <summary>Where a record lives.</summary>
@@ -186,7 +194,7 @@ public sealed class ResultStore
         {
             try
             {
-                if (JsonSerializer.Deserialize(line, GleitzeitJsonContext.Default.ItemResult) is { } result)
+                if (JsonSerializer.Deserialize(line, ResultsJsonContext.Default.ItemResult) is { } result)
                 {
                     record.Results[result.File] = result;
                 }
@@ -197,4 +205,22 @@ public sealed class ResultStore
             }
         }
     }
+}
+
+/// <summary>The records of a results directory: the readable ones newest first, and the damaged ones by path.</summary>
+public sealed class RecordListing(IReadOnlyList<BatchRecord> records, IReadOnlyList<DamagedRecordException> damaged) : IReadOnlyList<BatchRecord>
+{
+    /// <summary>The readable records, newest first.</summary>
+    public IReadOnlyList<BatchRecord> Records { get; } = records;
+
+    /// <summary>Records that cannot be read, each naming its path.</summary>
+    public IReadOnlyList<DamagedRecordException> Damaged { get; } = damaged;
+
+    public int Count => Records.Count;
+
+    public BatchRecord this[int index] => Records[index];
+
+    public IEnumerator<BatchRecord> GetEnumerator() => Records.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

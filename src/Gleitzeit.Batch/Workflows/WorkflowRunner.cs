@@ -1,9 +1,8 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using Gleitzeit.Batch.Configuration;
 using Gleitzeit.Batch.Discovery;
 using Gleitzeit.Batch.Execution;
-using Gleitzeit.Batch.Inputs;
+using Gleitzeit.Batch.Planning;
 using Gleitzeit.Batch.Results;
 
 namespace Gleitzeit.Batch.Workflows;
@@ -13,7 +12,7 @@ namespace Gleitzeit.Batch.Workflows;
 /// (one item per file, or one item for a prompt alone); <c>${task.response}</c> references are
 /// substituted with the referenced task's text before its dependants are composed.
 /// </summary>
-public sealed class WorkflowRunner(BatchSettings settings, Func<BatchPlan, CancellationToken, Task<BatchOutcome>> runBatch)
+public sealed class WorkflowRunner(PlanBuilder plans, Func<BatchPlan, CancellationToken, Task<BatchOutcome>> runBatch)
 {
     /// <summary>Runs every task; a task whose dependency did not fully succeed is not run.</summary>
     public async Task<WorkflowOutcome> RunAsync(WorkflowDefinition workflow, CancellationToken cancellationToken = default)
@@ -66,17 +65,9 @@ public sealed class WorkflowRunner(BatchSettings settings, Func<BatchPlan, Cance
         ArgumentNullException.ThrowIfNull(workflow);
         ArgumentNullException.ThrowIfNull(task);
         var messages = task.Messages.Select(m => m with { Content = WorkflowReferences.Substitute(m.Content, taskText) }).ToList();
-        var template = new PromptTemplate
-        {
-            Messages = messages,
-            Model = task.Model ?? (task.Vision ? settings.VisionModel : settings.Model),
-            Vision = task.Vision,
-            Options = task.Options.Count == 0 ? null : task.Options,
-            Format = task.Format,
-        };
+        var template = plans.Template(messages, task.Vision, task.Model, task.Options, task.Format);
         var parameters = new JsonObject
         {
-            ["prompt"] = messages.Last(m => m.Role == "user").Content,
             ["model"] = template.Model,
             ["workflow"] = workflow.Name,
             ["task"] = task.Name,
@@ -102,16 +93,15 @@ public sealed class WorkflowRunner(BatchSettings settings, Func<BatchPlan, Cance
             parameters["pattern"] = task.Pattern;
         }
 
-        var files = FileDiscovery.Discover(new DiscoveryRequest
+        var files = plans.Discover(new DiscoveryRequest
         {
             Root = root,
             Scan = task.Directory is not null,
             Patterns = [task.Pattern],
             Recursive = task.Recursive,
             Files = [.. task.Files.Select(f => Path.GetFullPath(Path.Combine(workflow.BaseDirectory, f)))],
-            MaxFileSize = settings.MaxFileSize,
         });
-        return BatchPlan.ForFiles(root, files, template, parameters, BatchSource.Workflow, $"{workflow.Name}/{task.Id}");
+        return PlanBuilder.ForFiles(root, files, template, parameters, BatchSource.Workflow, $"{workflow.Name}/{task.Id}");
     }
 
     private static string? Lookup(Dictionary<string, string> texts, WorkflowDefinition workflow, string reference)

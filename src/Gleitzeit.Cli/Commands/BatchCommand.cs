@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Gleitzeit.Batch;
+using Gleitzeit.Batch.Configuration;
 using Gleitzeit.Batch.Discovery;
 using Gleitzeit.Batch.Execution;
-using Gleitzeit.Batch.Inputs;
+using Gleitzeit.Batch.Planning;
 using Gleitzeit.Batch.Providers;
-using Gleitzeit.Batch.Results;
 
 namespace Gleitzeit.Cli.Commands;
 
@@ -42,6 +43,7 @@ internal sealed class BatchCommand
     {
         var vision = parse.GetValue(_vision);
         var settings = _settings.Resolve(parse, context, vision);
+        var plans = new PlanBuilder(settings);
         var directory = parse.GetValue(_directory);
         var files = parse.GetValue(_files) ?? [];
         if (directory is null && files.Length == 0)
@@ -51,10 +53,10 @@ internal sealed class BatchCommand
 
         var patterns = parse.GetValue(_pattern) is { Length: > 0 } given ? given : [settings.DefaultPattern];
         var root = directory is null ? context.WorkingDirectory : context.Resolve(directory);
-        IReadOnlyList<DiscoveredFile> discovered;
+        DiscoveryResult discovered;
         try
         {
-            discovered = FileDiscovery.Discover(new DiscoveryRequest
+            discovered = plans.Discover(new DiscoveryRequest
             {
                 Root = root,
                 Scan = directory is not null,
@@ -62,29 +64,27 @@ internal sealed class BatchCommand
                 Recursive = parse.GetValue(_recursive),
                 Excludes = parse.GetValue(_exclude) ?? [],
                 Files = [.. files.Select(context.Resolve)],
-                MaxFileSize = settings.MaxFileSize,
-                ModifiedSince = settings.ModifiedSince,
             });
         }
         catch (DirectoryNotFoundException)
         {
-            throw new CliException($"directory not found: {root}; check the path", Batch.Contract.DiagnosticCodes.FileNotFound);
+            throw new CliException($"directory not found: {root}; check the path", DiagnosticCodes.FileNotFound);
         }
 
         if (discovered.Count == 0)
         {
-            throw new CliException($"no files in {root} match {string.Join(";", patterns)}{(parse.GetValue(_recursive) ? string.Empty : "; add --recursive to look in subdirectories")}, or choose another --pattern", Batch.Contract.DiagnosticCodes.FileNotFound);
+            throw new CliException($"no files in {root} match {string.Join(";", patterns)}{(parse.GetValue(_recursive) ? string.Empty : "; add --recursive to look in subdirectories")}, or choose another --pattern", DiagnosticCodes.FileNotFound);
         }
 
         if (files.Length > 0 && discovered.All(f => f.Problem?.Kind == FileProblemKind.NotFound))
         {
-            throw new CliException($"none of the --files exist: {string.Join(", ", discovered.Select(f => f.FullPath))}", Batch.Contract.DiagnosticCodes.FileNotFound);
+            throw new CliException($"none of the --files exist: {string.Join(", ", discovered.Select(f => Diagnostic.OneLine(f.RelativePath)))}", DiagnosticCodes.FileNotFound);
         }
 
-        var model = vision ? settings.VisionModel : settings.Model;
         var prompt = parse.GetValue(_prompt)!;
         var system = parse.GetValue(_system);
-        var parameters = new JsonObject { ["prompt"] = prompt, ["model"] = model };
+        var template = plans.Template(prompt, system, vision);
+        var parameters = new JsonObject { ["model"] = template.Model };
         if (directory is not null)
         {
             parameters["directory"] = directory;
@@ -105,25 +105,28 @@ internal sealed class BatchCommand
             parameters["vision"] = true;
         }
 
-        var template = new PromptTemplate { Messages = PromptMessage.FromPrompt(prompt, system), Model = model, Vision = vision };
-        var plan = BatchPlan.ForFiles(root, discovered, template, parameters, BatchSource.Cli);
+        var plan = PlanBuilder.ForFiles(root, discovered, template, parameters, BatchSource.Cli);
         var output = parse.GetValue(_output);
-        var format = BatchRunning.ResolveFormat(parse.GetValue(_format), output);
+        var format = RunPresenter.ResolveFormat(parse.GetValue(_format), output);
 
         if (parse.GetValue(_dryRun))
         {
             return await DryRunAsync(context, settings, plan, cancellation);
         }
 
-        var title = $"Batch Processing: {prompt} ({discovered.Count} files, {model})";
-        return await BatchRunning.RunAsync(context, settings, title, runner => runner.RunAsync(plan, cancellation), format, output);
+        var title = $"Batch Processing: {RunPresenter.Shorten(prompt)} ({discovered.Count} files, {template.Model})";
+        return await RunPresenter.RunAsync(context, settings, title, engine => engine.RunAsync(plan, cancellation), format, output);
     }
 
-    private static async Task<int> DryRunAsync(CliContext context, Batch.Configuration.BatchSettings settings, BatchPlan plan, CancellationToken cancellation)
+    private static async Task<int> DryRunAsync(CliContext context, BatchSettings settings, BatchPlan plan, CancellationToken cancellation)
     {
-        using var provider = new OllamaChatProvider(settings.Endpoint);
-        var runner = new BatchRunner(provider, settings, new ResultStore(settings.ResultsDirectory));
-        var previews = await runner.PreviewAsync(plan, cancellation);
+        using var engine = new GleitzeitEngine(settings);
+        foreach (var warning in plan.Warnings ?? [])
+        {
+            context.Error.WriteLine($"warning: {Diagnostic.OneLine(warning)}");
+        }
+
+        var previews = await engine.PreviewAsync(plan, cancellation);
         foreach (var preview in previews)
         {
             var action = preview.Action switch
@@ -133,11 +136,11 @@ internal sealed class BatchCommand
                 PreviewAction.Skip => "skip",
                 _ => "fail",
             };
-            context.Out.WriteLine($"{action,-7} {preview.File}{(preview.Detail is null ? string.Empty : $"  ({preview.Detail})")}");
+            context.Out.WriteLine($"{action,-7} {Diagnostic.OneLine(preview.File)}{(preview.Detail is null ? string.Empty : $"  ({Diagnostic.OneLine(preview.Detail)})")}");
         }
 
         context.Out.WriteLine();
-        context.Out.WriteLine($"{previews.Count} files: {previews.Count(p => p.Action == PreviewAction.Cached)} cached, {previews.Count(p => p.Action == PreviewAction.Send)} to send to {plan.Templates[0].Model} at {settings.Endpoint}, {previews.Count(p => p.Action == PreviewAction.Skip)} skipped, {previews.Count(p => p.Action == PreviewAction.Fail)} failing. Dry run: no model was contacted.");
+        context.Out.WriteLine($"{previews.Count} files: {previews.Count(p => p.Action == PreviewAction.Cached)} cached, {previews.Count(p => p.Action == PreviewAction.Send)} to send to {plan.Templates[0].Model} at {EndpointRedaction.Redact(settings.Endpoint)}, {previews.Count(p => p.Action == PreviewAction.Skip)} skipped, {previews.Count(p => p.Action == PreviewAction.Fail)} failing. Dry run: no model was contacted.");
         return ExitCodes.Success;
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Gleitzeit.Batch.Configuration;
 using Gleitzeit.Batch.Export;
+using Gleitzeit.Batch.Providers;
 using Gleitzeit.Batch.Results;
 
 using Gleitzeit.Cli.Rendering;
@@ -60,15 +61,21 @@ internal sealed class BatchManagementCommands(CliContext context)
         var store = new ResultStore(settings.ResultsDirectory);
         if (id is "last" or "latest")
         {
-            return store.List().FirstOrDefault() ?? throw new CliException($"no batches recorded in {store.Directory} yet", Batch.Contract.DiagnosticCodes.InvalidSetting);
+            return store.List().Records.FirstOrDefault() ?? throw new CliException($"no batches recorded in {store.Directory} yet", DiagnosticCodes.InvalidSetting);
         }
 
-        return store.Load(id) ?? throw new CliException($"no batch '{id}' in {store.Directory}; run `gleitzeit batch-list` to see the ids", Batch.Contract.DiagnosticCodes.InvalidSetting);
+        return store.Load(id) ?? throw new CliException($"no batch '{id}' in {store.Directory}; run `gleitzeit batch-list` to see the ids", DiagnosticCodes.InvalidSetting);
     }
 
     private int List(BatchSettings settings)
     {
-        var records = new ResultStore(settings.ResultsDirectory).List();
+        var listing = new ResultStore(settings.ResultsDirectory).List();
+        var records = listing.Records;
+        foreach (var damaged in listing.Damaged)
+        {
+            context.Error.WriteLine($"warning: {Diagnostic.OneLine(damaged.Message)}");
+        }
+
         if (records.Count == 0)
         {
             context.Out.WriteLine($"No batches recorded in {settings.ResultsDirectory} yet.");
@@ -94,9 +101,10 @@ internal sealed class BatchManagementCommands(CliContext context)
     {
         context.Out.WriteLine($"Batch {record.BatchId} ({record.Source.ToString().ToLowerInvariant()}{(record.Plan.Name is null ? string.Empty : ": " + record.Plan.Name)}), {record.Status.ToString().ToLowerInvariant()}");
         context.Out.WriteLine($"Created {record.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}; {record.TotalFiles} files: {record.Successful} ok ({record.Cached} from cache), {record.Failed} failed, {record.Skipped} skipped");
-        foreach (var (name, value) in record.Plan.Parameters)
+        foreach (var (name, value) in record.Plan.ExportParameters)
         {
-            context.Out.WriteLine($"  {name}: {value?.ToJsonString().Trim('"')}");
+            var text = value is System.Text.Json.Nodes.JsonValue scalar && scalar.TryGetValue<string>(out var plain) ? plain : value?.ToJsonString() ?? string.Empty;
+            context.Out.WriteLine($"  {name}: {RunPresenter.Shorten(text, 100)}");
         }
 
         if (record.Error is not null)
@@ -109,11 +117,11 @@ internal sealed class BatchManagementCommands(CliContext context)
         {
             if (!record.Results.TryGetValue(item.File, out var result))
             {
-                return new[] { "pending", "-", item.File, "not run yet" };
+                return new[] { "pending", "-", Diagnostic.OneLine(item.File), "not run yet" };
             }
 
-            var text = result.Status == ItemResult.Success ? FirstLine(result.Result) : result.Error ?? string.Empty;
-            return [result.Status + (result.Cached ? " (cached)" : string.Empty), ExportDocument.Seconds(result.ProcessingTime) + "s", item.File, text];
+            var text = result.Status == ItemResult.Success ? FirstLine(result.Result) : Diagnostic.OneLine(result.Error);
+            return [result.Status + (result.Cached ? " (cached)" : string.Empty), ExportDocument.Seconds(result.ProcessingTime) + "s", Diagnostic.OneLine(item.File), text];
         }).ToList();
         TextTable.Write(context.Out, ["STATUS", "TIME", "FILE", "RESULT"], rows);
         return ExitCodes.Success;
@@ -125,7 +133,7 @@ internal sealed class BatchManagementCommands(CliContext context)
         var record = Load(settings, id);
         if (!_settings.IsGiven(parse, Settings.Endpoint) && record.Endpoint is not null)
         {
-            settings = settings with { Endpoint = record.Endpoint };
+            settings = settings with { Endpoint = ResumeEndpoint(record, settings) };
         }
 
         var remaining = record.Unfinished.Count();
@@ -135,15 +143,30 @@ internal sealed class BatchManagementCommands(CliContext context)
             return ExitCodes.Success;
         }
 
-        return await BatchRunning.RunAsync(context, settings, $"Resuming {record.BatchId}: {remaining} of {record.TotalFiles} items", runner => runner.ResumeAsync(record.BatchId, cancellation), null, null);
+        return await RunPresenter.RunAsync(context, settings, $"Resuming {record.BatchId}: {remaining} of {record.TotalFiles} items", engine => engine.ResumeAsync(record.BatchId, cancellation), null, null);
+    }
+
+    // A record keeps the server's address with its secrets masked: resume where it ran, with the credentials the
+    // configuration has for that same address; a masked address the configuration does not know needs --endpoint.
+    private static string ResumeEndpoint(BatchRecord record, BatchSettings settings)
+    {
+        var recorded = record.Endpoint!;
+        if (!recorded.Contains(EndpointRedaction.Mask, StringComparison.Ordinal))
+        {
+            return recorded;
+        }
+
+        return EndpointRedaction.Redact(settings.Endpoint) == recorded
+            ? settings.Endpoint
+            : throw new CliException($"batch {record.BatchId} ran against {recorded}, whose credentials are not stored; give them again with --endpoint (or OLLAMA_HOST)");
     }
 
     private int Export(BatchRecord record, string? formatName, string? output)
     {
-        var format = BatchRunning.ResolveFormat(formatName, output) ?? ExportFormat.Json;
+        var format = RunPresenter.ResolveFormat(formatName, output) ?? ExportFormat.Json;
         if (output is not null)
         {
-            BatchRunning.Export(context, record, format, output);
+            RunPresenter.Export(context, record, format, output);
             return ExitCodes.Success;
         }
 

@@ -1,23 +1,19 @@
 using System.CommandLine;
+using Gleitzeit.Batch;
 using Gleitzeit.Batch.Builds;
 using Gleitzeit.Batch.Configuration;
-using Gleitzeit.Batch.Execution;
-using Gleitzeit.Batch.Providers;
-using Gleitzeit.Batch.Results;
 using Gleitzeit.Cli.Rendering;
 
 namespace Gleitzeit.Cli.Commands;
 
 /// <summary>
-/// <c>gleitzeit build-worker --manifest obj/…/gleitzeit.manifest.xml</c>: the worker the MSBuild task runs
-/// out of process. Prints one plain line per item, canonical <c>file: error GZxxxx: …</c> diagnostics,
-/// and summary lines prefixed <see cref="SummaryPrefix"/> for the task to log at high importance.
+/// <c>gleitzeit build-worker --manifest obj/…/gleitzeit.manifest.xml</c>: the worker the MSBuild task runs out of
+/// process. Prints one plain line per item, canonical <c>file: error GZxxxx: …</c> diagnostics, and summary lines
+/// prefixed <see cref="BuildContract.SummaryPrefix"/> for the task to log at high importance. It ends, keeping what
+/// finished, when the build that started it is gone.
 /// </summary>
 internal sealed class BuildWorkerCommand(CliContext context)
 {
-    /// <summary>Marks a line the MSBuild task logs at high importance.</summary>
-    public const string SummaryPrefix = "gleitzeit-summary: ";
-
     public Command Build()
     {
         var manifest = new Option<string>("--manifest") { Description = "The manifest the MSBuild task wrote", Required = true };
@@ -42,14 +38,13 @@ internal sealed class BuildWorkerCommand(CliContext context)
             return ExitCodes.UsageOrConfiguration;
         }
 
-        var renderer = new PlainProgressRenderer(context);
-        using var provider = new OllamaChatProvider(settings.Endpoint);
-        var store = new ResultStore(settings.ResultsDirectory);
-        var runner = new BuildRunner(manifest, (plan, token) => new BatchRunner(provider, settings, store, renderer).RunAsync(plan, token), settings);
+        using var parent = manifest.ParentProcess is { } id ? new ParentWatch(id) : null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation, parent?.Gone ?? CancellationToken.None);
         BuildOutcome outcome;
         try
         {
-            outcome = await runner.RunAsync(cancellation);
+            using var engine = new GleitzeitEngine(settings, new PlainProgressRenderer(context));
+            outcome = await engine.BuildAsync(manifest, stop.Token);
         }
         catch (ConfigurationException ex)
         {
@@ -58,12 +53,13 @@ internal sealed class BuildWorkerCommand(CliContext context)
         }
         catch (OperationCanceledException)
         {
-            context.Out.WriteLine($"{manifest.ProjectFile}: warning GZ2003: cancelled; finished items are recorded and cached");
+            var why = parent?.Gone.IsCancellationRequested == true ? "the build that started this worker ended" : "cancelled";
+            context.Out.WriteLine(Diagnostic.Error(DiagnosticCodes.Cancelled, manifest.ProjectFile, $"{why}; finished items are recorded and cached, and the next build sends only the rest").ToString());
             return ExitCodes.Cancelled;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            context.Out.WriteLine($"{manifest.ProjectFile}: error {Batch.Contract.DiagnosticCodes.OutputWriteFailed}: {ex.Message}");
+            context.Out.WriteLine(Diagnostic.Error(DiagnosticCodes.OutputWriteFailed, manifest.ProjectFile, ex.Message).ToString());
             return ExitCodes.UsageOrConfiguration;
         }
 
@@ -79,7 +75,14 @@ internal sealed class BuildWorkerCommand(CliContext context)
 
         foreach (var summary in outcome.Summaries)
         {
-            context.Out.WriteLine(SummaryPrefix + summary);
+            context.Out.WriteLine(BuildContract.SummaryPrefix + summary);
+        }
+
+        if (stop.IsCancellationRequested)
+        {
+            var why = parent?.Gone.IsCancellationRequested == true ? "the build that started this worker ended" : "cancelled";
+            context.Out.WriteLine(Diagnostic.Error(DiagnosticCodes.Cancelled, manifest.ProjectFile, $"{why}; finished items are recorded and cached, and the next build sends only the rest").ToString());
+            return ExitCodes.Cancelled;
         }
 
         return outcome.HasErrors ? ExitCodes.ItemsFailed : ExitCodes.Success;

@@ -19,7 +19,7 @@ internal sealed class CacheCommands(CliContext context)
         {
             var settings = settingsOptions.Resolve(parse, context);
             var cache = CacheMaintenance.Stats(settings.CacheDirectory);
-            var recent = new ResultStore(settings.ResultsDirectory).List().Take(RecentBatches).ToList();
+            var recent = new ResultStore(settings.ResultsDirectory).List().Records.Take(RecentBatches).ToList();
             var answered = recent.Sum(r => r.Successful);
             var hits = recent.Sum(r => r.Cached);
             context.Out.WriteLine($"Cache: {settings.CacheDirectory}");
@@ -54,7 +54,7 @@ internal sealed class CacheCommands(CliContext context)
 
             var settings = pruneOptions.Resolve(parse, context);
             var result = CacheMaintenance.Prune(settings.CacheDirectory, size, age, DateTime.UtcNow);
-            context.Out.WriteLine($"Removed {result.Removed} entries ({Size(result.RemovedBytes)}); kept {result.Kept} ({Size(result.KeptBytes)}) in {settings.CacheDirectory}");
+            context.Out.WriteLine($"Removed {result.Removed} entries ({Size(result.RemovedBytes)}); kept {result.Kept} ({Size(result.KeptBytes)}) in {settings.CacheDirectory}{(result.Leftovers > 0 ? $"; also removed {result.Leftovers} leftover temp and lock files" : string.Empty)}");
             return Task.FromResult(ExitCodes.Success);
         }));
 

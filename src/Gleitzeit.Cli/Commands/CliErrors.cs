@@ -1,4 +1,5 @@
 using Gleitzeit.Batch.Configuration;
+using Gleitzeit.Batch.Results;
 
 namespace Gleitzeit.Cli.Commands;
 
@@ -13,11 +14,19 @@ internal static class CliErrors
         }
         catch (CliException ex)
         {
-            return Fail(context, $"gleitzeit: error {ex.Code}: {ex.Message}", ex);
+            return Fail(context, Diagnostic.Error(ex.Code, "gleitzeit", ex.Message), ex);
         }
         catch (ConfigurationException ex)
         {
-            return Fail(context, ex.Canonical("gleitzeit"), ex);
+            return Fail(context, ex.ToDiagnostic("gleitzeit"), ex);
+        }
+        catch (BatchBusyException ex)
+        {
+            return Fail(context, Diagnostic.Error(DiagnosticCodes.BatchBusy, "gleitzeit", ex.Message), ex);
+        }
+        catch (DamagedRecordException ex)
+        {
+            return Fail(context, Diagnostic.Error(DiagnosticCodes.FileNotFound, ex.Path, ex.Message[(ex.Path.Length + 2)..]), ex);
         }
         catch (OperationCanceledException)
         {
@@ -26,13 +35,13 @@ internal static class CliErrors
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return Fail(context, $"gleitzeit: error {Batch.Contract.DiagnosticCodes.OutputWriteFailed}: {ex.Message}", ex);
+            return Fail(context, Diagnostic.Error(DiagnosticCodes.OutputWriteFailed, "gleitzeit", ex.Message), ex);
         }
     }
 
-    private static int Fail(CliContext context, string line, Exception ex)
+    private static int Fail(CliContext context, Diagnostic diagnostic, Exception ex)
     {
-        context.Error.WriteLine(line);
+        context.Error.WriteLine(diagnostic.ToString());
         if (context.Verbose)
         {
             context.Error.WriteLine(ex.ToString());

@@ -1,6 +1,5 @@
 using System.CommandLine;
-using Gleitzeit.Batch.Execution;
-using Gleitzeit.Batch.Providers;
+using Gleitzeit.Batch;
 using Gleitzeit.Batch.Results;
 using Gleitzeit.Batch.Workflows;
 using Gleitzeit.Cli.Rendering;
@@ -26,11 +25,10 @@ internal sealed class RunCommand(CliContext context)
     {
         var settings = _settings.Resolve(parse, context);
         var workflow = WorkflowParser.Parse(file);
-        using var provider = new OllamaChatProvider(settings.Endpoint);
-        var store = new ResultStore(settings.ResultsDirectory);
         var renderer = ProgressRenderers.For(context);
-        var runner = new WorkflowRunner(settings, (plan, token) => new BatchRunner(provider, settings, store, renderer).RunAsync(plan, token));
-        var outcome = await renderer.RunAsync($"Workflow {workflow.Name}: {workflow.Tasks.Count} task(s)", () => runner.RunAsync(workflow, cancellation));
+        using var engine = new GleitzeitEngine(settings, renderer);
+        var outcome = await renderer.RunAsync($"Workflow {workflow.Name}: {workflow.Tasks.Count} task(s)", () => engine.RunWorkflowAsync(workflow, cancellation));
+        var store = engine.Results;
 
         context.Out.WriteLine();
         var exit = ExitCodes.Success;

@@ -13,7 +13,7 @@ internal sealed class SettingsOptions
     public static readonly SettingDefinition[] Running =
     [
         Settings.Provider, Settings.Endpoint, Settings.Model, Settings.VisionModel, Settings.MaxConcurrent, Settings.TimeoutPerFile,
-        Settings.FirstChunkTimeout, Settings.IdleTimeout, Settings.RequestTimeout, Settings.RetryAttempts, Settings.MaxFileSize,
+        Settings.FirstChunkTimeout, Settings.IdleTimeout, Settings.RequestTimeout, Settings.RetryAttempts, Settings.RateLimitWait, Settings.MaxFileSize,
         Settings.EmptyFiles, Settings.ContextLength, Settings.ResultsDirectory, Settings.CacheDirectory, Settings.CacheMode, Settings.CheckModels,
     ];
 

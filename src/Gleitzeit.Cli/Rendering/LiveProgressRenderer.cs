@@ -45,7 +45,7 @@ internal sealed class LiveProgressRenderer(CliContext context) : IProgressRender
     {
         lock (_lock)
         {
-            if (value.Counts.Total > 0)
+            if (value.Counts is { Total: > 0 })
             {
                 _last = value;
             }
@@ -53,25 +53,25 @@ internal sealed class LiveProgressRenderer(CliContext context) : IProgressRender
             switch (value.Kind)
             {
                 case BatchEventKind.Queued:
-                    _queued.Add(value.File!);
+                    _queued.Add(Diagnostic.OneLine(value.File));
                     break;
                 case BatchEventKind.Started:
-                    _queued.Remove(value.File!);
-                    _inFlight[value.File!] = DateTime.UtcNow;
+                    _queued.Remove(Diagnostic.OneLine(value.File));
+                    _inFlight[Diagnostic.OneLine(value.File)] = DateTime.UtcNow;
                     break;
                 case BatchEventKind.Completed:
                 case BatchEventKind.CacheHit:
-                    Finish(value, $"[green]✅[/] {Markup.Escape(value.File!)} - {Markup.Escape(value.Message ?? string.Empty)} [grey]({ProgressRenderers.Seconds(value.ItemTime ?? TimeSpan.Zero)}{(value.Kind == BatchEventKind.CacheHit ? ", cached" : string.Empty)})[/]");
+                    Finish(value, $"[green]✅[/] {Markup.Escape(Diagnostic.OneLine(value.File))} - {Markup.Escape(value.Message ?? string.Empty)} [grey]({ProgressRenderers.Seconds(value.ItemTime ?? TimeSpan.Zero)}{(value.Kind == BatchEventKind.CacheHit ? ", cached" : string.Empty)})[/]");
                     break;
                 case BatchEventKind.Failed:
-                    Finish(value, $"[red]❌[/] {Markup.Escape(value.File!)} - [red]{Markup.Escape(value.Message ?? string.Empty)}[/]");
+                    Finish(value, $"[red]❌[/] {Markup.Escape(Diagnostic.OneLine(value.File))} - [red]{Markup.Escape(value.Message ?? string.Empty)}[/]");
                     break;
                 case BatchEventKind.Skipped:
-                    Finish(value, $"[yellow]⏭[/]  {Markup.Escape(value.File!)} - {Markup.Escape(value.Message ?? string.Empty)}");
+                    Finish(value, $"[yellow]⏭[/]  {Markup.Escape(Diagnostic.OneLine(value.File))} - {Markup.Escape(value.Message ?? string.Empty)}");
                     break;
                 case BatchEventKind.Retrying:
                 case BatchEventKind.Warning:
-                    _warnings.Add($"[yellow]{Markup.Escape((value.File is null ? string.Empty : value.File + ": ") + value.Message)}[/]");
+                    _warnings.Add($"[yellow]{Markup.Escape(Diagnostic.OneLine((value.File is null ? string.Empty : value.File + ": ") + value.Message))}[/]");
                     if (_warnings.Count > 3)
                     {
                         _warnings.RemoveAt(0);
@@ -84,8 +84,8 @@ internal sealed class LiveProgressRenderer(CliContext context) : IProgressRender
 
     private void Finish(BatchProgressEvent value, string line)
     {
-        _queued.Remove(value.File!);
-        _inFlight.Remove(value.File!);
+        _queued.Remove(Diagnostic.OneLine(value.File));
+        _inFlight.Remove(Diagnostic.OneLine(value.File));
         _completed.AddLast(line);
         if (_completed.Count > ShownCompleted)
         {

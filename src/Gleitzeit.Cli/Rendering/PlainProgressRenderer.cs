@@ -15,13 +15,15 @@ internal sealed class PlainProgressRenderer(CliContext context) : IProgressRende
 
     public void Report(BatchProgressEvent value)
     {
-        var counter = $"[{value.Counts.Done}/{value.Counts.Total}]";
+        var counter = $"[{value.Counts?.Done}/{value.Counts?.Total}]";
+        var file = Diagnostic.OneLine(value.File);
+        var message = Diagnostic.OneLine(value.Message);
         var line = value.Kind switch
         {
-            BatchEventKind.Completed => $"{counter} ok      {value.File} ({ProgressRenderers.Seconds(value.ItemTime ?? TimeSpan.Zero)}) {value.Message}",
-            BatchEventKind.CacheHit => $"{counter} cached  {value.File} ({ProgressRenderers.Seconds(value.ItemTime ?? TimeSpan.Zero)}) {value.Message}",
-            BatchEventKind.Failed => $"{counter} failed  {value.File}: {value.Message}",
-            BatchEventKind.Skipped => $"{counter} skipped {value.File}: {value.Message}",
+            BatchEventKind.Completed => $"{counter} ok      {file} ({ProgressRenderers.Seconds(value.ItemTime ?? TimeSpan.Zero)}) {message}",
+            BatchEventKind.CacheHit => $"{counter} cached  {file} ({ProgressRenderers.Seconds(value.ItemTime ?? TimeSpan.Zero)}) {message}",
+            BatchEventKind.Failed => $"{counter} failed  {file}: {message}",
+            BatchEventKind.Skipped => $"{counter} skipped {file}: {message}",
             _ => null,
         };
         lock (_lock)
@@ -32,7 +34,7 @@ internal sealed class PlainProgressRenderer(CliContext context) : IProgressRende
             }
             else if (value.Kind is BatchEventKind.Retrying or BatchEventKind.Warning)
             {
-                context.Error.WriteLine($"{(value.Kind == BatchEventKind.Retrying ? "retry" : "warning")}: {(value.File is null ? string.Empty : value.File + ": ")}{value.Message}");
+                context.Error.WriteLine($"{(value.Kind == BatchEventKind.Retrying ? "retry" : "warning")}: {(value.File is null ? string.Empty : file + ": ")}{message}");
             }
         }
     }

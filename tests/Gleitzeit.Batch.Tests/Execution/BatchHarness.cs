@@ -3,13 +3,13 @@ using Gleitzeit.Batch.Configuration;
 using Gleitzeit.Batch.Discovery;
 using Gleitzeit.Batch.Execution;
 using Gleitzeit.Batch.Inputs;
-using Gleitzeit.Batch.Providers;
+using Gleitzeit.Batch.Planning;
 using Gleitzeit.Batch.Results;
 using Gleitzeit.Testing;
 
 namespace Gleitzeit.Batch.Tests.Execution;
 
-/// <summary>A workspace, a running Ollama-protocol test server and a way to run batches over the workspace's docs.</summary>
+/// <summary>A workspace, a running Ollama-protocol test server and a way to run batches over the workspace's docs through the engine.</summary>
 public sealed class BatchHarness : IAsyncDisposable
 {
     private BatchHarness(OllamaTestServer server)
@@ -40,23 +40,22 @@ public sealed class BatchHarness : IAsyncDisposable
             Workspace.Docs,
             FileDiscovery.Discover(new DiscoveryRequest { Root = Workspace.Docs, Scan = true, Patterns = [pattern], Recursive = true, MaxFileSize = maxFileSize }),
             template ?? Template(),
-            new JsonObject { ["prompt"] = (template ?? Template()).Messages[^1].Content },
+            [],
             BatchSource.Cli,
             name: "docs");
 
+    public GleitzeitEngine Engine(BatchSettings? settings = null) => new(settings ?? CurrentSettings, new SyncProgress(Events));
+
     public async Task<BatchOutcome> RunAsync(BatchPlan? plan = null, BatchSettings? settings = null, CancellationToken cancellationToken = default)
     {
-        settings ??= CurrentSettings;
-        using var provider = new OllamaChatProvider(settings.Endpoint);
-        var runner = new BatchRunner(provider, settings, new ResultStore(settings.ResultsDirectory), new SyncProgress(Events));
-        return await runner.RunAsync(plan ?? Plan(), cancellationToken);
+        using var engine = Engine(settings);
+        return await engine.RunAsync(plan ?? Plan(), cancellationToken);
     }
 
     public async Task<BatchOutcome> ResumeAsync(string batchId, BatchSettings? settings = null)
     {
-        settings ??= CurrentSettings;
-        using var provider = new OllamaChatProvider(settings.Endpoint);
-        return await new BatchRunner(provider, settings, new ResultStore(settings.ResultsDirectory), new SyncProgress(Events)).ResumeAsync(batchId);
+        using var engine = Engine(settings);
+        return await engine.ResumeAsync(batchId);
     }
 
     public async ValueTask DisposeAsync()

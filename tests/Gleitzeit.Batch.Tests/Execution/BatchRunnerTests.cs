@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Gleitzeit.Batch.Configuration;
 using Gleitzeit.Batch.Execution;
+using Gleitzeit.Batch.Planning;
 using Gleitzeit.Batch.Results;
 using Gleitzeit.Testing;
 
@@ -239,6 +240,6 @@ public sealed class BatchRunnerTests : IAsyncLifetime
         var completed = Assert.Single(_h.Events, e => e.Kind == BatchEventKind.Completed);
         Assert.Equal("a.txt", completed.File);
         Assert.StartsWith("Reply ", completed.Message, StringComparison.Ordinal);
-        Assert.Equal(3, _h.Events[^1].Counts.Done);
+        Assert.Equal(3, _h.Events[^1].Counts!.Done);
     }
 }

@@ -1,4 +1,5 @@
 using Gleitzeit.Batch.Execution;
+using Gleitzeit.Batch.Planning;
 using Gleitzeit.Batch.Results;
 
 namespace Gleitzeit.Batch.Tests.Results;

@@ -2,20 +2,6 @@ using System.Text.Json.Serialization;
 
 namespace Gleitzeit.Batch.Results;
 
-/// <summary>What started a batch; shown by <c>gleitzeit batch-list</c>.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<BatchSource>))]
-public enum BatchSource
-{
-    [JsonStringEnumMemberName("cli")]
-    Cli,
-
-    [JsonStringEnumMemberName("build")]
-    Build,
-
-    [JsonStringEnumMemberName("workflow")]
-    Workflow,
-}
-
 /// <summary>Where a batch record stands.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<BatchStatus>))]
 public enum BatchStatus

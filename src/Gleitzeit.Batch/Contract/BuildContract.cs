@@ -1,0 +1,76 @@
+using System.Collections.Generic;
+
+namespace Gleitzeit.Batch.Contract;
+
+/// <summary>
+/// What the MSBuild task and the build worker agree on: the manifest's element and attribute names, the item metadata,
+/// and the prefixes of the worker's lines the task reads.
+/// </summary>
+public static class BuildContract
+{
+    /// <summary>Bumped when the manifest changes shape; the worker refuses another version.</summary>
+    public const string ManifestVersion = "2";
+
+    /// <summary>A worker line the task logs at high importance (the per-batch summary).</summary>
+    public const string SummaryPrefix = "gleitzeit-summary: ";
+
+    /// <summary>The manifest's root element and its attributes.</summary>
+    public const string RootElement = "GleitzeitBuild";
+
+    public const string VersionAttribute = "Version";
+
+    public const string ProjectAttribute = "Project";
+
+    public const string ProjectDirectoryAttribute = "ProjectDirectory";
+
+    /// <summary>The process that started the worker: the worker ends (keeping finished items) when it is gone.</summary>
+    public const string ParentProcessAttribute = "ParentProcess";
+
+    /// <summary><c>&lt;Setting Name="cache_mode" Value="Locked" /&gt;</c>: a settings-table row set by an MSBuild property.</summary>
+    public const string SettingElement = "Setting";
+
+    public const string NameAttribute = "Name";
+
+    public const string ValueAttribute = "Value";
+
+    /// <summary><c>&lt;Text Id="t0"&gt;…&lt;/Text&gt;</c>: a long metadata value written once and referred to by items.</summary>
+    public const string TextElement = "Text";
+
+    public const string IdAttribute = "Id";
+
+    /// <summary>Suffix of an item attribute that refers to a <see cref="TextElement"/> by id (<c>PromptRef="t0"</c>).</summary>
+    public const string ReferenceSuffix = "Ref";
+
+    /// <summary><c>&lt;Item Path="…" Batch="…" PromptRef="t0" … /&gt;</c>: one <c>GleitzeitBatch</c> item.</summary>
+    public const string ItemElement = "Item";
+
+    public const string PathAttribute = "Path";
+
+    /// <summary><c>&lt;Workflow Path="…" /&gt;</c>: one <c>GleitzeitWorkflow</c> item.</summary>
+    public const string WorkflowElement = "Workflow";
+
+    /// <summary><c>&lt;Output Path="…" Batch="…" Format="json" /&gt;</c>: an artifact the targets expect; the worker writes exactly these.</summary>
+    public const string OutputElement = "Output";
+
+    public const string FormatAttribute = "Format";
+
+    /// <summary>The item metadata of <c>GleitzeitBatch</c>.</summary>
+    public static class Metadata
+    {
+        public const string Batch = "Batch";
+        public const string Prompt = "Prompt";
+        public const string SystemPrompt = "SystemPrompt";
+        public const string Model = "Model";
+        public const string Vision = "Vision";
+        public const string Temperature = "Temperature";
+        public const string Seed = "Seed";
+        public const string Format = "Format";
+        public const string OutputFile = "OutputFile";
+
+        /// <summary>Every metadata name, in the order the README lists them.</summary>
+        public static IReadOnlyList<string> All { get; } = [Batch, Prompt, SystemPrompt, Model, Vision, Temperature, Seed, Format, OutputFile];
+
+        /// <summary>Metadata long enough to be worth writing once per distinct value.</summary>
+        public static IReadOnlyList<string> Shared { get; } = [Prompt, SystemPrompt];
+    }
+}

@@ -1,0 +1,258 @@
+using Gleitzeit.Batch.Caching;
+using Gleitzeit.Batch.Configuration;
+using Gleitzeit.Batch.Planning;
+using Gleitzeit.Batch.Providers;
+using Gleitzeit.Batch.Results;
+
+namespace Gleitzeit.Batch.Execution;
+
+/// <summary>
+/// Runs a batch: works out every item's cache key first (reading files in turn, keeping only hashes), serves hits,
+/// sends misses concurrently with retries, and records each result the moment it exists. The server is contacted only
+/// when something must be sent (or <c>check_models</c> asks for it).
+/// </summary>
+internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settings, ResultStore store, CacheStore? cache, IProgress<BatchProgressEvent>? progress, TimeProvider time)
+{
+    private readonly CachePolicy _policy = new(settings.CacheMode);
+
+    /// <summary>Starts a new batch record and runs every item of <paramref name="plan"/>.</summary>
+    public async Task<BatchOutcome> RunAsync(BatchPlan plan, CancellationToken cancellationToken)
+    {
+        var record = store.Create(plan, provider.Endpoint, time.GetLocalNow());
+        using var held = store.Lock(record.BatchId);
+        return await ExecuteAsync(record, plan.Items, cancellationToken);
+    }
+
+    /// <summary>Runs again only the failed, skipped and unfinished items of a recorded batch, updating the same record.</summary>
+    /// <exception cref="KeyNotFoundException">There is no batch with that id.</exception>
+    /// <exception cref="BatchBusyException">Another process is running it.</exception>
+    public async Task<BatchOutcome> ResumeAsync(string batchId, CancellationToken cancellationToken)
+    {
+        using var held = store.Lock(batchId);
+        var record = store.Load(batchId) ?? throw new KeyNotFoundException($"no batch '{batchId}' in {store.Directory}");
+        var items = record.Unfinished.ToList();
+        record.Status = BatchStatus.Running;
+        record.Error = null;
+        record.ErrorCode = null;
+        store.Save(record);
+        return await ExecuteAsync(record, items, cancellationToken);
+    }
+
+    private async Task<BatchOutcome> ExecuteAsync(BatchRecord record, IReadOnlyList<BatchItem> items, CancellationToken cancellationToken)
+    {
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var tracker = new ProgressTracker(items.Count, progress);
+        var run = new RunState(record, tracker, store, cache, _policy, settings, cancellation);
+        foreach (var item in items)
+        {
+            tracker.Queued(item.File);
+        }
+
+        foreach (var warning in record.Plan.Warnings ?? [])
+        {
+            tracker.Warning(warning);
+        }
+
+        foreach (var item in items.Where(i => i.Problem is not null))
+        {
+            run.Problem(item);
+        }
+
+        var retries = RetryPipeline.Create(settings, time, (ex, budget, delay) => Retrying(tracker, ex, budget, delay));
+        var catalog = new ModelCatalog(provider, run.Cache, _policy, retries, tracker.Warning);
+        var concurrency = new AdaptiveConcurrency(settings.MaxConcurrent, time);
+        var sender = new MissSender(run, provider, catalog, retries, concurrency, time);
+        try
+        {
+            await ServeAndSendAsync(run, catalog, sender, [.. items.Where(i => i.Problem is null)]);
+        }
+        catch (ChatProviderException ex) when (ex.StopsBatch)
+        {
+            run.Stop(ex);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+        }
+
+        return Finish(run, sender.Sent, cancellationToken.IsCancellationRequested);
+    }
+
+    private async Task ServeAndSendAsync(RunState run, ModelCatalog catalog, MissSender sender, List<BatchItem> items)
+    {
+        var token = run.Cancellation.Token;
+        var keys = await ItemKeying.ComputeAsync(run.Record.Plan, items, run.Cache, settings, catalog.Remembered, token);
+        foreach (var unsendable in keys.Where(k => !k.CanBeSent))
+        {
+            run.NotSent(unsendable);
+        }
+
+        keys = [.. keys.Where(k => k.CanBeSent)];
+        var misses = keys.Where(k => !k.LooksCached).ToList();
+        var hits = keys.Where(k => k.LooksCached).ToList();
+        if (!_policy.Sends)
+        {
+            if (settings.CheckModels)
+            {
+                hits = await RekeyAsync(run, catalog, hits, misses, enqueue: misses.Add);
+            }
+
+            var unreadable = ServeHits(run, hits);
+            foreach (var miss in misses.Concat(unreadable))
+            {
+                run.Fail(miss.Item, $"cache miss in Locked mode: not sent to the model ({string.Join("; ", run.Explain(miss))}); build once without Locked to compute it", DiagnosticCodes.LockedCacheMiss, TimeSpan.Zero, miss.Key?.Value, wasInFlight: false);
+            }
+
+            return;
+        }
+
+        // Misses go out at once, grouped by model so the server does not reload weights per item; meanwhile the
+        // server is asked which weights stand behind those models, and hits of a model pulled again are re-keyed.
+        var sending = sender.RunAsync();
+        foreach (var miss in ByModel(misses))
+        {
+            sender.Enqueue(miss);
+        }
+
+        try
+        {
+            try
+            {
+                hits = await RekeyAsync(run, catalog, hits, misses, enqueue: sender.Enqueue);
+            }
+            catch (ChatProviderException ex) when (ex.StopsBatch)
+            {
+                // Nothing can be sent; what the cache holds under the remembered digest is still served.
+                run.Stop(ex);
+            }
+            catch (OperationCanceledException) when (run.Fatal is not null)
+            {
+                // A call already stopped the run (e.g. the model is gone): serve the hits all the same.
+            }
+
+            foreach (var corrupt in ServeHits(run, hits))
+            {
+                sender.Enqueue(corrupt);
+            }
+        }
+        finally
+        {
+            sender.Complete();
+        }
+
+        try
+        {
+            await sending;
+        }
+        catch (OperationCanceledException) when (run.Fatal is not null)
+        {
+        }
+
+        token.ThrowIfCancellationRequested();
+    }
+
+    // A model pulled again since the last contact invalidates its hits: they are re-keyed and, missing now, sent.
+    private async Task<List<ItemWork>> RekeyAsync(RunState run, ModelCatalog catalog, List<ItemWork> hits, List<ItemWork> misses, Action<ItemWork> enqueue)
+    {
+        if (run.Cache is null)
+        {
+            return hits;
+        }
+
+        var token = run.Cancellation.Token;
+        var models = misses.Select(m => m.Model);
+        if (settings.CheckModels)
+        {
+            models = models.Concat(hits.Select(h => h.Model));
+        }
+
+        foreach (var model in models.Distinct(StringComparer.Ordinal).ToList())
+        {
+            var remembered = catalog.Remembered(model);
+            var verified = await catalog.VerifyAsync(model, token);
+            if (verified is null || (verified.Digest == remembered?.Digest && verified.ContextLength == remembered?.ContextLength))
+            {
+                continue;
+            }
+
+            var stale = hits.Where(h => h.Model == model).ToList();
+            var rekeyed = await ItemKeying.ComputeAsync(run.Record.Plan, stale.Select(h => h.Item), run.Cache, settings, _ => verified, token);
+            hits.RemoveAll(h => h.Model == model);
+            foreach (var work in rekeyed)
+            {
+                if (!work.CanBeSent)
+                {
+                    run.NotSent(work);
+                }
+                else if (work.LooksCached)
+                {
+                    hits.Add(work);
+                }
+                else
+                {
+                    enqueue(work);
+                }
+            }
+        }
+
+        return hits;
+    }
+
+    // Serves what the cache holds; returns the hits whose entry turned out unreadable, to be sent after all.
+    private static List<ItemWork> ServeHits(RunState run, IEnumerable<ItemWork> hits)
+    {
+        var unreadable = new List<ItemWork>();
+        foreach (var hit in hits)
+        {
+            if (run.Cache!.TryGet(hit.Key!.Value) is not { } entry)
+            {
+                unreadable.Add(hit);
+                continue;
+            }
+
+            if (run.Policy.Stores)
+            {
+                run.Cache.Touch(entry.Key);
+            }
+
+            run.Succeed(hit.Item, MissSender.HitResult(hit, entry), entry.Response, TimeSpan.FromSeconds(entry.ProcessingTime), cached: true);
+        }
+
+        return unreadable;
+    }
+
+    private BatchOutcome Finish(RunState run, int sent, bool cancelled)
+    {
+        var record = run.Record;
+        record.Status = cancelled ? BatchStatus.Cancelled : run.Fatal is not null ? BatchStatus.Aborted : BatchStatus.Completed;
+        record.Error = run.Fatal?.Message;
+        record.ErrorCode = run.Fatal?.Code;
+        record.CompletedAt = time.GetLocalNow();
+        record.WallTime = Math.Round(run.Tracker.Elapsed.TotalSeconds, 3);
+        store.Save(record);
+
+        // Only keys with a stored answer, so that the next run's misses are explained against what the cache holds.
+        run.TryStore(_ => run.Misses?.Save(record.Results.Values.Where(r => r.Status == ItemResult.Success && r.CacheKey is not null).Select(r => (r.File, r.CacheKey!))));
+        return new BatchOutcome { Record = record, Elapsed = run.Tracker.Elapsed, Sent = sent };
+    }
+
+    private static IEnumerable<ItemWork> ByModel(List<ItemWork> misses)
+    {
+        var order = misses.Select(m => m.Model).Distinct(StringComparer.Ordinal).Select((m, i) => (m, i)).ToDictionary(p => p.m, p => p.i, StringComparer.Ordinal);
+        return misses.OrderBy(m => order[m.Model]).ThenBy(m => m.Item.File, StringComparer.Ordinal);
+    }
+
+    private static void Retrying(ProgressTracker tracker, ChatProviderException ex, RetryBudget budget, TimeSpan delay)
+    {
+        var condition = string.IsNullOrEmpty(ex.Condition) ? ex.Message : ex.Condition;
+        if (ex.IsBusy)
+        {
+            tracker.Retrying($"{condition}\0{delay.TotalSeconds:0}", $"{condition}: waiting {Seconds(delay)} before sending again, fewer at once");
+        }
+        else
+        {
+            tracker.Retrying($"{condition}\0{budget.NextAttempt}", $"attempt {budget.NextAttempt} of {budget.MaxAttempts} in {Seconds(delay)}: {condition}");
+        }
+    }
+
+    private static string Seconds(TimeSpan delay) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{delay.TotalSeconds:0.0} s");
+}

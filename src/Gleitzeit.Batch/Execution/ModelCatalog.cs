@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+using Gleitzeit.Batch.Caching;
+using Gleitzeit.Batch.Providers;
+using Polly;
+
+namespace Gleitzeit.Batch.Execution;
+
+/// <summary>
+/// What stands behind each model: the digest of its weights and its context length. Keys first use what the cache
+/// directory remembers from the last contact; once something must be sent, the server is asked (once per model per
+/// run, within the request timeout and its retries) while the first items are already on their way, and results are
+/// stored under the digest the server reported.
+/// </summary>
+internal sealed class ModelCatalog(IChatProvider provider, CacheStore? cache, CachePolicy policy, ResiliencePipeline retries, Action<string> warn)
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<ModelMemo?>>> _verified = new(StringComparer.Ordinal);
+
+    /// <summary>What the cache directory remembers of a model, or null.</summary>
+    public ModelMemo? Remembered(string model) => policy.Serves ? cache?.GetRememberedModel(ModelNames.Normalize(model)) : null;
+
+    /// <summary>What the server says of a model, asked once; remembered when it changed and the cache is written.</summary>
+    /// <exception cref="ChatProviderException">The model is missing or the server unreachable: the batch stops.</exception>
+    public Task<ModelMemo?> VerifyAsync(string model, CancellationToken cancellationToken) =>
+        _verified.GetOrAdd(model, m => new Lazy<Task<ModelMemo?>>(() => FetchAsync(m, cancellationToken))).Value;
+
+    private async Task<ModelMemo?> FetchAsync(string model, CancellationToken cancellationToken)
+    {
+        ModelInfo info;
+        try
+        {
+            info = await retries.RunAsync(token => provider.GetModelInfoAsync(model, token), cancellationToken);
+        }
+        catch (ChatProviderException ex) when (!ex.StopsBatch)
+        {
+            // The model list failed where chats may not: keep to what was seen last.
+            warn($"could not ask {provider.Endpoint} about model '{model}' ({ex.Message}); using what the cache remembers of it");
+            return Remembered(model);
+        }
+
+        var memo = new ModelMemo { Digest = info.Digest, ContextLength = info.ContextLength };
+        if (policy.Stores && cache is not null)
+        {
+            try
+            {
+                cache.RememberModel(ModelNames.Normalize(model), memo);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                warn($"{cache.Directory}: the cache could not be written ({ex.Message}); answers are kept in the batch record and artifacts, but the next run will send them again");
+            }
+        }
+
+        return memo;
+    }
+}

@@ -1,0 +1,135 @@
+using Gleitzeit.Batch.Caching;
+using Gleitzeit.Batch.Configuration;
+using Gleitzeit.Batch.Planning;
+using Gleitzeit.Batch.Providers;
+using Gleitzeit.Batch.Results;
+
+namespace Gleitzeit.Batch.Execution;
+
+/// <summary>The state of one run of a batch, shared by its steps: where results go, what the cache allows, how it stops.</summary>
+internal sealed class RunState(BatchRecord record, ProgressTracker tracker, ResultStore store, CacheStore? cache, CachePolicy policy, BatchSettings settings, CancellationTokenSource cancellation)
+{
+    private ChatProviderException? _fatal;
+    private int _cacheWriteFailed;
+
+    public BatchRecord Record { get; } = record;
+
+    public ProgressTracker Tracker { get; } = tracker;
+
+    /// <summary>The cache, when the mode reads it.</summary>
+    public CacheStore? Cache { get; } = policy.Serves ? cache : null;
+
+    public CachePolicy Policy { get; } = policy;
+
+    public BatchSettings Settings { get; } = settings;
+
+    public CancellationTokenSource Cancellation { get; } = cancellation;
+
+    public MissIndex? Misses { get; } = policy.Serves && cache is not null ? new MissIndex(cache, record.Plan) : null;
+
+    /// <summary>The batch-wide error that stopped the run, if any.</summary>
+    public ChatProviderException? Fatal => Volatile.Read(ref _fatal);
+
+    /// <summary>Stops the whole run with <paramref name="exception"/>; the first such error wins.</summary>
+    public void Stop(ChatProviderException exception)
+    {
+        if (Interlocked.CompareExchange(ref _fatal, exception, null) is null)
+        {
+            Cancellation.Cancel();
+        }
+    }
+
+    public void Succeed(BatchItem item, ItemResult result, string text, TimeSpan time, bool cached, bool wasInFlight = true)
+    {
+        store.Record(Record, result);
+        if (cached)
+        {
+            Tracker.CacheHit(item.File, text, time);
+        }
+        else
+        {
+            Tracker.Completed(item.File, text, time, wasInFlight);
+        }
+    }
+
+    public void Fail(BatchItem item, string error, string code, TimeSpan time, string? cacheKey, bool wasInFlight)
+    {
+        store.Record(Record, new ItemResult
+        {
+            File = item.File,
+            Status = ItemResult.Failed,
+            Error = error,
+            ErrorCode = code,
+            ProcessingTime = Math.Round(time.TotalSeconds, 3),
+            CacheKey = cacheKey,
+            OutputFile = item.OutputFile,
+        });
+        Tracker.Failed(item.File, error, time, wasInFlight);
+    }
+
+    public void Skip(BatchItem item, string reason, string code, bool wasInFlight = false)
+    {
+        store.Record(Record, new ItemResult { File = item.File, Status = ItemResult.Skipped, Error = reason, ErrorCode = code, OutputFile = item.OutputFile });
+        Tracker.Skipped(item.File, reason, wasInFlight);
+    }
+
+    /// <summary>Records an item that is not sent, as a skip or a failure by its kind.</summary>
+    public void NotSent(ItemWork work, bool wasInFlight = false)
+    {
+        if (work.IsSkip)
+        {
+            Skip(work.Item, work.Error!, work.ErrorCode!, wasInFlight);
+        }
+        else
+        {
+            Fail(work.Item, work.Error!, work.ErrorCode!, TimeSpan.Zero, work.Key?.Value, wasInFlight);
+        }
+    }
+
+    /// <summary>Why an item missed, against the key its previous run stored.</summary>
+    public IReadOnlyList<string> Explain(ItemWork miss) =>
+        Misses is null || miss.Key is null ? [] : Misses.Explain(miss.Item.File, miss.Key);
+
+    /// <summary>
+    /// Stores an answer in the cache. A failure to write (disk full, a directory in the way) loses nothing: the answer
+    /// is in the batch record and the artifacts; it is one warning for the batch, naming the cache, not an item failure.
+    /// </summary>
+    public void TryStore(Action<CacheStore> write)
+    {
+        if (!Policy.Stores || Cache is null)
+        {
+            return;
+        }
+
+        try
+        {
+            write(Cache);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            CacheNotWritable(ex);
+        }
+    }
+
+    /// <summary>Reports, once per run, that the cache could not be written.</summary>
+    public void CacheNotWritable(Exception ex)
+    {
+        if (Interlocked.Exchange(ref _cacheWriteFailed, 1) == 0)
+        {
+            Tracker.Warning($"{Cache?.Directory}: the cache could not be written ({ex.Message}); answers are kept in the batch record and outputs, but a later run will send them again");
+        }
+    }
+
+    public void Problem(BatchItem item)
+    {
+        var problem = item.Problem!;
+        if (problem.IsSkip)
+        {
+            Skip(item, problem.Message, problem.Code);
+        }
+        else
+        {
+            Fail(item, problem.Message, problem.Code, TimeSpan.Zero, null, wasInFlight: false);
+        }
+    }
+}

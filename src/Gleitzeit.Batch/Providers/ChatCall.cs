@@ -1,0 +1,56 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Gleitzeit.Batch.Inputs;
+
+namespace Gleitzeit.Batch.Providers;
+
+/// <summary>One chat generation to run.</summary>
+/// <param name="Model">Model name, tag included.</param>
+/// <param name="Messages">Exactly what the model receives.</param>
+/// <param name="Options">Generation options by wire name.</param>
+/// <param name="Format"><c>"json"</c>, a JSON schema, or null.</param>
+/// <param name="Timeouts">Our limits; the HTTP client itself has none.</param>
+public sealed record ChatCall(string Model, IReadOnlyList<ComposedMessage> Messages, JsonObject? Options, JsonNode? Format, ChatTimeouts Timeouts);
+
+/// <summary>Limits on one streamed generation.</summary>
+/// <param name="FirstChunk">Wait for the first chunk (server queue and model load included).</param>
+/// <param name="Idle">Silence allowed between chunks.</param>
+/// <param name="Generation">From the first chunk to the last.</param>
+public sealed record ChatTimeouts(TimeSpan FirstChunk, TimeSpan Idle, TimeSpan Generation);
+
+/// <summary>A finished generation.</summary>
+/// <param name="Text">The answer.</param>
+/// <param name="Tokens">Prompt and completion tokens as the server counted them.</param>
+/// <param name="Durations">The server's own timings.</param>
+public sealed record ChatCompletion(string Text, TokenCounts Tokens, ModelDurations Durations);
+
+/// <summary>What the server says of a model.</summary>
+/// <param name="Digest">The digest of its weights; null when the server does not say.</param>
+/// <param name="ContextLength">The longest context it was trained for, in tokens; null when the server does not say.</param>
+public sealed record ModelInfo(string? Digest, int? ContextLength);
+
+/// <summary>Token counts the server reported for one generation.</summary>
+public sealed class TokenCounts
+{
+    [JsonPropertyName("prompt")]
+    public int Prompt { get; init; }
+
+    [JsonPropertyName("completion")]
+    public int Completion { get; init; }
+}
+
+/// <summary>The server's own timings of one generation, in nanoseconds as Ollama reports them.</summary>
+public sealed class ModelDurations
+{
+    [JsonPropertyName("total_ns")]
+    public long Total { get; init; }
+
+    [JsonPropertyName("load_ns")]
+    public long Load { get; init; }
+
+    [JsonPropertyName("prompt_eval_ns")]
+    public long PromptEval { get; init; }
+
+    [JsonPropertyName("eval_ns")]
+    public long Eval { get; init; }
+}

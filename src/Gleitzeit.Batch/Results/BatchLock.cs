@@ -1,0 +1,81 @@
+using System.Globalization;
+
+namespace Gleitzeit.Batch.Results;
+
+/// <summary>
+/// Marks a batch as being run by this process: <c>&lt;id&gt;.lock</c> opened exclusively (the operating system releases
+/// it when the process ends, however it ends) and <c>&lt;id&gt;.pid</c> naming the process for the message others get.
+/// </summary>
+public sealed class BatchLock : IDisposable
+{
+    private readonly FileStream _lock;
+    private readonly string _pidPath;
+
+    private BatchLock(FileStream held, string pidPath)
+    {
+        _lock = held;
+        _pidPath = pidPath;
+    }
+
+    /// <summary>Takes the batch, or throws naming the process that has it.</summary>
+    /// <exception cref="BatchBusyException">Another process runs the batch.</exception>
+    public static BatchLock Acquire(string directory, string batchId)
+    {
+        Directory.CreateDirectory(directory);
+        var lockPath = Path.Combine(directory, batchId + ".lock");
+        var pidPath = Path.Combine(directory, batchId + ".pid");
+        FileStream held;
+        try
+        {
+            held = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException) when (File.Exists(lockPath))
+        {
+            throw new BatchBusyException(batchId, ReadPid(pidPath));
+        }
+
+        try
+        {
+            File.WriteAllText(pidPath, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The lock holds without it; only the message to others would lack the process id.
+        }
+
+        return new BatchLock(held, pidPath);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            File.Delete(_pidPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+
+        var path = _lock.Name;
+        _lock.Dispose();
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static int? ReadPid(string path)
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(path).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,132 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using Gleitzeit.Batch.Contract;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
+namespace Gleitzeit.Build.Tasks;
+
+/// <summary>
+/// Writes <c>gleitzeit.settings.cache</c> (an input of <c>GleitzeitRun</c>) only when something that can change the
+/// artifacts changed, like the SDK's <c>CoreCompileInputs.cache</c>: every setting the properties pass, every
+/// environment variable the settings table reads, the config files that apply (their content), every item with its
+/// metadata, the workflows and the expected artifacts. So a <c>model:</c> edited in <c>.gleitzeit/config.yaml</c> or
+/// <c>GLEITZEIT_MODEL=…</c> re-runs the target, and nothing else does.
+/// </summary>
+public sealed class GleitzeitFingerprint : Task
+{
+    /// <summary>The <c>_GleitzeitSetting</c> items.</summary>
+    public ITaskItem[] Settings { get; set; } = [];
+
+    /// <summary>The <c>GleitzeitBatch</c> items.</summary>
+    public ITaskItem[] Items { get; set; } = [];
+
+    /// <summary>The <c>GleitzeitWorkflow</c> items.</summary>
+    public ITaskItem[] Workflows { get; set; } = [];
+
+    /// <summary>The expected artifacts.</summary>
+    public ITaskItem[] Outputs { get; set; } = [];
+
+    /// <summary>The project file: config files are looked up from its folder.</summary>
+    [Required]
+    public string ProjectFile { get; set; } = string.Empty;
+
+    /// <summary>The file to write.</summary>
+    [Required]
+    public string File { get; set; } = string.Empty;
+
+    public override bool Execute()
+    {
+        var text = new StringBuilder();
+        text.Append("manifest ").Append(BuildContract.ManifestVersion).Append('\n');
+        foreach (var setting in Settings.OrderBy(s => s.ItemSpec, StringComparer.Ordinal))
+        {
+            text.Append("setting ").Append(setting.ItemSpec).Append('=').Append(setting.GetMetadata(BuildContract.ValueAttribute)).Append('\n');
+        }
+
+        var home = Environment.GetEnvironmentVariable("GLEITZEIT_HOME");
+        text.Append("env GLEITZEIT_HOME=").Append(home).Append('\n');
+        foreach (var setting in Batch.Contract.Settings.All.Where(s => s.Environment is not null))
+        {
+            text.Append("env ").Append(setting.Environment).Append('=').Append(Environment.GetEnvironmentVariable(setting.Environment!)).Append('\n');
+        }
+
+        var gleitzeitHome = string.IsNullOrWhiteSpace(home)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".gleitzeit")
+            : Path.GetFullPath(home!.StartsWith("~", StringComparison.Ordinal) ? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) + home.Substring(1) : home);
+        foreach (var config in ConfigFiles.Find(Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!, gleitzeitHome))
+        {
+            text.Append("config ").Append(config).Append(' ').Append(Hash(ReadOrEmpty(config))).Append('\n');
+        }
+
+        foreach (var item in Items.OrderBy(i => i.GetMetadata("FullPath"), StringComparer.Ordinal))
+        {
+            text.Append("item ").Append(item.GetMetadata("FullPath"));
+            foreach (var name in BuildContract.Metadata.All)
+            {
+                text.Append('\0').Append(name).Append('=').Append(item.GetMetadata(name));
+            }
+
+            text.Append('\n');
+        }
+
+        foreach (var workflow in Workflows)
+        {
+            text.Append("workflow ").Append(workflow.GetMetadata("FullPath")).Append('\n');
+        }
+
+        foreach (var output in Outputs)
+        {
+            text.Append("output ").Append(output.GetMetadata("FullPath")).Append('\n');
+        }
+
+        var checkModels = Settings.FirstOrDefault(s => s.ItemSpec == Batch.Contract.Settings.CheckModels.Key)?.GetMetadata(BuildContract.ValueAttribute);
+        if (string.Equals(checkModels, "true", StringComparison.OrdinalIgnoreCase))
+        {
+            // Asked to check the models' digests: the target runs every time.
+            text.Append("check ").Append(Guid.NewGuid().ToString("N")).Append('\n');
+        }
+
+        var content = "gleitzeit.settings.v2 " + Hash(Encoding.UTF8.GetBytes(text.ToString())) + "\n";
+        if (ReadText(File) != content)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(File))!);
+            System.IO.File.WriteAllText(File, content, new UTF8Encoding(false));
+        }
+
+        return true;
+    }
+
+    private static string Hash(byte[] bytes)
+    {
+        using var sha = SHA256.Create();
+        return BitConverter.ToString(sha.ComputeHash(bytes)).Replace("-", string.Empty).ToLowerInvariant();
+    }
+
+    private static byte[] ReadOrEmpty(string path)
+    {
+        try
+        {
+            return System.IO.File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    private static string? ReadText(string path)
+    {
+        try
+        {
+            return System.IO.File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}
