@@ -6,13 +6,25 @@ namespace Gleitzeit.Testing;
 /// <param name="Path">Request path, e.g. <c>/api/chat</c>.</param>
 /// <param name="Model">The <c>model</c> field, for chat and show.</param>
 /// <param name="Messages">The chat messages as sent.</param>
-/// <param name="Options">The <c>options</c> object, if any.</param>
-/// <param name="Format">The <c>format</c> field, if any.</param>
+/// <param name="Options">The <c>options</c> object (Ollama); the body's other fields, e.g. <c>temperature</c>, <c>seed</c>, <c>max_tokens</c>, <c>stream</c> (OpenAI).</param>
+/// <param name="Format">The <c>format</c> field (Ollama) or <c>response_format</c> (OpenAI), if any.</param>
 /// <param name="Body">The whole request body.</param>
 public sealed record LoggedRequest(string Path, string? Model, IReadOnlyList<LoggedMessage> Messages, JsonObject? Options, JsonNode? Format, JsonObject? Body)
 {
     /// <summary>When the request arrived (UTC).</summary>
     public DateTime ReceivedAt { get; init; } = DateTime.UtcNow;
+
+    /// <summary>Whether the request carried a credential header (<c>Authorization</c> or <c>api-key</c>); its value is never kept. OpenAI server only.</summary>
+    public bool AuthPresented { get; init; }
+
+    /// <summary>The name of the credential header the request carried, if any. OpenAI server only.</summary>
+    public string? AuthHeader { get; init; }
+
+    /// <summary>Whether the request passed the key check (true when the server requires no key). OpenAI server only.</summary>
+    public bool AuthValid { get; init; }
+
+    /// <summary>The HTTP status answered, 0 until the headers are decided (and for a hang). OpenAI server only.</summary>
+    public int StatusCode { get; internal set; }
 
     /// <summary>The last user message's text.</summary>
     public string UserContent => Messages.LastOrDefault(m => m.Role == "user")?.Content ?? string.Empty;
@@ -39,6 +51,6 @@ public sealed record LoggedRequest(string Path, string? Model, IReadOnlyList<Log
 
 /// <summary>One chat message as the test server received it.</summary>
 /// <param name="Role">Message role.</param>
-/// <param name="Content">Message text.</param>
-/// <param name="Images">Base64 images, as sent.</param>
+/// <param name="Content">Message text (OpenAI content parts: the text parts joined by newlines).</param>
+/// <param name="Images">Images as sent: base64 (Ollama) or image URLs, usually <c>data:</c> URLs (OpenAI).</param>
 public sealed record LoggedMessage(string Role, string Content, IReadOnlyList<string> Images);

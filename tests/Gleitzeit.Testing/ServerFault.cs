@@ -1,6 +1,6 @@
 namespace Gleitzeit.Testing;
 
-/// <summary>A failure the test server injects into <c>/api/chat</c>.</summary>
+/// <summary>A failure a test server injects into a chat request (<c>/api/chat</c>, <c>…/chat/completions</c>).</summary>
 public enum ServerFault
 {
     /// <summary>HTTP 500 with an Ollama error body.</summary>
@@ -26,4 +26,19 @@ public enum ServerFault
 
     /// <summary>A few chunks, then the connection is cut.</summary>
     CutMidStream,
+
+    /// <summary>OpenAI server only: the whole reply and <c>[DONE]</c>, but no chunk carries a <c>finish_reason</c>.</summary>
+    NoFinishReason,
+
+    /// <summary>OpenAI server only: HTTP 413 "request body too large" (GitHub Models' per-request token limit; never retried).</summary>
+    PayloadTooLarge,
+
+    /// <summary>OpenAI server only: HTTP 429 with <c>Retry-After</c>, <c>retry-after-ms</c> and rate-limit headers.</summary>
+    RateLimited,
+
+    /// <summary>OpenAI server only: HTTP 401 <c>invalid_api_key</c>.</summary>
+    Unauthorized,
+
+    /// <summary>OpenAI server only: HTTP 403, as GitHub Models answers a token without <c>models: read</c>.</summary>
+    Forbidden,
 }

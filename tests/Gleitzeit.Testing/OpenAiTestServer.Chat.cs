@@ -1,0 +1,301 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace Gleitzeit.Testing;
+
+/// <summary><c>POST …/chat/completions</c>: checks, limits, faults, slots, then the answer as JSON or server-sent events.</summary>
+public sealed partial class OpenAiTestServer
+{
+    private const string MidStreamError = "an error was encountered while running the model: unexpected EOF";
+
+    private async Task Chat(HttpContext context, LoggedRequest logged, JsonObject body)
+    {
+        var aborted = context.RequestAborted;
+        if (Validate(body) is { } invalid)
+        {
+            await Refuse(context, logged, 400, invalid);
+            return;
+        }
+
+        var model = logged.Model!;
+        if (!_models.ContainsKey(model))
+        {
+            await Refuse(context, logged, 404, ModelNotFound(model));
+            return;
+        }
+
+        var promptTokens = PromptTokens(logged.Messages);
+        if (MaxPromptTokens is int most && promptTokens > most)
+        {
+            await Refuse(context, logged, 413, TooLarge(model, most));
+            return;
+        }
+
+        var (content, finishReason) = Reply(logged.UserContent, Int(body["max_completion_tokens"]) ?? Int(body["max_tokens"]));
+        var usage = new OpenAiWire.Usage(promptTokens, CompletionTokens(content));
+        if (_limiter?.Acquire(usage.PromptTokens + usage.CompletionTokens) is { } decision)
+        {
+            decision.Apply(context.Response.Headers, RetryAfterAsHttpDate);
+            if (!decision.Admitted)
+            {
+                await Refuse(context, logged, 429, OpenAiWire.Error(decision.Message!, decision.Type!, "rate_limit_exceeded"));
+                return;
+            }
+        }
+
+        var fault = TakeFault(logged.UserContent);
+        switch (fault)
+        {
+            case ServerFault.InternalError:
+                await Refuse(context, logged, 500, OpenAiWire.Error("The server had an error while processing your request. Sorry about that!", "server_error", null));
+                return;
+            case ServerFault.Busy:
+                await Refuse(context, logged, 503, Overloaded());
+                return;
+            case ServerFault.BadRequest:
+                await Refuse(context, logged, 400, OpenAiWire.Error("Invalid value for 'temperature': bad value.", "invalid_request_error", "invalid_value", "temperature"));
+                return;
+            case ServerFault.ModelNotFound:
+                await Refuse(context, logged, 404, ModelNotFound(model));
+                return;
+            case ServerFault.PayloadTooLarge:
+                await Refuse(context, logged, 413, TooLarge(model, MaxPromptTokens ?? 8000));
+                return;
+            case ServerFault.RateLimited:
+                RateDecision.WriteRetryAfter(context.Response.Headers, FaultRetryAfter, RetryAfterAsHttpDate);
+                await Refuse(context, logged, 429, OpenAiWire.Error(
+                    $"Rate limit reached for requests per min (RPM). Please try again in {OpenAiRateLimiter.GoDuration(FaultRetryAfter)}.", "requests", "rate_limit_exceeded"));
+                return;
+            case ServerFault.Unauthorized:
+                await Refuse(context, logged, 401, OpenAiWire.Error("Incorrect API key provided.", "invalid_request_error", "invalid_api_key"));
+                return;
+            case ServerFault.Forbidden:
+                await Refuse(context, logged, 403, OpenAiWire.Error("The 'models' permission is required to access this endpoint.", "permission_error", "forbidden"));
+                return;
+            case ServerFault.Hang:
+                await Task.Delay(Timeout.Infinite, aborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                return;
+        }
+
+        if (Interlocked.Increment(ref _waiting) > QueueLimit + _slots.CurrentCount)
+        {
+            Interlocked.Decrement(ref _waiting);
+            await Refuse(context, logged, 503, Overloaded());
+            return;
+        }
+
+        var slots = _slots;
+        try
+        {
+            await slots.WaitAsync(aborted);
+        }
+        catch (OperationCanceledException)
+        {
+            Interlocked.Decrement(ref _waiting);
+            return;
+        }
+
+        Interlocked.Decrement(ref _waiting);
+        try
+        {
+            if (Latency > TimeSpan.Zero)
+            {
+                await Task.Delay(Latency, aborted);
+            }
+
+            var answer = new Answer($"chatcmpl-{Interlocked.Increment(ref _ids):x8}", DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model, content,
+                fault is ServerFault.NoFinishReason ? null : finishReason, usage, fault);
+            logged.StatusCode = fault is ServerFault.ErrorMidStream && !Bool(body["stream"]) ? 500 : 200;
+            if (Bool(body["stream"]))
+            {
+                await StreamAnswer(context, answer, Bool(body["stream_options"]?["include_usage"]));
+            }
+            else
+            {
+                await WholeAnswer(context, answer);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (IOException)
+        {
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    private static async Task WholeAnswer(HttpContext context, Answer answer)
+    {
+        if (answer.Fault is ServerFault.ErrorMidStream)
+        {
+            // Without a stream there is no middle: the error is the answer.
+            await OpenAiWire.WriteJson(context, 500, OpenAiWire.Error(MidStreamError, "server_error", null));
+            return;
+        }
+
+        var json = OpenAiWire.Completion(answer.Id, answer.Created, answer.Model, answer.Content, answer.FinishReason, answer.Usage).ToJsonString();
+        if (answer.Fault is not (ServerFault.StallMidStream or ServerFault.CutMidStream))
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(json, context.RequestAborted);
+            return;
+        }
+
+        // Half the body, then silence or a cut connection.
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(json[..(json.Length / 2)], context.RequestAborted);
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+        await Interrupt(context, answer.Fault.Value);
+    }
+
+    private static async Task StreamAnswer(HttpContext context, Answer answer, bool includeUsage)
+    {
+        context.Response.ContentType = "text/event-stream; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-cache";
+        var role = new JsonObject { ["role"] = "assistant", ["content"] = string.Empty, ["refusal"] = null };
+        await OpenAiWire.WriteEvent(context, OpenAiWire.Chunk(answer.Id, answer.Created, answer.Model, role, null, includeUsage).ToJsonString());
+        var pieces = Split(answer.Content);
+        for (var i = 0; i < pieces.Count; i++)
+        {
+            if (i == 2 && answer.Fault is ServerFault.ErrorMidStream)
+            {
+                // As vLLM and LiteLLM do: an error event, then the stream ends without [DONE].
+                await OpenAiWire.WriteEvent(context, OpenAiWire.Error(MidStreamError, "server_error", null).ToJsonString());
+                return;
+            }
+
+            if (i == 2 && answer.Fault is ServerFault.StallMidStream or ServerFault.CutMidStream)
+            {
+                await Interrupt(context, answer.Fault.Value);
+                return;
+            }
+
+            var delta = new JsonObject { ["content"] = pieces[i] };
+            await OpenAiWire.WriteEvent(context, OpenAiWire.Chunk(answer.Id, answer.Created, answer.Model, delta, null, includeUsage).ToJsonString());
+        }
+
+        if (answer.FinishReason is not null)
+        {
+            await OpenAiWire.WriteEvent(context, OpenAiWire.Chunk(answer.Id, answer.Created, answer.Model, [], answer.FinishReason, includeUsage).ToJsonString());
+        }
+
+        if (includeUsage)
+        {
+            await OpenAiWire.WriteEvent(context, OpenAiWire.UsageChunk(answer.Id, answer.Created, answer.Model, answer.Usage).ToJsonString());
+        }
+
+        await OpenAiWire.WriteEvent(context, "[DONE]");
+    }
+
+    private static async Task Interrupt(HttpContext context, ServerFault fault)
+    {
+        if (fault is ServerFault.CutMidStream)
+        {
+            // A flush only reaches Kestrel's output pipe: give the bytes already written time to reach the client, so the cut is mid-stream, not before the headers.
+            await Task.Delay(100, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            context.Abort();
+            return;
+        }
+
+        await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    /// <summary>The reply and its finish reason: cut to <paramref name="maxTokens"/> (by <see cref="CompletionTokens"/>) with <c>length</c>.</summary>
+    private static (string Content, string FinishReason) Reply(string userContent, int? maxTokens)
+    {
+        var reply = ReplyFor(userContent);
+        return maxTokens is int most && CompletionTokens(reply) > most ? (reply[..((most - 1) * 4)], "length") : (reply, "stop");
+    }
+
+    /// <summary>The checks a real server makes that a client could get wrong; null when the body passes.</summary>
+    private static JsonObject? Validate(JsonObject body)
+    {
+        if (body["model"] is not JsonValue model || !model.TryGetValue<string>(out var name) || name.Length == 0)
+        {
+            return Invalid("You must provide a model parameter.", "model");
+        }
+
+        if (body["messages"] is not JsonArray { Count: > 0 })
+        {
+            return Invalid("Missing required parameter: 'messages'.", "messages");
+        }
+
+        foreach (var field in (string[])["max_tokens", "max_completion_tokens"])
+        {
+            if (body[field] is not null && Int(body[field]) is not >= 1)
+            {
+                return Invalid($"Invalid '{field}': integer below minimum value. Expected a value >= 1.", field);
+            }
+        }
+
+        if (body["stream_options"] is not null && !Bool(body["stream"]))
+        {
+            return Invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.", "stream_options");
+        }
+
+        if (body["response_format"] is { } format)
+        {
+            var type = format["type"] is JsonValue t && t.TryGetValue<string>(out var text) ? text : null;
+            if (type is not ("text" or "json_object" or "json_schema"))
+            {
+                return Invalid("Invalid value for 'response_format.type'.", "response_format.type");
+            }
+
+            if (type == "json_schema" && (format["json_schema"]?["name"] is not JsonValue schemaName || !schemaName.TryGetValue<string>(out _)))
+            {
+                return Invalid("Missing required parameter: 'response_format.json_schema.name'.", "response_format.json_schema.name");
+            }
+        }
+
+        return null;
+    }
+
+    private static JsonObject Invalid(string message, string param) => OpenAiWire.Error(message, "invalid_request_error", null, param);
+
+    private static JsonObject Overloaded() => OpenAiWire.Error("The server is overloaded or not ready yet.", "server_error", null);
+
+    private static JsonObject TooLarge(string model, int limit) => OpenAiWire.Error(
+        $"Request body too large for {model} model. Max size: {limit} tokens.", "invalid_request_error", "tokens_limit_reached");
+
+    private static int? Int(JsonNode? node) => node is JsonValue v && v.TryGetValue<int>(out var n) ? n : null;
+
+    private static bool Bool(JsonNode? node) => node is JsonValue v && v.TryGetValue<bool>(out var b) && b;
+
+    /// <summary>The reply's words as stream pieces (at least four, so faults after the second piece always happen).</summary>
+    private static List<string> Split(string reply)
+    {
+        var words = reply.Split(' ');
+        var pieces = new List<string>(words.Length + 3);
+        for (var i = 0; i < words.Length; i++)
+        {
+            pieces.Add(i == 0 ? words[i] : " " + words[i]);
+        }
+
+        while (pieces.Count < 4)
+        {
+            pieces.Add(string.Empty);
+        }
+
+        return pieces;
+    }
+
+    private ServerFault? TakeFault(string userContent)
+    {
+        lock (_faultLock)
+        {
+            var rule = _faults.FirstOrDefault(r => r.Remaining > 0 && (r.Match is null || userContent.Contains(r.Match, StringComparison.Ordinal)));
+            if (rule is null)
+            {
+                return null;
+            }
+
+            rule.Remaining--;
+            return rule.Fault;
+        }
+    }
+
+    private sealed record Answer(string Id, long Created, string Model, string Content, string? FinishReason, OpenAiWire.Usage Usage, ServerFault? Fault);
+}

@@ -1,0 +1,221 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace Gleitzeit.Testing;
+
+/// <summary>Every request: read, check the key, log (never the key), route to <c>…/models</c>, <c>…/models/{id}</c> or <c>…/chat/completions</c>.</summary>
+public sealed partial class OpenAiTestServer
+{
+    private async Task Handle(HttpContext context)
+    {
+        var arrived = DateTime.UtcNow;
+        var request = context.Request;
+        var path = request.Path.Value ?? "/";
+        JsonObject? body = null;
+        var unreadable = false;
+        if (HttpMethods.IsPost(request.Method))
+        {
+            try
+            {
+                body = await ReadBody(context);
+            }
+            catch (JsonException)
+            {
+                unreadable = true;
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException)
+            {
+                return;
+            }
+        }
+
+        var auth = CheckAuth(request.Headers);
+        var logged = Log(path, body, arrived, auth);
+        var (route, prefix, modelId) = Route(path);
+        var wanted = RoutePrefix?.TrimEnd('/');
+        var post = route == RouteKind.Chat;
+        if (route == RouteKind.None || (wanted is not null && prefix != wanted) || post != HttpMethods.IsPost(request.Method))
+        {
+            await Refuse(context, logged, 404, OpenAiWire.Error($"Invalid URL ({request.Method} {path})", "invalid_request_error", null));
+            return;
+        }
+
+        if (auth.Status != 200)
+        {
+            await Refuse(context, logged, auth.Status, auth.Error!);
+            return;
+        }
+
+        switch (route)
+        {
+            case RouteKind.Models:
+                var data = new JsonArray([.. _models.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => ModelJson(p.Key, p.Value))]);
+                await Ok(context, logged, new JsonObject { ["object"] = "list", ["data"] = data });
+                return;
+            case RouteKind.Model when _models.TryGetValue(modelId!, out var owner):
+                await Ok(context, logged, ModelJson(modelId!, owner));
+                return;
+            case RouteKind.Model:
+                await Refuse(context, logged, 404, ModelNotFound(modelId!));
+                return;
+            case RouteKind.Chat when unreadable || body is null:
+                await Refuse(context, logged, 400, OpenAiWire.Error("We could not parse the JSON body of your request.", "invalid_request_error", null));
+                return;
+            default:
+                await Chat(context, logged, body!);
+                return;
+        }
+    }
+
+    private static (RouteKind Route, string Prefix, string? Model) Route(string path)
+    {
+        if (path.EndsWith(ChatSuffix, StringComparison.Ordinal))
+        {
+            return (RouteKind.Chat, path[..^ChatSuffix.Length], null);
+        }
+
+        if (path.EndsWith(ModelsSuffix, StringComparison.Ordinal))
+        {
+            return (RouteKind.Models, path[..^ModelsSuffix.Length], null);
+        }
+
+        // A model id may hold '/' (openai/gpt-4o-mini), which the OpenAI library sends as %2F and Kestrel leaves escaped.
+        var at = path.IndexOf(ModelInfix, StringComparison.Ordinal);
+        return at >= 0 && at + ModelInfix.Length < path.Length
+            ? (RouteKind.Model, path[..at], Uri.UnescapeDataString(path[(at + ModelInfix.Length)..]))
+            : (RouteKind.None, path, null);
+    }
+
+    private AuthCheck CheckAuth(IHeaderDictionary headers)
+    {
+        var authorization = headers.Authorization.ToString();
+        var apiKey = headers["api-key"].ToString();
+        string? header = (authorization.Length > 0, apiKey.Length > 0) switch
+        {
+            (true, true) => "Authorization, api-key",
+            (true, false) => "Authorization",
+            (false, true) => "api-key",
+            _ => null,
+        };
+        var key = AuthStyle == OpenAiAuthStyle.ApiKeyHeader
+            ? (apiKey.Length > 0 ? apiKey : null)
+            : (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null);
+        if (ForbiddenKey is not null && key == ForbiddenKey)
+        {
+            return new AuthCheck(header, 403, OpenAiWire.Error("The 'models' permission is required to access this endpoint.", "permission_error", "forbidden"));
+        }
+
+        if (RequiredKey is null || key == RequiredKey)
+        {
+            return new AuthCheck(header, 200, null);
+        }
+
+        // Never echo the key: tests scan everything the server and the client wrote for secrets.
+        var message = key is null
+            ? (AuthStyle == OpenAiAuthStyle.ApiKeyHeader ? "Access denied due to missing api-key header." : "You didn't provide an API key. Provide it in an Authorization header using Bearer auth.")
+            : "Incorrect API key provided.";
+        return new AuthCheck(header, 401, OpenAiWire.Error(message, "invalid_request_error", "invalid_api_key"));
+    }
+
+    private LoggedRequest Log(string path, JsonObject? body, DateTime arrived, AuthCheck auth)
+    {
+        var messages = new List<LoggedMessage>();
+        if (body?["messages"] is JsonArray array)
+        {
+            foreach (var node in array.OfType<JsonObject>())
+            {
+                messages.Add(Message(node));
+            }
+        }
+
+        JsonObject? options = null;
+        if (body is not null)
+        {
+            options = [];
+            foreach (var (name, value) in body)
+            {
+                if (name is not ("model" or "messages" or "response_format"))
+                {
+                    options[name] = value?.DeepClone();
+                }
+            }
+        }
+
+        var model = body?["model"] is JsonValue m && m.TryGetValue<string>(out var id) ? id : null;
+        var logged = new LoggedRequest(path, model, messages, options, body?["response_format"]?.DeepClone(), body)
+        {
+            ReceivedAt = arrived,
+            AuthPresented = auth.Header is not null,
+            AuthHeader = auth.Header,
+            AuthValid = auth.Status == 200,
+        };
+        _log.Enqueue(logged);
+        return logged;
+    }
+
+    /// <summary>One message: <c>content</c> as a string or as parts (text parts joined by newlines; images kept as their URLs, as sent).</summary>
+    private static LoggedMessage Message(JsonObject node)
+    {
+        var role = node["role"] is JsonValue r && r.TryGetValue<string>(out var roleText) ? roleText : string.Empty;
+        switch (node["content"])
+        {
+            case JsonValue value when value.TryGetValue<string>(out var text):
+                return new LoggedMessage(role, text, []);
+            case JsonArray parts:
+                var texts = new List<string>();
+                var images = new List<string>();
+                foreach (var part in parts.OfType<JsonObject>())
+                {
+                    if (part["text"] is JsonValue t && t.TryGetValue<string>(out var partText))
+                    {
+                        texts.Add(partText);
+                    }
+                    else if (part["image_url"]?["url"] is JsonValue u && u.TryGetValue<string>(out var url))
+                    {
+                        images.Add(url);
+                    }
+                }
+
+                return new LoggedMessage(role, string.Join('\n', texts), images);
+            default:
+                return new LoggedMessage(role, string.Empty, []);
+        }
+    }
+
+    private static JsonObject ModelJson(string id, string owner) =>
+        new() { ["id"] = id, ["object"] = "model", ["created"] = 1_730_000_000L, ["owned_by"] = owner };
+
+    private static JsonObject ModelNotFound(string model) => OpenAiWire.Error(
+        $"The model `{model}` does not exist or you do not have access to it.", "invalid_request_error", "model_not_found", "model");
+
+    private static async Task<JsonObject?> ReadBody(HttpContext context)
+    {
+        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+        var text = await reader.ReadToEndAsync(context.RequestAborted);
+        return string.IsNullOrWhiteSpace(text) ? null : JsonNode.Parse(text) as JsonObject;
+    }
+
+    private static Task Ok(HttpContext context, LoggedRequest logged, JsonObject body)
+    {
+        logged.StatusCode = 200;
+        return OpenAiWire.WriteJson(context, 200, body);
+    }
+
+    private static Task Refuse(HttpContext context, LoggedRequest logged, int status, JsonObject error)
+    {
+        logged.StatusCode = status;
+        return OpenAiWire.WriteJson(context, status, error);
+    }
+
+    private enum RouteKind
+    {
+        None,
+        Models,
+        Model,
+        Chat,
+    }
+
+    private readonly record struct AuthCheck(string? Header, int Status, JsonObject? Error);
+}
