@@ -81,6 +81,19 @@ public sealed class GleitzeitRun : ToolTask
         }
 
         ManifestWriter.Write(ManifestPath, ProjectFile, Settings, Items, Workflows, Outputs);
+
+        // Values with secrets reach the worker through its environment, never through a file.
+        var secrets = new System.Collections.Generic.List<string>(EnvironmentVariables ?? []);
+        foreach (var setting in Settings)
+        {
+            var value = setting.GetMetadata(BuildContract.ValueAttribute);
+            if (value.Length > 0 && Secrets.HasSecrets(value))
+            {
+                secrets.Add(Secrets.EnvironmentVariableFor(setting.ItemSpec) + "=" + value);
+            }
+        }
+
+        EnvironmentVariables = [.. secrets];
         return base.Execute();
     }
 

@@ -38,7 +38,15 @@ internal static class ManifestWriter
 
                 writer.WriteStartElement(BuildContract.SettingElement);
                 writer.WriteAttributeString(BuildContract.NameAttribute, setting.ItemSpec);
-                writer.WriteAttributeString(BuildContract.ValueAttribute, value);
+                if (Secrets.HasSecrets(value))
+                {
+                    writer.WriteAttributeString(BuildContract.EnvironmentAttribute, Secrets.EnvironmentVariableFor(setting.ItemSpec));
+                }
+                else
+                {
+                    writer.WriteAttributeString(BuildContract.ValueAttribute, value);
+                }
+
                 writer.WriteEndElement();
             }
 

@@ -26,6 +26,7 @@ public sealed class OllamaTestServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<LoggedRequest> _log = new();
     private readonly ConcurrentDictionary<string, string> _models = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _contextLengths = new(StringComparer.Ordinal);
     private readonly List<FaultRule> _faults = [];
     private readonly Lock _faultLock = new();
     private SemaphoreSlim _slots;
@@ -44,6 +45,18 @@ public sealed class OllamaTestServer : IAsyncDisposable
 
     /// <summary>Model time per reply, spent while holding a slot, before the first chunk.</summary>
     public TimeSpan Latency { get; set; }
+
+    /// <summary>
+    /// The context window when a request sends no <c>num_ctx</c>, as Ollama's default. A prompt longer than the window is
+    /// cut the way Ollama cuts it, silently, keeping its end; <c>prompt_eval_count</c> then reports the window.
+    /// </summary>
+    public int DefaultContextLength { get; set; } = 2048;
+
+    /// <summary>Characters per token of the server's "tokenizer" (4 is English-like; 1 is dense, like CJK text).</summary>
+    public int CharactersPerToken { get; set; } = 4;
+
+    /// <summary>When set, every request must carry HTTP basic authentication with this <c>user:password</c> (else 401).</summary>
+    public string? RequiredBasicAuth { get; set; }
 
     /// <summary>How many requests may wait for a slot before the server answers 503.</summary>
     public int QueueLimit { get; set; } = 512;
@@ -74,6 +87,15 @@ public sealed class OllamaTestServer : IAsyncDisposable
 
     /// <summary>Adds a model (or replaces its weights: a new digest, as <c>ollama pull</c> would).</summary>
     public void AddModel(string name, string? digest = null) => _models[name] = digest ?? Digest(name);
+
+    /// <summary>Sets the context a model was trained for (<c>/api/show</c> reports it; larger <c>num_ctx</c> values are cut to it).</summary>
+    public void SetContextLength(string name, int tokens) => _contextLengths[name] = tokens;
+
+    /// <summary>The context a model was trained for: 131072 unless set.</summary>
+    public int ContextLengthOf(string name) => _contextLengths.GetValueOrDefault(name, 131_072);
+
+    /// <summary>The prompt tokens of a text by this server's count.</summary>
+    public int TokensOf(string text) => (text.Length + CharactersPerToken - 1) / CharactersPerToken;
 
     /// <summary>Removes a model: chats with it get 404.</summary>
     public void RemoveModel(string name) => _models.TryRemove(name, out _);
@@ -112,6 +134,18 @@ public sealed class OllamaTestServer : IAsyncDisposable
 
     private void Map(WebApplication app)
     {
+        app.Use(async (context, next) =>
+        {
+            if (RequiredBasicAuth is { } required
+                && context.Request.Headers.Authorization.ToString() != "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(required)))
+            {
+                Log(context.Request.Path, null);
+                await WriteError(context, 401, "unauthorized");
+                return;
+            }
+
+            await next(context);
+        });
         app.MapGet("/", () => { Log("/", null); return Results.Text("Ollama is running"); });
         app.MapGet("/api/version", () => { Log("/api/version", null); return Results.Json(new { version = "0.12.6" }); });
         app.MapGet("/api/tags", () =>
@@ -133,9 +167,22 @@ public sealed class OllamaTestServer : IAsyncDisposable
             var body = await ReadBody(context);
             var model = Normalize(body?["model"]?.GetValue<string>() ?? body?["name"]?.GetValue<string>() ?? string.Empty);
             Log("/api/show", body);
-            return _models.ContainsKey(model)
-                ? Results.Json(new { modelfile = "FROM " + model, parameters = string.Empty, template = "{{ .Prompt }}", details = new { format = "gguf" } })
-                : Results.Json(new { error = $"model '{model}' not found" }, statusCode: 404);
+            if (!_models.ContainsKey(model))
+            {
+                return Results.Json(new { error = $"model '{model}' not found" }, statusCode: 404);
+            }
+
+            var info = new JsonObject { ["general.architecture"] = "llama", ["llama.context_length"] = ContextLengthOf(model) };
+            return Results.Text(
+                new JsonObject
+                {
+                    ["modelfile"] = "FROM " + model,
+                    ["parameters"] = string.Empty,
+                    ["template"] = "{{ .Prompt }}",
+                    ["details"] = new JsonObject { ["format"] = "gguf" },
+                    ["model_info"] = info,
+                }.ToJsonString(),
+                "application/json");
         });
         app.MapPost("/api/chat", Chat);
     }
@@ -199,12 +246,13 @@ public sealed class OllamaTestServer : IAsyncDisposable
                 await Task.Delay(Latency, aborted);
             }
 
-            var reply = ReplyFor(logged.UserContent);
+            var (prompt, promptTokens) = Truncate(logged, model, body);
+            var reply = ReplyFor(prompt);
             var stream = body?["stream"]?.GetValue<bool>() ?? true;
             var created = started.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
             if (!stream)
             {
-                await WriteJson(context, Final(logged.Model!, created, reply, logged, started), flush: false);
+                await WriteJson(context, Final(logged.Model!, created, reply, reply, promptTokens, started), flush: false);
                 return;
             }
 
@@ -239,7 +287,7 @@ public sealed class OllamaTestServer : IAsyncDisposable
                 });
             }
 
-            await WriteLine(context, Final(logged.Model!, created, string.Empty, logged, started));
+            await WriteLine(context, Final(logged.Model!, created, string.Empty, reply, promptTokens, started));
         }
         catch (OperationCanceledException)
         {
@@ -253,7 +301,24 @@ public sealed class OllamaTestServer : IAsyncDisposable
         }
     }
 
-    private static JsonObject Final(string model, string created, string content, LoggedRequest request, DateTime started)
+    // Ollama cuts a prompt longer than the window without an error, keeping its end; the answer is to what it kept.
+    private (string UserContent, int PromptTokens) Truncate(LoggedRequest request, string model, JsonObject? body)
+    {
+        var requested = body?["options"]?["num_ctx"] is JsonValue value && value.TryGetValue<int>(out var n) && n > 0 ? n : DefaultContextLength;
+        var window = Math.Min(requested, ContextLengthOf(model));
+        var allText = string.Concat(request.Messages.Select(m => m.Content));
+        var tokens = TokensOf(allText);
+        if (tokens <= window)
+        {
+            return (request.UserContent, tokens);
+        }
+
+        var keep = window * CharactersPerToken;
+        var user = request.UserContent;
+        return (user.Length <= keep ? user : user[^keep..], window);
+    }
+
+    private static JsonObject Final(string model, string created, string content, string reply, int promptTokens, DateTime started)
     {
         var total = (long)((DateTime.UtcNow - started).TotalMilliseconds * 1_000_000);
         return new JsonObject
@@ -265,9 +330,9 @@ public sealed class OllamaTestServer : IAsyncDisposable
             ["done"] = true,
             ["total_duration"] = total,
             ["load_duration"] = 1_000_000L,
-            ["prompt_eval_count"] = request.UserContent.Length / 4 + 1,
+            ["prompt_eval_count"] = promptTokens,
             ["prompt_eval_duration"] = 2_000_000L,
-            ["eval_count"] = ReplyFor(request.UserContent).Length / 4 + 1,
+            ["eval_count"] = reply.Length / 4 + 1,
             ["eval_duration"] = Math.Max(0, total - 3_000_000),
         };
     }

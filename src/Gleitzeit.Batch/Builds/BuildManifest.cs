@@ -20,6 +20,9 @@ public sealed record BuildManifest
     /// <summary>Settings-table rows set by MSBuild properties, by key; empty values are left out.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> SettingValues { get; init; } = [];
 
+    /// <summary>Settings whose value holds a secret: the key, and the environment variable of this process that carries the value.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> SecretSettings { get; init; } = [];
+
     public IReadOnlyList<BuildItem> Items { get; init; } = [];
 
     /// <summary>Workflow YAML files, absolute.</summary>
@@ -63,6 +66,9 @@ public sealed record BuildManifest
             SettingValues = [.. root.Elements(BuildContract.SettingElement)
                 .Select(s => KeyValuePair.Create(Attribute(s, BuildContract.NameAttribute), Attribute(s, BuildContract.ValueAttribute)))
                 .Where(s => s.Value.Length > 0)],
+            SecretSettings = [.. root.Elements(BuildContract.SettingElement)
+                .Where(s => Attribute(s, BuildContract.EnvironmentAttribute).Length > 0)
+                .Select(s => KeyValuePair.Create(Attribute(s, BuildContract.NameAttribute), Attribute(s, BuildContract.EnvironmentAttribute)))],
             Items = [.. root.Elements(BuildContract.ItemElement).Select(i => new BuildItem(Attribute(i, BuildContract.PathAttribute), Metadata(i, texts)))],
             Workflows = [.. root.Elements(BuildContract.WorkflowElement).Select(w => Attribute(w, BuildContract.PathAttribute))],
             Outputs = [.. root.Elements(BuildContract.OutputElement).Select(o => new BuildOutput(
@@ -76,8 +82,10 @@ public sealed record BuildManifest
     /// <exception cref="ConfigurationException">A value is invalid (named by its MSBuild property, in the project file).</exception>
     public BatchSettings Settings(Func<string, string?> environment)
     {
+        ArgumentNullException.ThrowIfNull(environment);
         var settings = ConfigurationLoader.Load(ProjectDirectory, environment) with { Surface = SettingLayer.MSBuild };
-        foreach (var (key, value) in SettingValues)
+        var secrets = SecretSettings.Select(s => KeyValuePair.Create(s.Key, environment(s.Value) ?? string.Empty)).Where(s => s.Value.Length > 0);
+        foreach (var (key, value) in SettingValues.Concat(secrets))
         {
             var setting = Contract.Settings.Find(key)
                 ?? throw new ConfigurationException($"the build manifest names an unknown setting '{key}': the package's task and worker do not match", ProjectFile, code: DiagnosticCodes.CannotRunHere);

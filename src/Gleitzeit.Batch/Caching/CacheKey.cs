@@ -67,6 +67,40 @@ public sealed record CacheKey(string Value, JsonObject Inputs, JsonObject Source
         return new CacheKey(HashOf(inputs), inputs, source);
     }
 
+    /// <summary>
+    /// The key of the same prompt under the weights of <paramref name="digest"/>: what a miss keyed with a remembered
+    /// digest is stored under once the server reports another.
+    /// </summary>
+    public CacheKey WithDigest(string? digest)
+    {
+        if (Inputs["model_digest"]?.GetValue<string>() == digest)
+        {
+            return this;
+        }
+
+        var inputs = (JsonObject)Inputs.DeepClone();
+        inputs["model_digest"] = digest;
+        return new CacheKey(HashOf(inputs), inputs, Source);
+    }
+
+    /// <summary>The prompt's identity whatever the model's digest: what processes sharing a cache lock while one of them sends it.</summary>
+    public string Identity
+    {
+        get
+        {
+            if (_identity is null)
+            {
+                var inputs = (JsonObject)Inputs.DeepClone();
+                inputs.Remove("model_digest");
+                _identity = HashOf(inputs);
+            }
+
+            return _identity;
+        }
+    }
+
+    private string? _identity;
+
     /// <summary>The key value for given key material; used to verify a stored entry.</summary>
     public static string HashOf(JsonObject inputs) => Convert.ToHexStringLower(SHA256.HashData(CanonicalJson.Encode(inputs)));
 

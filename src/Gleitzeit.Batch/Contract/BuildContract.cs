@@ -33,6 +33,12 @@ public static class BuildContract
 
     public const string ValueAttribute = "Value";
 
+    /// <summary>
+    /// On a setting whose value holds a secret (an address with credentials): the environment variable of the worker's
+    /// process that carries the value instead, so the manifest under <c>obj/</c> never holds it.
+    /// </summary>
+    public const string EnvironmentAttribute = "Environment";
+
     /// <summary><c>&lt;Text Id="t0"&gt;…&lt;/Text&gt;</c>: a long metadata value written once and referred to by items.</summary>
     public const string TextElement = "Text";
 

@@ -15,7 +15,7 @@ public static class SettingParser
 {
     /// <summary>The message for a bad value, e.g. <c>invalid value 'abc' for --concurrency: expected a whole number from 1 to 1024</c>.</summary>
     public static string InvalidValue(SettingDefinition setting, string spelling, string text) =>
-        $"invalid value '{Shorten(text)}' for {spelling}: {Expectation(setting)}";
+        $"invalid value '{Shorten(Secrets.Redact(text ?? string.Empty))}' for {spelling}: {Expectation(setting)}";
 
     /// <summary>What a valid value looks like.</summary>
     public static string Expectation(SettingDefinition setting)

@@ -47,9 +47,9 @@ internal static class ContextFit
     /// <param name="modelMax">The model's trained context, when known.</param>
     public static ContextChoice Choose(int estimate, JsonObject? options, int? configured, int? modelMax)
     {
-        var reserve = options?["num_predict"] is JsonValue predict && predict.TryGetValue<long>(out var cap) && cap > 0 ? (int)Math.Min(cap, 1 << 20) : AnswerReserve;
+        var reserve = WholeNumber(options?["num_predict"]) is { } cap && cap > 0 ? (int)Math.Min(cap, 1 << 20) : AnswerReserve;
         var needed = estimate + reserve;
-        int? explicitContext = options?["num_ctx"] is JsonValue value && value.TryGetValue<long>(out var n) && n > 0 ? (int)Math.Min(n, int.MaxValue) : null;
+        int? explicitContext = WindowOf(options);
         var window = explicitContext ?? configured;
         if (window is null && needed > AssumedServerContext)
         {
@@ -69,6 +69,18 @@ internal static class ContextFit
 
         return new ContextChoice(explicitContext is null ? window : null, needed, limit, needed <= limit);
     }
+
+    /// <summary>The <c>num_ctx</c> of some options, or null.</summary>
+    public static int? WindowOf(JsonObject? options) =>
+        WholeNumber(options?["num_ctx"]) is { } window && window > 0 ? (int)Math.Min(window, int.MaxValue) : null;
+
+    // Options come from YAML (long), MSBuild metadata (double) or here (int): read any JSON number as a whole one.
+    private static long? WholeNumber(JsonNode? node) =>
+        node is JsonValue value && value.GetValueKind() == System.Text.Json.JsonValueKind.Number
+        && double.TryParse(value.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number)
+        && number == Math.Floor(number) && Math.Abs(number) < long.MaxValue
+            ? (long)number
+            : null;
 
     /// <summary>The options to send: the template's, with the chosen window added.</summary>
     public static JsonObject? WithWindow(JsonObject? options, int? window)

@@ -100,7 +100,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
         KeyLock? held;
         try
         {
-            held = KeyLock.TryAcquire(run.Cache, miss.Key.Value);
+            held = KeyLock.TryAcquire(run.Cache, miss.Key.Identity);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -125,9 +125,12 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
         return held;
     }
 
+    // Another process stores its answer under the digest the server reported, which may not be the one this miss was keyed with.
     private bool ServeStored(ItemWork miss)
     {
-        if (run.Cache!.TryGet(miss.Key!.Value) is not { } entry)
+        var verified = models.VerifiedDigest(miss.Model, out var known);
+        var entry = run.Cache!.TryGet(miss.Key!.Value) ?? (known ? run.Cache.TryGet(miss.Key.WithDigest(verified).Value) : null);
+        if (entry is null)
         {
             return false;
         }
@@ -265,7 +268,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
                 cache.Put(Entry(stored, completion, seconds));
 
                 // A raised window still answers the item as keyed: stored under that key too, so the next run finds it.
-                if (miss.Key is { } keyed && keyed.Value != stored.Value && keyed.Inputs["model_digest"]?.GetValue<string>() == digest)
+                if (miss.Key?.WithDigest(digest) is { } keyed && keyed.Value != stored.Value)
                 {
                     cache.Put(Entry(keyed, completion, seconds));
                 }
@@ -323,8 +326,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
         OutputFile = hit.Item.OutputFile,
     };
 
-    private static int? WindowOf(JsonObject? options) =>
-        options?["num_ctx"] is JsonValue value && value.TryGetValue<long>(out var window) ? (int)Math.Min(window, int.MaxValue) : null;
+    private static int? WindowOf(JsonObject? options) => ContextFit.WindowOf(options);
 
     private enum Coordination
     {

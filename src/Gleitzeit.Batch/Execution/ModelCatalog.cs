@@ -23,6 +23,13 @@ internal sealed class ModelCatalog(IChatProvider provider, CacheStore? cache, Ca
     public Task<ModelMemo?> VerifyAsync(string model, CancellationToken cancellationToken) =>
         _verified.GetOrAdd(model, m => new Lazy<Task<ModelMemo?>>(() => FetchAsync(m, cancellationToken))).Value;
 
+    /// <summary>The digest the server reported for a model in this run, when it has answered already.</summary>
+    public string? VerifiedDigest(string model, out bool known)
+    {
+        known = _verified.TryGetValue(model, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result is not null;
+        return known ? lazy!.Value.Result!.Digest : null;
+    }
+
     private async Task<ModelMemo?> FetchAsync(string model, CancellationToken cancellationToken)
     {
         ModelInfo info;

@@ -15,7 +15,7 @@ public static class ChatProviders
         if (path.EndsWith("/api", StringComparison.OrdinalIgnoreCase))
         {
             throw new ConfigurationException(
-                $"invalid value '{EndpointRedaction.Redact(endpoint)}' for {settings.Spell(Contract.Settings.Endpoint)}: give the Ollama server's base address without '/api' (e.g. {EndpointRedaction.Redact(endpoint[..endpoint.LastIndexOf("/api", StringComparison.OrdinalIgnoreCase)])})");
+                $"invalid value '{Secrets.Redact(endpoint)}' for {settings.Spell(Contract.Settings.Endpoint)}: give the Ollama server's base address without '/api' (e.g. {Secrets.Redact(endpoint[..endpoint.LastIndexOf("/api", StringComparison.OrdinalIgnoreCase)])})");
         }
 
         return new OllamaChatProvider(endpoint, settings.RequestTimeout);

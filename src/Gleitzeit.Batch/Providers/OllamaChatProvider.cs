@@ -28,8 +28,8 @@ public sealed class OllamaChatProvider : IChatProvider
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         _requestTimeout = requestTimeout ?? TimeSpan.FromSeconds(30);
-        Endpoint = EndpointRedaction.Redact(endpoint.TrimEnd('/'));
-        var (address, userInfo) = EndpointRedaction.SplitCredentials(endpoint.TrimEnd('/'));
+        Endpoint = Secrets.Redact(endpoint.TrimEnd('/'));
+        var (address, userInfo) = Secrets.SplitCredentials(endpoint.TrimEnd('/'));
         var sockets = new SocketsHttpHandler
         {
             ConnectTimeout = _requestTimeout,

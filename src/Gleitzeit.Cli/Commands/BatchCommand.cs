@@ -140,7 +140,7 @@ internal sealed class BatchCommand
         }
 
         context.Out.WriteLine();
-        context.Out.WriteLine($"{previews.Count} files: {previews.Count(p => p.Action == PreviewAction.Cached)} cached, {previews.Count(p => p.Action == PreviewAction.Send)} to send to {plan.Templates[0].Model} at {EndpointRedaction.Redact(settings.Endpoint)}, {previews.Count(p => p.Action == PreviewAction.Skip)} skipped, {previews.Count(p => p.Action == PreviewAction.Fail)} failing. Dry run: no model was contacted.");
+        context.Out.WriteLine($"{previews.Count} files: {previews.Count(p => p.Action == PreviewAction.Cached)} cached, {previews.Count(p => p.Action == PreviewAction.Send)} to send to {plan.Templates[0].Model} at {Secrets.Redact(settings.Endpoint)}, {previews.Count(p => p.Action == PreviewAction.Skip)} skipped, {previews.Count(p => p.Action == PreviewAction.Fail)} failing. Dry run: no model was contacted.");
         return ExitCodes.Success;
     }
 }

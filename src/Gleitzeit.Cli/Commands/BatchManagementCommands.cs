@@ -151,12 +151,12 @@ internal sealed class BatchManagementCommands(CliContext context)
     private static string ResumeEndpoint(BatchRecord record, BatchSettings settings)
     {
         var recorded = record.Endpoint!;
-        if (!recorded.Contains(EndpointRedaction.Mask, StringComparison.Ordinal))
+        if (!recorded.Contains(Secrets.Mask, StringComparison.Ordinal))
         {
             return recorded;
         }
 
-        return EndpointRedaction.Redact(settings.Endpoint) == recorded
+        return Secrets.Redact(settings.Endpoint) == recorded
             ? settings.Endpoint
             : throw new CliException($"batch {record.BatchId} ran against {recorded}, whose credentials are not stored; give them again with --endpoint (or OLLAMA_HOST)");
     }

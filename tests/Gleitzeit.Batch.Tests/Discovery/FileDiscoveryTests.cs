@@ -1,4 +1,5 @@
 using Gleitzeit.Batch.Discovery;
+using Gleitzeit.Testing;
 
 namespace Gleitzeit.Batch.Tests.Discovery;
 
@@ -103,5 +104,53 @@ public sealed class FileDiscoveryTests : IDisposable
         var files = FileDiscovery.Discover(new DiscoveryRequest { Root = _workspace.Docs, Scan = true, Patterns = ["*.txt"], Files = ["a.txt", Path.Combine(_workspace.Docs, "a.txt")] });
 
         Assert.Single(files);
+    }
+
+    [Fact]
+    public void Fifo_IsSkippedAsNotARegularFile_WithoutBeingOpened()
+    {
+        _workspace.Write("a.txt", "a");
+        Unix.MakeFifo(Path.Combine(_workspace.Docs, "pipe.txt"));
+
+        var scanned = FileDiscovery.Discover(new DiscoveryRequest { Root = _workspace.Docs, Scan = true, Patterns = ["*.txt"] });
+        var named = FileDiscovery.Discover(new DiscoveryRequest { Root = _workspace.Docs, Files = ["pipe.txt"] });
+
+        foreach (var result in new[] { scanned, named })
+        {
+            var pipe = Assert.Single(result, f => f.RelativePath == "pipe.txt");
+            Assert.Equal(FileProblemKind.NotRegularFile, pipe.Problem!.Kind);
+            Assert.True(pipe.Problem.IsSkip);
+            Assert.Equal(DiagnosticCodes.InvalidFileFormat, pipe.Problem.Code);
+            Assert.Contains("FIFO", pipe.Problem.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void SymbolicLinkLoop_WithRecursive_ListsEachRealFileOnce_AndReportsTheLoopOnce()
+    {
+        _workspace.Write("a.txt", "a");
+        _workspace.Write("sub/b.txt", "b");
+        Directory.CreateSymbolicLink(Path.Combine(_workspace.Docs, "sub", "up"), "..");
+        Directory.CreateSymbolicLink(Path.Combine(_workspace.Docs, "twin"), "sub");
+
+        var files = FileDiscovery.Discover(new DiscoveryRequest { Root = _workspace.Docs, Scan = true, Patterns = ["*.txt"], Recursive = true });
+
+        Assert.Equal(["a.txt", "sub/b.txt"], files.Select(f => f.RelativePath));
+        var loop = Assert.Single(files.Warnings);
+        Assert.Contains("sub/up", loop, StringComparison.Ordinal);
+        Assert.Contains("loop", loop, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FileNameThatIsNotUtf8_IsReportedAsSuch_NotAsMissing()
+    {
+        Unix.Shell(_workspace.Docs, "printf x > $'bad\\xff.txt'");
+
+        var files = FileDiscovery.Discover(new DiscoveryRequest { Root = _workspace.Docs, Scan = true, Patterns = ["*.txt"] });
+
+        var bad = Assert.Single(files);
+        Assert.Equal(FileProblemKind.NotFound, bad.Problem!.Kind);
+        Assert.Contains("not valid UTF-8", bad.Problem.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("File not found", bad.Problem.Message, StringComparison.Ordinal);
     }
 }

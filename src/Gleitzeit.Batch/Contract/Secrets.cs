@@ -1,0 +1,54 @@
+using System;
+using System.Text.RegularExpressions;
+
+namespace Gleitzeit.Batch.Contract;
+
+/// <summary>
+/// Addresses as they may be stored or printed: without credentials (<c>user:password@</c>) and without the values of
+/// query parameters that carry secrets (<c>key=</c>, <c>token=</c>, <c>api_key=</c>, <c>sig=</c>…). The MSBuild task
+/// uses it too, so a secret in a property never reaches a file under <c>obj/</c>.
+/// </summary>
+public static class Secrets
+{
+    /// <summary>What stands in for a removed secret.</summary>
+    public const string Mask = "***";
+
+    private static readonly Regex UserInfo = new(@"(?<=://)[^/@?#\s]+@", RegexOptions.CultureInvariant);
+
+    private static readonly Regex SecretQueryValue = new(
+        @"(?<=[?&](?:[A-Za-z0-9_.\-]*(?:key|token|secret|password|passwd|pwd|sig|signature|auth|credential)[A-Za-z0-9_.\-]*)=)[^&#\s]*",
+        RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
+
+    /// <summary>The text with every address's secrets masked; the same text when it has none.</summary>
+    public static string Redact(string text)
+    {
+        if (text is null)
+        {
+            throw new ArgumentNullException(nameof(text));
+        }
+
+        return SecretQueryValue.Replace(UserInfo.Replace(text, Mask + "@"), Mask);
+    }
+
+    /// <summary>Whether <paramref name="text"/> has anything to mask.</summary>
+    public static bool HasSecrets(string text) => !string.Equals(Redact(text), text, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Splits credentials off an address: the address to connect to (no userinfo) and the <c>user:password</c> to send as
+    /// HTTP basic authentication, if any.
+    /// </summary>
+    public static (Uri Address, string? UserInfo) SplitCredentials(string address)
+    {
+        var uri = new Uri(address);
+        if (uri.UserInfo.Length == 0)
+        {
+            return (uri, null);
+        }
+
+        var builder = new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty };
+        return (builder.Uri, Uri.UnescapeDataString(uri.UserInfo));
+    }
+
+    /// <summary>The environment variable through which the MSBuild task hands the worker a setting whose value holds a secret.</summary>
+    public static string EnvironmentVariableFor(string settingKey) => "GLEITZEIT_BUILD_SECRET_" + settingKey.ToUpperInvariant();
+}
