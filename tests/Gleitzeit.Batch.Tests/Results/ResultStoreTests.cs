@@ -92,4 +92,50 @@ public sealed class ResultStoreTests : IDisposable
 
         Assert.Equal([newer.BatchId, older.BatchId], store.List().Select(r => r.BatchId));
     }
+
+    [Fact]
+    public void NewRecord_IsWholeTheMomentItAppears_NeverAnEmptyFile()
+    {
+        var store = new ResultStore(_workspace.ResultsDirectory);
+
+        var record = store.Create(Plan(), "http://127.0.0.1:11434", DateTimeOffset.Now);
+
+        var onDisk = File.ReadAllText(store.RecordPath(record.BatchId));
+        Assert.Contains("\"batch_id\"", onDisk, StringComparison.Ordinal);
+        Assert.Equal(3, store.Load(record.BatchId)!.TotalFiles);
+        Assert.Empty(Directory.GetFiles(_workspace.ResultsDirectory, "*.tmp"));
+    }
+
+    [Fact]
+    public void TruncatedRecord_IsReportedAsDamagedNamingItsPath_AndListedApart()
+    {
+        var store = new ResultStore(_workspace.ResultsDirectory);
+        var good = store.Create(Plan(), null, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var bad = store.Create(Plan(), null, new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero));
+        var path = store.RecordPath(bad.BatchId);
+        File.WriteAllText(path, File.ReadAllText(path)[..40]);
+
+        var error = Assert.Throws<DamagedRecordException>(() => store.Load(bad.BatchId));
+        var listing = store.List();
+
+        Assert.Equal(path, error.Path);
+        Assert.StartsWith(path, error.Message, StringComparison.Ordinal);
+        Assert.Equal([good.BatchId], listing.Select(r => r.BatchId));
+        Assert.Equal(path, Assert.Single(listing.Damaged).Path);
+    }
+
+    [Fact]
+    public void Lock_IsExclusive_AndNamesItsHolder_UntilReleased()
+    {
+        var store = new ResultStore(_workspace.ResultsDirectory);
+        var record = store.Create(Plan(), null, DateTimeOffset.Now);
+
+        using (store.Lock(record.BatchId))
+        {
+            var busy = Assert.Throws<BatchBusyException>(() => store.Lock(record.BatchId));
+            Assert.Equal(Environment.ProcessId, busy.ProcessId);
+        }
+
+        using var again = store.Lock(record.BatchId);
+    }
 }
