@@ -55,7 +55,7 @@ public sealed class CliHarness : IAsyncDisposable
     {
         if (OutOfProcess && !interactive)
         {
-            return await RunProcessAsync(extraEnvironment, args);
+            return await RunProcessAsync(extraEnvironment, args, unprivileged: false);
         }
 
         var stdout = new StringWriter { NewLine = "\n" };
@@ -76,9 +76,20 @@ public sealed class CliHarness : IAsyncDisposable
     /// <summary>Starts gleitzeit as a real child process with this harness's environment.</summary>
     public Process Start(params string[] args) => Start(null, args);
 
-    private Process Start(IReadOnlyDictionary<string, string>? extraEnvironment, string[] args)
+    private Process Start(IReadOnlyDictionary<string, string>? extraEnvironment, string[] args, bool unprivileged = false)
     {
         var info = RepositoryLayout.CliStartInfo(CliAssembly);
+        if (unprivileged)
+        {
+            // As the nobody user, for whom a directory without read permission really is unreadable (root reads everything).
+            var program = info.FileName;
+            info.FileName = "setpriv";
+            foreach (var (arg, index) in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", "--", program }.Select((a, i) => (a, i)))
+            {
+                info.ArgumentList.Insert(index, arg);
+            }
+        }
+
         info.WorkingDirectory = Root;
         foreach (var arg in args)
         {
@@ -100,15 +111,33 @@ public sealed class CliHarness : IAsyncDisposable
     }
 
     /// <summary>Runs gleitzeit as a child process to its end.</summary>
-    public Task<CliResult> RunProcessAsync(params string[] args) => RunProcessAsync(null, args);
+    public Task<CliResult> RunProcessAsync(params string[] args) => RunProcessAsync(null, args, unprivileged: false);
 
-    private async Task<CliResult> RunProcessAsync(IReadOnlyDictionary<string, string>? extraEnvironment, string[] args)
+    /// <summary>Runs gleitzeit as a child process with more environment variables.</summary>
+    public Task<CliResult> RunProcessAsync(IReadOnlyDictionary<string, string> extraEnvironment, params string[] args) => RunProcessAsync(extraEnvironment, args, unprivileged: false);
+
+    /// <summary>Runs gleitzeit as a child process of the nobody user (when these tests run as root); call <see cref="OpenToEveryone"/> first.</summary>
+    public Task<CliResult> RunUnprivilegedAsync(params string[] args) => RunProcessAsync(null, args, unprivileged: Unix.IsRoot);
+
+    /// <summary>Makes the workspace readable and writable for every user, so an unprivileged child process can work in it.</summary>
+    public void OpenToEveryone() => Unix.Run("chmod", "-R", "a+rwX", Root);
+
+    private async Task<CliResult> RunProcessAsync(IReadOnlyDictionary<string, string>? extraEnvironment, string[] args, bool unprivileged = false)
     {
-        using var process = Start(extraEnvironment, args);
+        using var process = Start(extraEnvironment, args, unprivileged);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"gleitzeit {string.Join(' ', args)} did not end within 60 s:\n{await stdout}\n{await stderr}");
+        }
+
         return new CliResult(process.ExitCode, await stdout, await stderr);
     }
 

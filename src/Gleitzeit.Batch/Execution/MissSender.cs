@@ -129,7 +129,9 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
     private bool ServeStored(ItemWork miss)
     {
         var verified = models.VerifiedDigest(miss.Model, out var known);
-        var entry = run.Cache!.TryGet(miss.Key!.Value) ?? (known ? run.Cache.TryGet(miss.Key.WithDigest(verified).Value) : null);
+        var entry = run.Cache!.TryGet(miss.Key!.Value)
+            ?? (known ? run.Cache.TryGet(miss.Key.WithDigest(verified).Value) : null)
+            ?? (models.Remembered(miss.Model)?.Digest is { } remembered ? run.Cache.TryGet(miss.Key.WithDigest(remembered).Value) : null);
         if (entry is null)
         {
             return false;

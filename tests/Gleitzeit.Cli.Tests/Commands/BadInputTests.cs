@@ -87,4 +87,54 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("   at ", result.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ConcurrencyThatIsNotANumber_NamesTheOption_NotATypeName() =>
+        AssertOneLineError(await _h.RunAsync("batch", "docs", "--concurrency", "abc"), "invalid value 'abc' for --concurrency", "whole number from 1 to 1024");
+
+    [Fact]
+    public async Task HalfAByte_IsNotASize() => AssertOneLineError(await _h.RunAsync("batch", "docs", "--max-size", "0.5"), "--max-size", "whole number of bytes");
+
+    [Fact]
+    public async Task SizeLimitAboveWhatCanBeSent_IsRefused() => AssertOneLineError(await _h.RunAsync("batch", "docs", "--max-size", "3GB"), "--max-size", "256 MiB");
+
+    [Fact]
+    public async Task TimeoutBeyondWhatATimerHolds_IsRefused() => AssertOneLineError(await _h.RunAsync("batch", "docs", "--timeout", "1e308"), "--timeout", "at most 604800");
+
+    [Fact]
+    public async Task EndpointEndingInApi_IsAConfigurationError_NotAMissingModel()
+    {
+        var result = await _h.RunAsync("batch", "docs", "--endpoint", _h.Server.Endpoint + "/api");
+
+        AssertOneLineError(result, "error GZ1002", "without '/api'");
+        Assert.DoesNotContain("ollama pull", result.Error, StringComparison.Ordinal);
+        Assert.Empty(_h.Server.ChatRequests);
+    }
+
+    [Fact]
+    public async Task ExportToAnUnknownSuffix_IsAnError_NotSilentJson()
+    {
+        Assert.Equal(0, (await _h.RunAsync("batch", "docs")).ExitCode);
+
+        var result = await _h.RunAsync("batch-export", "last", "--output", "x.xml");
+
+        AssertOneLineError(result, "x.xml", "--format");
+        Assert.False(File.Exists(Path.Combine(_h.Root, "x.xml")));
+    }
+
+    [Fact]
+    public async Task MappingUsedAsAKeyInConfig_IsOneErrorWithItsPosition()
+    {
+        _h.Write("config.yaml", "batch:\n  ? [a, b]\n  : 2\n", Path.Combine(_h.Root, ".gleitzeit"));
+
+        AssertOneLineError(await _h.RunAsync("batch", "docs"), "config.yaml(2,", "error GZ1002", "setting name");
+    }
+
+    [Fact]
+    public async Task ConfigRootThatIsAList_IsAnError()
+    {
+        _h.Write("config.yaml", "- max_concurrent: 3\n", Path.Combine(_h.Root, ".gleitzeit"));
+
+        AssertOneLineError(await _h.RunAsync("batch", "docs"), "config.yaml(1,", "must be a mapping");
+    }
 }
