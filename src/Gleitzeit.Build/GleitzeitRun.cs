@@ -8,8 +8,8 @@ using Microsoft.Build.Utilities;
 namespace Gleitzeit.Build.Tasks;
 
 /// <summary>
-/// Runs the gleitzeit worker out of process (so none of its dependencies load into MSBuild): checks every setting and
-/// item first, writes them to a manifest, starts the native worker for this machine when the package has one
+/// Runs the gleitzeit worker out of process (so none of its dependencies load into MSBuild): writes the settings and
+/// items (checked already by <see cref="GleitzeitCheckInputs"/>) to a manifest, starts the native worker for this machine when the package has one
 /// (<c>gleitzeit build-worker</c>, no JIT) or else <c>dotnet gleitzeit.dll build-worker</c>, and turns its canonical
 /// lines into MSBuild diagnostics. The worker ends by itself when this build process is gone.
 /// </summary>
@@ -62,11 +62,6 @@ public sealed class GleitzeitRun : ToolTask
 
     public override bool Execute()
     {
-        if (!SettingChecks.Validate(Log, ProjectFile, Settings, Items))
-        {
-            return false;
-        }
-
         if (!File.Exists(WorkerPath))
         {
             Log.LogError(null, DiagnosticCodes.CannotRunHere, null, ProjectFile, 0, 0, 0, 0, "the gleitzeit worker is missing at '{0}'; restore the Gleitzeit.Build package again", WorkerPath);

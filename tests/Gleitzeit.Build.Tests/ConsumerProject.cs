@@ -31,6 +31,19 @@ public sealed class ConsumerProject
 
     public string Name { get; }
 
+    /// <summary>
+    /// Adds the machine's global packages folder as a local source, for a target framework whose packages (e.g.
+    /// NETStandard.Library) the repository's own restore already put there: still no network.
+    /// </summary>
+    public void UseGlobalPackagesAsSource()
+    {
+        var global = System.Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } set
+            ? set
+            : Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var config = Path.Combine(Root, "nuget.config");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("</packageSources>", $"  <add key=\"global\" value=\"{global}\" />\n  </packageSources>", StringComparison.Ordinal));
+    }
+
     public string Root { get; }
 
     public string Directory { get; }
@@ -41,12 +54,13 @@ public sealed class ConsumerProject
 
     public string Artifact(string file) => Path.Combine(ArtifactDirectory, file);
 
-    public void WriteProject(string items, string properties = "")
+    public void WriteProject(string items, string properties = "", string? targetFrameworks = null)
     {
+        var frameworks = targetFrameworks is null ? "<TargetFramework>net10.0</TargetFramework>" : $"<TargetFrameworks>{targetFrameworks}</TargetFrameworks>";
         File.WriteAllText(Path.Combine(Directory, Name + ".csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
-                <TargetFramework>net10.0</TargetFramework>
+                {frameworks}
                 {properties}
               </PropertyGroup>
               <ItemGroup>
@@ -65,6 +79,21 @@ public sealed class ConsumerProject
     }
 
     public DotnetResult Build(params string[] args) => Dotnet.Run(Directory, Environment(), ["build", "-nr:false", "-v:n", .. args]);
+
+    /// <summary>Builds with more environment variables (they override the project's own).</summary>
+    public DotnetResult BuildWith(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var merged = Environment();
+        foreach (var (name, value) in environment)
+        {
+            merged[name] = value;
+        }
+
+        return Dotnet.Run(Directory, merged, ["build", "-nr:false", "-v:n", .. args]);
+    }
+
+    /// <summary>Starts <c>dotnet build</c> without waiting for it (output redirected), for tests that stop it.</summary>
+    public System.Diagnostics.Process StartBuild(params string[] args) => Dotnet.Start(Directory, Environment(), ["build", "-nr:false", "-v:n", .. args]);
 
     public DotnetResult Clean() => Dotnet.Run(Directory, Environment(), "clean", "-nr:false");
 

@@ -10,13 +10,15 @@ using Microsoft.Build.Utilities;
 namespace Gleitzeit.Build.Tasks;
 
 /// <summary>
-/// Writes <c>gleitzeit.settings.cache</c> (an input of <c>GleitzeitRun</c>) only when something that can change the
-/// artifacts changed, like the SDK's <c>CoreCompileInputs.cache</c>: every setting the properties pass, every
-/// environment variable the settings table reads, the config files that apply (their content), every item with its
-/// metadata, the workflows and the expected artifacts. So a <c>model:</c> edited in <c>.gleitzeit/config.yaml</c> or
-/// <c>GLEITZEIT_MODEL=…</c> re-runs the target, and nothing else does.
+/// Runs in every build, before <c>GleitzeitRun</c> decides whether it is up to date. First it checks every setting the
+/// properties pass and every item's metadata (the rules the worker uses too), so a bad value fails this build and
+/// every later one until it is fixed, before any model call. Then it writes <c>gleitzeit.settings.cache</c> (an input
+/// of <c>GleitzeitRun</c>) only when something that can change the artifacts changed, like the SDK's
+/// <c>CoreCompileInputs.cache</c>: every setting, every environment variable the settings table reads, the config
+/// files that apply (their content), every item with its metadata, the workflows and the expected artifacts. So a
+/// <c>model:</c> edited in <c>.gleitzeit/config.yaml</c> or <c>GLEITZEIT_MODEL=…</c> re-runs the target, and nothing else does.
 /// </summary>
-public sealed class GleitzeitFingerprint : Task
+public sealed class GleitzeitCheckInputs : Task
 {
     /// <summary>The <c>_GleitzeitSetting</c> items.</summary>
     public ITaskItem[] Settings { get; set; } = [];
@@ -40,6 +42,11 @@ public sealed class GleitzeitFingerprint : Task
 
     public override bool Execute()
     {
+        if (!SettingChecks.Validate(Log, ProjectFile, Settings, Items))
+        {
+            return false;
+        }
+
         var text = new StringBuilder();
         text.Append("manifest ").Append(BuildContract.ManifestVersion).Append('\n');
         foreach (var setting in Settings.OrderBy(s => s.ItemSpec, StringComparer.Ordinal))
