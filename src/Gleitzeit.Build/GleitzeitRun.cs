@@ -89,7 +89,36 @@ public sealed class GleitzeitRun : ToolTask
         }
 
         EnvironmentVariables = [.. secrets];
-        return base.Execute();
+
+        // SIGTERM (a cancelled CI job, docker stop) ends `dotnet build` through ProcessExit, with exit code 0 and no word.
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+        try
+        {
+            return base.Execute();
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        }
+    }
+
+    // The build is being ended while the worker runs: say so, make the exit code say so, and stop the worker now
+    // (it would stop within a second by itself, seeing its parent gone). Finished items are recorded and cached.
+    private void OnProcessExit(object? sender, EventArgs e)
+    {
+        if (Environment.ExitCode == 0)
+        {
+            Environment.ExitCode = 143;
+        }
+
+        Console.Error.WriteLine($"{ProjectFile}: error {DiagnosticCodes.Cancelled}: the build was ended (SIGTERM) while Gleitzeit was running; finished items are kept, and the next build sends only the rest");
+        try
+        {
+            Cancel();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+        }
     }
 
     protected override string GenerateFullPathToTool()

@@ -154,6 +154,9 @@ public sealed class IncrementalBuildTests(PackedFeed feed) : IAsyncLifetime
         if (RuntimeInformation.RuntimeIdentifier == "linux-x64")
         {
             Assert.Matches(@"tools/linux-x64/gleitzeit""? build-worker", native.Output);
+            var worker = Directory.GetFiles(feed.Packages, "gleitzeit", SearchOption.AllDirectories).Single(f => f.Contains("linux-x64", StringComparison.Ordinal));
+            var version = Dotnet.RunProgram(worker, "--version");
+            Assert.Equal(feed.Version, version.Output.Trim());
         }
 
         var artifacts = new[] { "doc-summaries.json", "doc-summaries.csv", "doc-summaries.md" }.ToDictionary(a => a, a => File.ReadAllBytes(_project.Artifact(a)));

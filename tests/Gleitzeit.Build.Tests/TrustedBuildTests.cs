@@ -266,6 +266,35 @@ public sealed class TrustedBuildTests(PackedFeed feed) : IAsyncLifetime
         Assert.Equal(["docs/beta.md"], _server.ChatRequests.Select(c => c.FileName));
     }
 
+    [Fact]
+    public async Task TerminatedBuild_DoesNotEndInSuccess_AndTheWorkerEnds()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            _project.Write($"docs/many/doc{i:00}.md", $"# Doc {i}\nText {i}.\n");
+        }
+
+        _server.Latency = TimeSpan.FromMilliseconds(400);
+        using var build = _project.StartBuild("-p:GleitzeitMaxConcurrency=2");
+        var output = build.StandardOutput.ReadToEndAsync();
+        var errors = build.StandardError.ReadToEndAsync();
+        var clock = Stopwatch.StartNew();
+        while (_server.ChatRequests.Count < 2 && clock.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            Thread.Sleep(50);
+        }
+
+        Assert.Equal(0, Signals.SendTerminate(build.Id));
+        Assert.True(build.WaitForExit(TimeSpan.FromSeconds(60)), "the build did not end after SIGTERM");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var text = await output + await errors;
+
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.Contains("error GZ4001", text, StringComparison.Ordinal);
+        Assert.Empty(Workers());
+        Assert.True(_server.ChatRequests.Count < 23, text);
+    }
+
     private List<int> Workers()
     {
         var manifest = Path.Combine(_project.Directory, "obj");

@@ -19,6 +19,27 @@ public static class Dotnet
         return new DotnetResult(process.ExitCode, stdout.Result + stderr.Result);
     }
 
+    /// <summary>Runs any program to its end (bounded to a minute) and returns its exit code and output.</summary>
+    public static DotnetResult RunProgram(string program, params string[] args)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(1)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} did not finish in a minute");
+        }
+
+        return new DotnetResult(process.ExitCode, stdout.Result + stderr.Result);
+    }
+
     /// <summary>Starts the dotnet CLI without waiting for it; its output is redirected.</summary>
     public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {

@@ -41,9 +41,16 @@ internal static class ItemKeying
     {
         var input = work.Item.FullPath is null
             ? null
-            : await InputLoader.LoadAsync(work.Item.FullPath, new InputOptions(work.Template.Vision, settings.MaxFileSize, settings.SendEmptyFiles, settings.Spell(Contract.Settings.MaxFileSize)), cancellationToken);
+            : await InputLoader.LoadAsync(work.Item.FullPath, new InputOptions(work.Template.Vision, settings.MaxFileSize, settings.SendEmptyFiles, settings.Spell(Contract.Settings.MaxFileSize), VisionHint(settings)), cancellationToken);
         return (MessageComposer.Compose(work.Template.Messages, work.Item.File, input), input);
     }
+
+    private static string VisionHint(BatchSettings settings) => settings.Surface switch
+    {
+        SettingLayer.MSBuild => "for images set Vision=\"true\" on the item",
+        SettingLayer.CommandLine => "for images use --vision",
+        _ => "for images use method: llm/vision",
+    };
 
     private static async Task<ItemWork> KeyAsync(ItemWork work, CacheStore? cache, BatchSettings settings, ModelMemo? model, CancellationToken token)
     {

@@ -28,7 +28,7 @@ public static class InputLoader
             return LoadImage(bytes);
         }
 
-        var input = LoadText(bytes);
+        var input = LoadText(bytes, options.VisionHint);
         if (!options.SendEmpty && string.IsNullOrWhiteSpace(input.Text))
         {
             throw new InvalidInputException(
@@ -41,7 +41,7 @@ public static class InputLoader
     }
 
     /// <summary>Validates bytes as text: a BOM is dropped and line endings become <c>\n</c>, so a Windows checkout and Linux CI send the same.</summary>
-    public static LoadedInput LoadText(byte[] bytes)
+    public static LoadedInput LoadText(byte[] bytes, string visionHint = "images need vision")
     {
         ArgumentNullException.ThrowIfNull(bytes);
         var body = bytes.AsSpan();
@@ -52,7 +52,7 @@ public static class InputLoader
 
         if (body.Contains((byte)0))
         {
-            throw new InvalidInputException("invalid file format: binary content (NUL bytes); only UTF-8 text files can be sent (images need vision)");
+            throw new InvalidInputException($"invalid file format: binary content (NUL bytes); only UTF-8 text files can be sent ({visionHint})");
         }
 
         string text;
@@ -160,4 +160,5 @@ public static class InputLoader
 /// <param name="MaxBytes">Read no more than this; a larger file is skipped.</param>
 /// <param name="SendEmpty">Send empty and whitespace-only text files instead of skipping them.</param>
 /// <param name="MaxBytesSetting">How the size limit is spelled, for the hint.</param>
-public sealed record InputOptions(bool Vision, long MaxBytes, bool SendEmpty = false, string MaxBytesSetting = "max_file_size");
+/// <param name="VisionHint">How to send images where the batch was made, for the hint on a binary file.</param>
+public sealed record InputOptions(bool Vision, long MaxBytes, bool SendEmpty = false, string MaxBytesSetting = "max_file_size", string VisionHint = "images need vision");

@@ -137,4 +137,14 @@ public sealed class BadInputTests : IAsyncLifetime
 
         AssertOneLineError(await _h.RunAsync("batch", "docs"), "config.yaml(1,", "must be a mapping");
     }
+
+    [Fact]
+    public async Task SystemErrors_AreReadableText_NotResourceKeys()
+    {
+        var result = await _h.RunAsync("batch", "docs", "--output", "/proc/no-such-dir/x.json");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("GZ3005", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"\b(IO|UnauthorizedAccess|net|Arg|Argument|InvalidOperation)_[A-Za-z0-9_]+", result.Error);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Gleitzeit.Testing;
 using Gleitzeit.Batch.Results;
 
 namespace Gleitzeit.Cli.Tests.Commands;
