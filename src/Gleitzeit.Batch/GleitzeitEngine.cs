@@ -72,7 +72,7 @@ public sealed class GleitzeitEngine : IDisposable
 
     /// <summary>Runs a build's batches and workflows and writes its artifacts.</summary>
     public Task<BuildOutcome> BuildAsync(BuildManifest manifest, CancellationToken cancellationToken = default) =>
-        new BuildRunner(manifest, this).RunAsync(cancellationToken);
+        new BuildRunner(manifest, Settings, RunAsync, RunWorkflowAsync).RunAsync(cancellationToken);
 
     public void Dispose()
     {

@@ -16,7 +16,15 @@ namespace Gleitzeit.Batch.Builds;
 /// inputs and the cached results (no ids, dates, wall times, absolute paths or server addresses in them), ordered by
 /// path. Everything is checked before the first model call.
 /// </summary>
-public sealed class BuildRunner(BuildManifest manifest, GleitzeitEngine engine)
+/// <param name="manifest">What the MSBuild task asks for.</param>
+/// <param name="settings">The build's resolved settings.</param>
+/// <param name="runBatch">Runs one batch (the engine's).</param>
+/// <param name="runWorkflow">Runs one workflow (the engine's).</param>
+public sealed class BuildRunner(
+    BuildManifest manifest,
+    BatchSettings settings,
+    Func<BatchPlan, CancellationToken, Task<BatchOutcome>> runBatch,
+    Func<WorkflowDefinition, CancellationToken, Task<WorkflowOutcome>> runWorkflow)
 {
     private static readonly DateTime IncompleteTimestamp = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
@@ -26,7 +34,7 @@ public sealed class BuildRunner(BuildManifest manifest, GleitzeitEngine engine)
         var diagnostics = new List<Diagnostic>();
         var summaries = new List<string>();
         var artifacts = new List<string>();
-        var (plans, errors) = BuildPlanner.Plan(manifest, engine.Plans);
+        var (plans, errors) = BuildPlanner.Plan(manifest, new PlanBuilder(settings));
         diagnostics.AddRange(errors);
         var workflows = new List<WorkflowDefinition>();
         foreach (var file in manifest.Workflows)
@@ -49,7 +57,7 @@ public sealed class BuildRunner(BuildManifest manifest, GleitzeitEngine engine)
 
         foreach (var plan in plans)
         {
-            var outcome = await engine.RunAsync(plan, cancellationToken);
+            var outcome = await runBatch(plan, cancellationToken);
             var results = ResultsOf(outcome.Record);
             artifacts.AddRange(WriteArtifacts(plan.Name!, plan.ExportParameters, results));
             WriteItemOutputs(plan, results, diagnostics);
@@ -58,7 +66,7 @@ public sealed class BuildRunner(BuildManifest manifest, GleitzeitEngine engine)
 
         foreach (var workflow in workflows)
         {
-            var outcome = await engine.RunWorkflowAsync(workflow, cancellationToken);
+            var outcome = await runWorkflow(workflow, cancellationToken);
             var results = new List<ItemResult>();
             foreach (var task in outcome.Tasks)
             {
@@ -80,7 +88,7 @@ public sealed class BuildRunner(BuildManifest manifest, GleitzeitEngine engine)
         return new BuildOutcome(diagnostics, summaries, artifacts);
     }
 
-    private DiagnosticSeverity Severity => engine.Settings.FailOnError ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning;
+    private DiagnosticSeverity Severity => settings.FailOnError ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning;
 
     private static ItemResult Prefixed(ItemResult result, string task) => new()
     {
