@@ -30,7 +30,7 @@ public sealed class GleitzeitEngine : IDisposable
         Settings = settings;
         _progress = progress;
         _time = time ?? TimeProvider.System;
-        _provider = new Lazy<IChatProvider>(() => provider ?? ChatProviders.Create(settings));
+        _provider = new Lazy<IChatProvider>(() => provider ?? ChatProviders.Create(settings, _time));
         Results = new ResultStore(settings.ResultsDirectory);
         Cache = settings.CacheMode == CacheMode.Off ? null : new CacheStore(settings.CacheDirectory, Warn);
         Plans = new PlanBuilder(settings);

@@ -31,6 +31,8 @@ public sealed class OllamaTestServer : IAsyncDisposable
     private readonly Lock _faultLock = new();
     private SemaphoreSlim _slots;
     private int _waiting;
+    private int _inFlight;
+    private int _stuck;
 
     private OllamaTestServer(WebApplication app, int slots)
     {
@@ -60,6 +62,12 @@ public sealed class OllamaTestServer : IAsyncDisposable
 
     /// <summary>How many requests may wait for a slot before the server answers 503.</summary>
     public int QueueLimit { get; set; } = 512;
+
+    /// <summary>Chats being answered now (queued, generating or stuck).</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Chats held by a hang or stall fault: they will never end on their own.</summary>
+    public int Stuck => Volatile.Read(ref _stuck);
 
     /// <summary>Every request received, in arrival order.</summary>
     public IReadOnlyList<LoggedRequest> Requests => [.. _log];
@@ -189,6 +197,32 @@ public sealed class OllamaTestServer : IAsyncDisposable
 
     private async Task Chat(HttpContext context)
     {
+        Interlocked.Increment(ref _inFlight);
+        try
+        {
+            await AnswerChat(context);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task HoldForever(CancellationToken aborted)
+    {
+        Interlocked.Increment(ref _stuck);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, aborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _stuck);
+        }
+    }
+
+    private async Task AnswerChat(HttpContext context)
+    {
         var body = await ReadBody(context);
         var logged = Log("/api/chat", body);
         var model = Normalize(logged.Model ?? string.Empty);
@@ -215,7 +249,7 @@ public sealed class OllamaTestServer : IAsyncDisposable
                 await WriteError(context, 400, "invalid options: bad value");
                 return;
             case ServerFault.Hang:
-                await Task.Delay(Timeout.Infinite, aborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                await HoldForever(aborted);
                 return;
         }
 
@@ -274,7 +308,7 @@ public sealed class OllamaTestServer : IAsyncDisposable
 
                 if (i == 2 && fault is ServerFault.StallMidStream)
                 {
-                    await Task.Delay(Timeout.Infinite, aborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                    await HoldForever(aborted);
                     return;
                 }
 

@@ -41,7 +41,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
     private async Task<BatchOutcome> ExecuteAsync(BatchRecord record, IReadOnlyList<BatchItem> items, CancellationToken cancellationToken)
     {
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var tracker = new ProgressTracker(items.Count, progress);
+        var tracker = new ProgressTracker(items.Count, progress, time);
         var run = new RunState(record, tracker, store, cache, _policy, settings, cancellation);
         foreach (var item in items)
         {

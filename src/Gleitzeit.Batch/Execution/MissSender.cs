@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Gleitzeit.Batch.Caching;
@@ -155,7 +154,8 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
 
     private async Task SendAsync(ItemWork miss, CancellationToken token)
     {
-        var clock = Stopwatch.StartNew();
+        var started = time.GetTimestamp();
+        var clock = new Elapsed(time, started);
         run.Tracker.Started(miss.Item.File);
         try
         {
@@ -169,7 +169,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
                 var choice = ContextFit.Choose(miss.EstimatedTokens, miss.Template.Options, run.Settings.ContextLength, modelMax);
                 if (!choice.Fits)
                 {
-                    run.Fail(miss.Item, ItemKeying.TooLong(miss, choice, modelMax), DiagnosticCodes.PromptTooLong, clock.Elapsed, miss.Key?.Value, wasInFlight: true);
+                    run.Fail(miss.Item, ItemKeying.TooLong(miss, choice, modelMax), DiagnosticCodes.PromptTooLong, clock.Value, miss.Key?.Value, wasInFlight: true);
                     return;
                 }
 
@@ -210,14 +210,14 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
                 if (raises >= MaxWindowRaises || ContextFit.Larger(used, answer.Tokens.Prompt, modelMax) is not { } larger)
                 {
                     var choice = new ContextChoice(used, Math.Max(answer.Tokens.Prompt, miss.EstimatedTokens), used, Fits: false);
-                    run.Fail(miss.Item, ItemKeying.TooLong(miss, choice, modelMax) + $" (the server read {answer.Tokens.Prompt} prompt tokens with a {used}-token window and cut the rest)", DiagnosticCodes.PromptTooLong, clock.Elapsed, miss.Key?.Value, wasInFlight: true);
+                    run.Fail(miss.Item, ItemKeying.TooLong(miss, choice, modelMax) + $" (the server read {answer.Tokens.Prompt} prompt tokens with a {used}-token window and cut the rest)", DiagnosticCodes.PromptTooLong, clock.Value, miss.Key?.Value, wasInFlight: true);
                     return;
                 }
 
                 options = ContextFit.WithWindow(miss.Template.Options, larger);
             }
 
-            await RecordAsync(miss, messages, input, options, completion, clock.Elapsed, token);
+            await RecordAsync(miss, messages, input, options, completion, clock.Value, token);
         }
         catch (ChatProviderException ex) when (ex.StopsBatch)
         {
@@ -235,7 +235,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
                 Interlocked.Increment(ref _sent);
             }
 
-            run.Fail(miss.Item, ex.Message, ex.Code, clock.Elapsed, miss.Key?.Value, wasInFlight: true);
+            run.Fail(miss.Item, ex.Message, ex.Code, clock.Value, miss.Key?.Value, wasInFlight: true);
         }
         catch (InvalidInputException ex)
         {
@@ -245,12 +245,12 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
             }
             else
             {
-                run.Fail(miss.Item, ex.Message, ex.Code, clock.Elapsed, miss.Key?.Value, wasInFlight: true);
+                run.Fail(miss.Item, ex.Message, ex.Code, clock.Value, miss.Key?.Value, wasInFlight: true);
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            run.Fail(miss.Item, $"cannot read {miss.Item.File}: {ex.Message}", DiagnosticCodes.FileNotFound, clock.Elapsed, miss.Key?.Value, wasInFlight: true);
+            run.Fail(miss.Item, $"cannot read {miss.Item.File}: {ex.Message}", DiagnosticCodes.FileNotFound, clock.Value, miss.Key?.Value, wasInFlight: true);
         }
     }
 
@@ -329,6 +329,12 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
     };
 
     private static int? WindowOf(JsonObject? options) => ContextFit.WindowOf(options);
+
+    // How long an item has taken, on the run's clock.
+    private readonly struct Elapsed(TimeProvider time, long started)
+    {
+        public TimeSpan Value => time.GetElapsedTime(started);
+    }
 
     private enum Coordination
     {

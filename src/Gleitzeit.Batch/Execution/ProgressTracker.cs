@@ -1,13 +1,12 @@
-using System.Diagnostics;
 using Gleitzeit.Batch.Contract;
 
 namespace Gleitzeit.Batch.Execution;
 
 /// <summary>Keeps a batch's counts and turns each change into a <see cref="BatchProgressEvent"/>.</summary>
-internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? progress)
+internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? progress, TimeProvider time)
 {
     private readonly Lock _lock = new();
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly long _started = time.GetTimestamp();
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
     private int _succeeded;
     private int _failed;
@@ -15,7 +14,7 @@ internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? 
     private int _cached;
     private int _inFlight;
 
-    public TimeSpan Elapsed => _clock.Elapsed;
+    public TimeSpan Elapsed => time.GetElapsedTime(_started);
 
     public void Queued(string file) => Emit(BatchEventKind.Queued, file, null, null);
 
@@ -101,7 +100,7 @@ internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? 
             }
         }
 
-        progress?.Report(new BatchProgressEvent { Kind = BatchEventKind.Retrying, Message = message, Elapsed = _clock.Elapsed });
+        progress?.Report(new BatchProgressEvent { Kind = BatchEventKind.Retrying, Message = message, Elapsed = Elapsed });
     }
 
     /// <summary>A warning, reported once however often it happens.</summary>
@@ -115,7 +114,7 @@ internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? 
             }
         }
 
-        progress?.Report(new BatchProgressEvent { Kind = BatchEventKind.Warning, Message = message, Elapsed = _clock.Elapsed });
+        progress?.Report(new BatchProgressEvent { Kind = BatchEventKind.Warning, Message = message, Elapsed = Elapsed });
     }
 
     /// <summary>The first words of a result, on one line.</summary>
@@ -156,7 +155,7 @@ internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? 
                 Cached = _cached,
                 InFlight = _inFlight,
             };
-            var elapsed = _clock.Elapsed;
+            var elapsed = Elapsed;
             TimeSpan? eta = counts.Done > 0 && counts.Done < total
                 ? TimeSpan.FromTicks(elapsed.Ticks / counts.Done * (total - counts.Done))
                 : counts.Done == total ? TimeSpan.Zero : null;

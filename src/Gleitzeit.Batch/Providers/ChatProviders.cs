@@ -7,7 +7,7 @@ public static class ChatProviders
 {
     /// <summary>The provider for <paramref name="settings"/>.</summary>
     /// <exception cref="ConfigurationException">The endpoint cannot be an Ollama server's base address.</exception>
-    public static IChatProvider Create(BatchSettings settings)
+    public static IChatProvider Create(BatchSettings settings, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var endpoint = settings.Endpoint;
@@ -18,6 +18,6 @@ public static class ChatProviders
                 $"invalid value '{Secrets.Redact(endpoint)}' for {settings.Spell(Contract.Settings.Endpoint)}: give the Ollama server's base address without '/api' (e.g. {Secrets.Redact(endpoint[..endpoint.LastIndexOf("/api", StringComparison.OrdinalIgnoreCase)])})");
         }
 
-        return new OllamaChatProvider(endpoint, settings.RequestTimeout);
+        return new OllamaChatProvider(endpoint, settings.RequestTimeout, time);
     }
 }

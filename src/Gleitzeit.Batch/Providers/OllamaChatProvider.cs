@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -21,13 +20,16 @@ public sealed class OllamaChatProvider : IChatProvider
     private readonly HttpClient _http;
     private readonly OllamaApiClient _client;
     private readonly TimeSpan _requestTimeout;
+    private readonly TimeProvider _time;
 
     /// <param name="endpoint">The server's base address, e.g. <c>http://localhost:11434</c>; may carry <c>user:password@</c>.</param>
     /// <param name="requestTimeout">Limit on connecting and on every request that is not a generation.</param>
-    public OllamaChatProvider(string endpoint, TimeSpan? requestTimeout = null)
+    /// <param name="time">The clock our limits run on (tests pass their own).</param>
+    public OllamaChatProvider(string endpoint, TimeSpan? requestTimeout = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         _requestTimeout = requestTimeout ?? TimeSpan.FromSeconds(30);
+        _time = time ?? TimeProvider.System;
         Endpoint = Secrets.Redact(endpoint.TrimEnd('/'));
         var (address, userInfo) = Secrets.SplitCredentials(endpoint.TrimEnd('/'));
         var sockets = new SocketsHttpHandler
@@ -101,14 +103,14 @@ public sealed class OllamaChatProvider : IChatProvider
             },
         };
 
-        using var limits = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limits.CancelAfter(call.Timeouts.FirstChunk);
+        using var limits = Limit(call.Timeouts.FirstChunk, cancellationToken, out var registration);
+        using var _ = registration;
         var waitingFor = $"no response within {Seconds(call.Timeouts.FirstChunk)} (first-chunk limit)";
         var capture = new StreamErrorCapture(limits.Token);
         StreamErrorCapture.Current = capture;
         var text = new StringBuilder();
         ChatDoneResponseStream? done = null;
-        Stopwatch? generation = null;
+        long? generationStarted = null;
         try
         {
             await foreach (var chunk in _client.ChatAsync(request, limits.Token))
@@ -118,8 +120,8 @@ public sealed class OllamaChatProvider : IChatProvider
                     continue;
                 }
 
-                generation ??= Stopwatch.StartNew();
-                var left = call.Timeouts.Generation - generation.Elapsed;
+                generationStarted ??= _time.GetTimestamp();
+                var left = call.Timeouts.Generation - _time.GetElapsedTime(generationStarted.Value);
                 if (left <= TimeSpan.Zero)
                 {
                     throw ChatProviderException.Timeout($"generation exceeded timeout_per_file ({Seconds(call.Timeouts.Generation)})");
@@ -183,6 +185,14 @@ public sealed class OllamaChatProvider : IChatProvider
 
     public void Dispose() => _http.Dispose();
 
+    // A limit on our clock that the caller's token also ends (a linked source would run its timer on the system clock).
+    private CancellationTokenSource Limit(TimeSpan after, CancellationToken cancellationToken, out CancellationTokenRegistration registration)
+    {
+        var limit = new CancellationTokenSource(after, _time);
+        registration = cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), limit);
+        return limit;
+    }
+
     // Ollama's /api/show reports the trained context as model_info["<architecture>.context_length"].
     private static int? ContextLengthOf(JsonElement show)
     {
@@ -205,8 +215,8 @@ public sealed class OllamaChatProvider : IChatProvider
     // A plain request, bounded as a whole (headers and body) by the request timeout.
     private async Task<JsonDocument> GetJsonAsync(HttpMethod method, string path, JsonObject? body, string what, CancellationToken cancellationToken)
     {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(_requestTimeout);
+        using var limit = Limit(_requestTimeout, cancellationToken, out var registration);
+        using var _ = registration;
         try
         {
             using var request = new HttpRequestMessage(method, path);

@@ -28,6 +28,9 @@ public sealed class BatchHarness : IAsyncDisposable
 
     public BatchSettings Settings { get; set; } = null!;
 
+    /// <summary>The clock the engine runs on; the system's unless a test sets one.</summary>
+    public TimeProvider? Time { get; set; }
+
     public BatchSettings CurrentSettings => Settings ?? Workspace.Settings(Server.Endpoint);
 
     public ResultStore Store => new(CurrentSettings.ResultsDirectory);
@@ -44,7 +47,7 @@ public sealed class BatchHarness : IAsyncDisposable
             BatchSource.Cli,
             name: "docs");
 
-    public GleitzeitEngine Engine(BatchSettings? settings = null) => new(settings ?? CurrentSettings, new SyncProgress(Events));
+    public GleitzeitEngine Engine(BatchSettings? settings = null) => new(settings ?? CurrentSettings, new SyncProgress(Events), Time);
 
     public async Task<BatchOutcome> RunAsync(BatchPlan? plan = null, BatchSettings? settings = null, CancellationToken cancellationToken = default)
     {

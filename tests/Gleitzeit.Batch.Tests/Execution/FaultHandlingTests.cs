@@ -8,22 +8,29 @@ namespace Gleitzeit.Batch.Tests.Execution;
 public sealed class FaultHandlingTests : IAsyncLifetime
 {
     private BatchHarness _h = null!;
+    private SteppedClock _clock = null!;
 
     public async Task InitializeAsync()
     {
         _h = await BatchHarness.StartAsync();
+        // Limits of a minute that a slow CI machine never meets; the clock jumps past them once the server holds every request.
+        _clock = SteppedClock.For(_h.Server, TimeSpan.FromSeconds(5));
+        _h.Time = _clock;
         _h.Settings = _h.Workspace.Settings(_h.Server.Endpoint) with
         {
-            // Short enough to test hangs and stalls quickly, long enough that a cold first call on a loaded CI machine is not one.
-            FirstChunkTimeout = TimeSpan.FromMilliseconds(1500),
-            IdleTimeout = TimeSpan.FromMilliseconds(1500),
+            FirstChunkTimeout = TimeSpan.FromSeconds(60),
+            IdleTimeout = TimeSpan.FromSeconds(60),
         };
         _h.Workspace.Write("a.txt", "Alpha");
         _h.Workspace.Write("b.txt", "Beta");
         _h.Workspace.Write("c.txt", "Gamma");
     }
 
-    public async Task DisposeAsync() => await _h.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _clock.DisposeAsync();
+        await _h.DisposeAsync();
+    }
 
     public static TheoryData<ServerFault> TransientFaults => new()
     {

@@ -51,10 +51,10 @@ public sealed class ChildProcessTests : IAsyncLifetime
 
         _h.Server.Latency = TimeSpan.FromMilliseconds(250);
         using var process = _h.Start("batch", "docs", "--concurrency", "2");
-        var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         var store = new ResultStore(_h.ResultsDirectory);
-        var record = await WaitForSuccessesAsync(store, 3);
+        var record = await WaitForSuccessesAsync(process, store, 3);
+        var stdout = process.StandardOutput.ReadToEndAsync();
 
         Assert.Equal(0, Signals.Send(process.Id, signal));
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
@@ -90,22 +90,10 @@ public sealed class ChildProcessTests : IAsyncLifetime
         _h.Server.Latency = TimeSpan.FromMilliseconds(250);
         using var process = _h.Start("batch", "docs", "--concurrency", "2");
         var store = new ResultStore(_h.ResultsDirectory);
-        var stopwatch = Stopwatch.StartNew();
-        BatchRecord? record = null;
-        while (stopwatch.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            record = store.List().FirstOrDefault();
-            if (record is not null && record.Successful >= 3)
-            {
-                break;
-            }
-
-            await Task.Delay(20);
-        }
+        var record = await WaitForSuccessesAsync(process, store, 3);
 
         process.Kill(entireProcessTree: true);
         await process.WaitForExitAsync();
-        Assert.NotNull(record);
 
         var killed = store.Load(record.BatchId)!;
         Assert.Equal(BatchStatus.Running, killed.Status);
@@ -127,19 +115,23 @@ public sealed class ChildProcessTests : IAsyncLifetime
         Assert.Equal(12, completed.Successful);
     }
 
-    private static async Task<BatchRecord> WaitForSuccessesAsync(ResultStore store, int successes)
+    // The plain output prints an item's line after its journal line is written: reading the lines as they come is
+    // the event to wait for, with no polling and no sleeping.
+    private static async Task<BatchRecord> WaitForSuccessesAsync(Process process, ResultStore store, int successes)
     {
-        var stopwatch = Stopwatch.StartNew();
-        while (stopwatch.Elapsed < TimeSpan.FromSeconds(30))
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var seen = 0;
+        while (seen < successes && await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
         {
-            if (store.List().FirstOrDefault() is { } record && record.Successful >= successes)
+            if (line.Contains("] ok ", StringComparison.Ordinal))
             {
-                return record;
+                seen++;
             }
-
-            await Task.Delay(20);
         }
 
-        throw new TimeoutException($"no batch reached {successes} finished items in 30 s");
+        var record = store.List().FirstOrDefault();
+        return record is not null && record.Successful >= successes
+            ? record
+            : throw new InvalidOperationException($"the batch printed {seen} finished items, and its record holds {record?.Successful ?? 0}");
     }
 }
