@@ -32,7 +32,7 @@ public sealed class GleitzeitEngine : IDisposable
         _time = time ?? TimeProvider.System;
         _provider = new Lazy<IChatProvider>(() => provider ?? ChatProviders.Create(settings, _time));
         Results = new ResultStore(settings.ResultsDirectory);
-        Cache = settings.CacheMode == CacheMode.Off ? null : new CacheStore(settings.CacheDirectory, Warn);
+        Cache = new CachePolicy(settings.CacheMode).Serves ? new CacheStore(settings.CacheDirectory, Warn) : null;
         Plans = new PlanBuilder(settings);
     }
 

@@ -41,10 +41,10 @@ public sealed record BatchSettings
         _values = values.ToImmutable();
     }
 
-    /// <summary>Default model for text prompts, as in the original Gleitzeit.</summary>
+    /// <summary>Default model for text prompts.</summary>
     public const string DefaultModelName = "llama3.2:latest";
 
-    /// <summary>Default model for <c>--vision</c> batches, as in the original Gleitzeit.</summary>
+    /// <summary>Default model for <c>--vision</c> batches.</summary>
     public const string DefaultVisionModelName = "llava:latest";
 
     /// <summary>Default Ollama endpoint when neither a flag nor <c>OLLAMA_HOST</c> names one.</summary>

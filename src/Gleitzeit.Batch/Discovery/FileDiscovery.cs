@@ -115,7 +115,7 @@ public static class FileDiscovery
     private static IEnumerable<string> SplitPatterns(IEnumerable<string> patterns) =>
         patterns.SelectMany(p => p.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
-    // The original's `--pattern "*.txt"` matches in the directory itself; `--recursive` extends it to every level below.
+    // `--pattern "*.txt"` matches in the directory itself; `--recursive` extends it to every level below.
     private static string Scoped(string pattern, bool recursive)
     {
         var normalized = pattern.Replace('\\', '/');

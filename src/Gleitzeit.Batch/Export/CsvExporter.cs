@@ -2,7 +2,7 @@ using CsvHelper;
 
 namespace Gleitzeit.Batch.Export;
 
-/// <summary>The seed's CSV layout: <c>file,status,result,processing_time,error</c>, results always quoted as the seed shows them.</summary>
+/// <summary>The CSV layout: <c>file,status,result,processing_time,error</c>, results always quoted.</summary>
 public static class CsvExporter
 {
     private static readonly CsvWriterOptions Options = new()

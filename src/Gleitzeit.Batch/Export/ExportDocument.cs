@@ -4,7 +4,7 @@ using Gleitzeit.Batch.Results;
 
 namespace Gleitzeit.Batch.Export;
 
-/// <summary>What an export shows: the seed layout's batch id, date, parameters and results ordered by path.</summary>
+/// <summary>What an export shows: the batch id, date, parameters and results ordered by path.</summary>
 /// <param name="BatchId">The batch id, or for build artifacts the batch name (no timestamp).</param>
 /// <param name="Date">When the batch ran; null for build artifacts, which must not vary between runs.</param>
 /// <param name="Parameters">Prompt, model, directory… in order.</param>

@@ -1,6 +1,6 @@
 namespace Gleitzeit.Batch.Export;
 
-/// <summary>The export formats of the seed design.</summary>
+/// <summary>The export formats: JSON, CSV and Markdown.</summary>
 public enum ExportFormat
 {
     Json,

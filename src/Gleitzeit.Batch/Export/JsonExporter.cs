@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Gleitzeit.Batch.Export;
 
-/// <summary>The seed's JSON layout: <c>batch_id</c>, <c>parameters</c>, <c>summary</c>, <c>results</c>.</summary>
+/// <summary>The JSON layout: <c>batch_id</c>, <c>parameters</c>, <c>summary</c>, <c>results</c>.</summary>
 public static class JsonExporter
 {
     private static readonly JsonWriterOptions Options = new()

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Gleitzeit.Batch.Export;
 
-/// <summary>The seed's Markdown layout: <c># Batch Processing Results</c>, a header block, then a ✅/❌ section per file.</summary>
+/// <summary>The Markdown layout: <c># Batch Processing Results</c>, a header block, then a ✅/❌ section per file.</summary>
 public static class MarkdownExporter
 {
     public static void Write(ExportDocument document, Stream output)

@@ -40,7 +40,7 @@ public sealed class BatchPlan
     public string Prompt =>
         Templates.Select(t => t.Prompt).Distinct(StringComparer.Ordinal).Count() == 1 ? Templates[0].Prompt : "(per item)";
 
-    /// <summary>The seed layout's <c>parameters</c>: the prompt first, then <see cref="Parameters"/>.</summary>
+    /// <summary>The exports' <c>parameters</c>: the prompt first, then <see cref="Parameters"/>.</summary>
     [JsonIgnore]
     public JsonObject ExportParameters
     {

@@ -4,8 +4,8 @@ using YamlDotNet.Core.Events;
 namespace Gleitzeit.Batch.Workflows;
 
 /// <summary>
-/// Writes the workflow YAML that <c>gleitzeit generate batch</c> produces: the upstream <c>tasks:</c> form, which the
-/// original Gleitzeit also runs. Emitted event by event (no reflection, so it works ahead-of-time compiled).
+/// Writes the workflow YAML that <c>gleitzeit generate batch</c> produces: the <c>tasks:</c> form of Gleitzeit workflow files
+/// (README, "Workflow YAML"). Emitted event by event (no reflection, so it works ahead-of-time compiled).
 /// </summary>
 public static class WorkflowGenerator
 {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text;
+using Gleitzeit.Batch.Planning;
 using Gleitzeit.Batch.Workflows;
 
 namespace Gleitzeit.Cli.Commands;
@@ -14,14 +15,16 @@ internal sealed class GenerateCommand(CliContext context)
         var pattern = new Option<string>("--pattern", "-p") { Description = "File pattern in the directory", DefaultValueFactory = _ => "*" };
         var prompt = new Option<string>("--prompt") { Description = "The prompt", DefaultValueFactory = _ => "Analyze this file" };
         var vision = new Option<bool>("--vision") { Description = "Images for a vision model (llm/vision)" };
-        var model = new Option<string?>("--model", "-m") { Description = "Model (default llama3.2:latest, llava:latest with --vision)" };
+        var settingsOptions = new SettingsOptions(Settings.Model, Settings.VisionModel);
         var output = new Option<string?>("--output", "-o") { Description = "Where to write the YAML (standard output when not given)" };
         var batch = new Command("batch", "Generate a batch workflow over a directory or files");
         batch.Arguments.Add(directory);
-        foreach (var option in new Option[] { files, pattern, prompt, vision, model, output })
+        foreach (var option in new Option[] { files, pattern, prompt, vision, output })
         {
             batch.Options.Add(option);
         }
+
+        settingsOptions.AddTo(batch);
 
         batch.SetAction((parse, _) => CliErrors.Guard(context, () =>
         {
@@ -46,13 +49,14 @@ internal sealed class GenerateCommand(CliContext context)
 
             string Relative(string path) => Path.GetRelativePath(baseDirectory, context.Resolve(path)).Replace('\\', '/');
             var isVision = parse.GetValue(vision);
+            var plans = new PlanBuilder(settingsOptions.Resolve(parse, context, isVision));
             var yaml = WorkflowGenerator.Generate(
                 dir is null ? "Batch processing" : $"Batch processing: {Path.GetFileName(context.Resolve(dir))}",
                 dir is null ? null : Relative(dir),
                 parse.GetValue(pattern)!,
                 [.. list.Select(Relative)],
                 parse.GetValue(prompt)!,
-                parse.GetValue(model) ?? (isVision ? Batch.Configuration.BatchSettings.DefaultVisionModelName : Batch.Configuration.BatchSettings.DefaultModelName),
+                plans.ModelFor(isVision),
                 isVision);
             if (outputPath is null)
             {

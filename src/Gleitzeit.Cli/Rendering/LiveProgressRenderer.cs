@@ -4,7 +4,7 @@ using Spectre.Console.Rendering;
 
 namespace Gleitzeit.Cli.Rendering;
 
-/// <summary>The seed design's live display: bar with done/total, items in flight, completed with the first words of their result, queued, elapsed and ETA.</summary>
+/// <summary>The live display on a terminal: bar with done/total, items in flight, completed with the first words of their result, queued, elapsed and ETA.</summary>
 internal sealed class LiveProgressRenderer(CliContext context) : IProgressRenderer
 {
     private const int ShownCompleted = 8;

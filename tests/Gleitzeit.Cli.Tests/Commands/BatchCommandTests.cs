@@ -193,4 +193,39 @@ public sealed class BatchCommandTests : IAsyncLifetime
         Assert.Contains("FROM", lines[0].Replace("CACHED", "FROM", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.Matches(@"^batch_\S+\s+\S+ \S+\s+3\s+3\s+0\s+0\s+cli\s+completed$", lines[1]);
     }
+
+    [Fact]
+    public async Task ModifiedSince_LeavesOutOlderFiles_AsADurationOrADate_OnTheCommandLineOrInConfig()
+    {
+        _h.ThreeDocs();
+        File.SetLastWriteTimeUtc(Path.Combine(_h.Docs, "sample_story.txt"), DateTime.UtcNow.AddDays(-10));
+
+        var recent = await _h.RunAsync("batch", "docs", "--modified-since", "7d");
+
+        Assert.Equal(0, recent.ExitCode);
+        Assert.Equal(["meeting_notes.txt", "technical_spec.txt"], _h.Server.ChatRequests.Select(c => c.FileName!).Order(StringComparer.Ordinal));
+        _h.Server.ClearLog();
+
+        var sinceDate = await _h.RunAsync("batch", "docs", "--modified-since", "2000-01-01", "--no-cache");
+
+        Assert.Equal(3, _h.Server.ChatRequests.Count);
+        _h.Server.ClearLog();
+        _h.Write("config.yaml", "batch:\n  modified_since: 7d\n", Path.Combine(_h.Root, ".gleitzeit"));
+
+        var configured = await _h.RunAsync("batch", "docs", "--dry-run");
+
+        Assert.DoesNotContain("sample_story.txt", configured.Out, StringComparison.Ordinal);
+        Assert.Contains("2 files", configured.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ModifiedSinceThatIsNeitherADateNorAnAge_IsOneError()
+    {
+        _h.ThreeDocs();
+
+        var result = await _h.RunAsync("batch", "docs", "--modified-since", "last tuesday");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("invalid value 'last tuesday' for --modified-since", result.Error, StringComparison.Ordinal);
+    }
 }
