@@ -21,7 +21,7 @@ internal static class EngineBenchmarks
 
     public static async Task RunAsync()
     {
-        Console.WriteLine("== engine (in-process BatchRunner, test server: 4 slots, 0.2 s per reply, concurrency 5, the default)");
+        Console.WriteLine("== engine (in-process GleitzeitEngine, test server: 4 slots, 0.2 s per reply, concurrency 5, the default)");
         await using var server = await OllamaTestServer.StartAsync(Slots, Latency);
         using (var warmUp = new BenchmarkWorkspace(4, 200))
         {

@@ -295,6 +295,22 @@ public sealed class TrustedBuildTests(PackedFeed feed) : IAsyncLifetime
         Assert.True(_server.ChatRequests.Count < 23, text);
     }
 
+    [Fact]
+    public void CredentialsInTheEndpointProperty_ReachTheServer_AndNoFileOrOutputOfTheBuild()
+    {
+        var canary = new SecretCanary();
+        _server.RequiredBasicAuth = "reader:" + canary.Value;
+        var endpoint = _server.Endpoint.Replace("http://", $"http://reader:{canary.Value}@", StringComparison.Ordinal);
+
+        _project.WriteProject(Items, "<GleitzeitEndpoint>$(SUMMARY_SERVER)</GleitzeitEndpoint>");
+
+        var result = _project.BuildWith(new Dictionary<string, string> { ["SUMMARY_SERVER"] = endpoint });
+
+        Succeeded(result);
+        Assert.Equal(3, _server.ChatRequests.Count);
+        canary.AssertNowhere([_project.Directory, _project.Home], result.Output);
+    }
+
     private List<int> Workers()
     {
         var manifest = Path.Combine(_project.Directory, "obj");
