@@ -56,9 +56,12 @@ public sealed class GleitzeitCheckInputs : Task
 
         var home = Environment.GetEnvironmentVariable("GLEITZEIT_HOME");
         text.Append("env GLEITZEIT_HOME=").Append(home).Append('\n');
-        foreach (var setting in Batch.Contract.Settings.All.Where(s => s.Environment is not null))
+        // The providers' address variables count (they decide which service answers); their key variables do not, and
+        // their values never reach this file, not even hashed.
+        var variables = Batch.Contract.Settings.All.Select(s => s.Environment).Concat(ProviderPresets.All.Select(p => p.EndpointVariable));
+        foreach (var variable in variables.Where(v => v is not null).Distinct(StringComparer.Ordinal))
         {
-            text.Append("env ").Append(setting.Environment).Append('=').Append(Environment.GetEnvironmentVariable(setting.Environment!)).Append('\n');
+            text.Append("env ").Append(variable).Append('=').Append(Environment.GetEnvironmentVariable(variable!)).Append('\n');
         }
 
         var gleitzeitHome = string.IsNullOrWhiteSpace(home)

@@ -25,6 +25,10 @@ public sealed class CacheEntry
     [JsonPropertyName("durations")]
     public ModelDurations? Durations { get; init; }
 
+    /// <summary>The model and build a hosted service answered with, when it said.</summary>
+    [JsonPropertyName("served_by")]
+    public ServedBy? ServedBy { get; init; }
+
     /// <summary>Seconds the item took when it was computed; reported again on every hit.</summary>
     [JsonPropertyName("processing_time")]
     public double ProcessingTime { get; init; }

@@ -26,7 +26,8 @@ public sealed record CacheKey(string Value, JsonObject Inputs, JsonObject Source
         JsonNode? format,
         string? file,
         string? contentSha256,
-        string templateSha256)
+        string templateSha256,
+        string? service = null)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var messageArray = new JsonArray();
@@ -58,6 +59,12 @@ public sealed record CacheKey(string Value, JsonObject Inputs, JsonObject Source
             ["format"] = FormatDescriptor(format),
             ["messages"] = messageArray,
         };
+        if (service is not null)
+        {
+            // Hosted services have no digest: the same model name is different weights on different services.
+            inputs["service"] = service;
+        }
+
         var source = new JsonObject
         {
             ["file"] = file,

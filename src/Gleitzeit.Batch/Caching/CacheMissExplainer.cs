@@ -33,6 +33,7 @@ public static class CacheMissExplainer
         var before = previous.Inputs;
         var now = current.Inputs;
         Compare(reasons, "cache schema", before["schema"], now["schema"]);
+        Compare(reasons, "service", before["service"], now["service"]);
         Compare(reasons, "model", before["model"], now["model"]);
         if (Same(before["model"], now["model"]))
         {

@@ -14,7 +14,7 @@ public sealed record BatchSettings
 
     /// <summary>The built-in defaults, with <c>~/.gleitzeit</c> where <c>GLEITZEIT_HOME</c> of this process points.</summary>
     public BatchSettings()
-        : this(Environment.GetEnvironmentVariable)
+        : this(System.Environment.GetEnvironmentVariable)
     {
     }
 
@@ -55,7 +55,44 @@ public sealed record BatchSettings
 
     public string Provider { get => Text(Contract.Settings.Provider); init => Set(Contract.Settings.Provider, value); }
 
-    public string Endpoint { get => Text(Contract.Settings.Endpoint); init => Set(Contract.Settings.Endpoint, value); }
+    /// <summary>
+    /// The model servers' addresses, joined by <c>;</c> when there are several: the setting, else the provider's own
+    /// (its environment variable, e.g. <c>OLLAMA_HOST</c> or <c>OPENAI_BASE_URL</c>, then its default address).
+    /// </summary>
+    public string Endpoint
+    {
+        get => string.Join(";", Endpoints);
+        init => Set(Contract.Settings.Endpoint, value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    /// <summary>The model servers' addresses, one or more (several only for Ollama); empty when the provider needs one given.</summary>
+    public IReadOnlyList<string> Endpoints
+    {
+        get
+        {
+            var preset = ProviderPresets.For(Provider);
+            var given = (string[]?)Get(Contract.Settings.Endpoint);
+            if (given is null && preset.EndpointVariable is { } variable && Environment(variable) is { Length: > 0 } fromEnvironment)
+            {
+                given = fromEnvironment.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            }
+
+            given ??= preset.DefaultEndpoint is { } fallback ? [fallback] : [];
+            return [.. given.Select(e => SettingParser.NormalizeAddress(e, preset.DefaultPort) ?? e)];
+        }
+    }
+
+    /// <summary>The environment the settings were read in: the provider's address and key variables are read from it.</summary>
+    public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
+
+    /// <summary>The environment variable that holds the API key: the setting, else the provider's own; null for a server without keys.</summary>
+    public string? ApiKeyVariable => (string?)Get(Contract.Settings.ApiKeyVariable) ?? ProviderPresets.For(Provider).KeyVariable;
+
+    /// <summary>A known request quota per minute, or null to learn it from the server.</summary>
+    public int? RequestsPerMinute { get => Get(Contract.Settings.RequestsPerMinute) is long n ? (int)n : null; init => Set(Contract.Settings.RequestsPerMinute, value is null ? null : (long)value.Value); }
+
+    /// <summary>A known token quota per minute, or null.</summary>
+    public int? TokensPerMinute { get => Get(Contract.Settings.TokensPerMinute) is long n ? (int)n : null; init => Set(Contract.Settings.TokensPerMinute, value is null ? null : (long)value.Value); }
 
     public string Model { get => Text(Contract.Settings.Model); init => Set(Contract.Settings.Model, value); }
 
@@ -112,7 +149,8 @@ public sealed record BatchSettings
     public bool FailOnError { get => (bool)Get(Contract.Settings.FailOnError)!; init => Set(Contract.Settings.FailOnError, value); }
 
     /// <summary>Defaults that follow <c>GLEITZEIT_HOME</c> of the given environment.</summary>
-    public static BatchSettings Defaults(Func<string, string?>? environment = null) => new(environment ?? Environment.GetEnvironmentVariable);
+    public static BatchSettings Defaults(Func<string, string?>? environment = null) =>
+        new(environment ?? System.Environment.GetEnvironmentVariable) { Environment = environment ?? System.Environment.GetEnvironmentVariable };
 
     /// <summary>The value of a row (see <see cref="SettingParser"/> for the types).</summary>
     public object? Get(SettingDefinition setting)

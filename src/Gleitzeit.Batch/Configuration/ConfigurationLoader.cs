@@ -68,12 +68,14 @@ public static class ConfigurationLoader
                 throw At(file, keyNode, $"unknown setting 'batch.{key}': expected one of {string.Join(", ", Contract.Settings.All.Where(s => s.InConfigFile).Select(s => s.Key))}");
             }
 
-            if (valueNode is not YamlScalarNode scalar)
+            var text = valueNode switch
             {
-                throw At(file, valueNode, $"batch.{key} must be a single value");
-            }
-
-            settings = Apply(settings, setting, scalar.Value ?? string.Empty, SettingLayer.ConfigFile, baseDirectory, message => At(file, valueNode, message));
+                YamlScalarNode scalar => scalar.Value ?? string.Empty,
+                YamlSequenceNode list when setting.Kind == SettingKind.AddressList && list.All(n => n is YamlScalarNode) =>
+                    string.Join(";", list.Select(n => ((YamlScalarNode)n).Value)),
+                _ => throw At(file, valueNode, $"batch.{key} must be a single value{(setting.Kind == SettingKind.AddressList ? " or a list of addresses" : string.Empty)}"),
+            };
+            settings = Apply(settings, setting, text, SettingLayer.ConfigFile, baseDirectory, message => At(file, valueNode, message));
         }
 
         return settings;
@@ -116,7 +118,7 @@ public static class ConfigurationLoader
 
     /// <summary>Normalises an Ollama endpoint the way OLLAMA_HOST is read: scheme and port optional.</summary>
     public static string NormalizeEndpoint(string value) =>
-        SettingParser.NormalizeAddress(value, Contract.Settings.Endpoint.DefaultPort) ?? throw new UriFormatException($"'{value}' is not an http:// or https:// address");
+        SettingParser.NormalizeAddress(value, ProviderPresets.Ollama.DefaultPort) ?? throw new UriFormatException($"'{value}' is not an http:// or https:// address");
 
     private static BatchSettings ApplyEnvironment(BatchSettings settings, Func<string, string?> environment, string workingDirectory)
     {

@@ -21,6 +21,9 @@ public static class DiagnosticCodes
     /// <summary>The package cannot run here (old MSBuild, no runtime for the worker, worker missing).</summary>
     public const string CannotRunHere = "GZ1005";
 
+    /// <summary>An OpenAI-compatible provider has no API key: the environment variable that should hold it is not set.</summary>
+    public const string MissingApiKey = "GZ1006";
+
     /// <summary>The model server cannot be reached.</summary>
     public const string ServerUnreachable = "GZ2001";
 
@@ -35,6 +38,12 @@ public static class DiagnosticCodes
 
     /// <summary>The server rejected the request (4xx): not retried.</summary>
     public const string RequestRejected = "GZ2005";
+
+    /// <summary>The server kept refusing with 429 past <c>rate_limit_wait</c> (or asked to wait longer): the rest of the batch is resumable.</summary>
+    public const string RateLimited = "GZ2006";
+
+    /// <summary>The server refused the API key (401, 403): no further request is sent.</summary>
+    public const string KeyRefused = "GZ2007";
 
     /// <summary>A file over the size limit was skipped.</summary>
     public const string FileTooLarge = "GZ3001";

@@ -21,6 +21,9 @@ public enum SettingKind
     /// <summary>An http:// or https:// address; <c>host</c> and <c>host:port</c> get <c>http://</c> and the row's default port.</summary>
     Address,
 
+    /// <summary>One or more addresses separated by <c>;</c> (or a YAML list); the value is a string array.</summary>
+    AddressList,
+
     /// <summary>A file system path; <c>~</c> is the user's home; relative to the layer's base directory.</summary>
     Path,
 

@@ -36,6 +36,8 @@ public static class SettingParser
                 return "expected one or more of " + string.Join(", ", setting.Choices) + ", separated by ';'";
             case SettingKind.Address:
                 return $"expected an http:// or https:// address such as http://localhost:{(setting.DefaultPort == 0 ? 80 : setting.DefaultPort)}";
+            case SettingKind.AddressList:
+                return "expected one or more http:// or https:// addresses separated by ';', such as http://localhost:11434";
             case SettingKind.Boolean:
                 return "expected true or false";
             case SettingKind.DateOrAge:
@@ -66,6 +68,7 @@ public static class SettingParser
             SettingKind.Choice => setting.Choices.FirstOrDefault(c => string.Equals(c, trimmed, StringComparison.OrdinalIgnoreCase)),
             SettingKind.ChoiceList => Choices(setting, trimmed),
             SettingKind.Address => Address(setting, trimmed),
+            SettingKind.AddressList => AddressList(setting, trimmed),
             SettingKind.Path => trimmed.Length > 0 && trimmed.IndexOf('\0') < 0 ? trimmed : null,
             SettingKind.Boolean => Boolean(trimmed),
             SettingKind.DateOrAge => DateOrAge(trimmed, now),
@@ -217,6 +220,31 @@ public static class SettingParser
     }
 
     private static object? Address(SettingDefinition setting, string text) => NormalizeAddress(text, setting.DefaultPort);
+
+    private static object? AddressList(SettingDefinition setting, string text)
+    {
+        var addresses = new List<string>();
+        foreach (var part in text.Split([';', '\n'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part.Trim().Length == 0)
+            {
+                continue;
+            }
+
+            var address = NormalizeAddress(part, setting.DefaultPort);
+            if (address is null)
+            {
+                return null;
+            }
+
+            if (!addresses.Contains(address))
+            {
+                addresses.Add(address);
+            }
+        }
+
+        return addresses.Count == 0 ? null : addresses.ToArray();
+    }
 
     private static object? Boolean(string text)
     {

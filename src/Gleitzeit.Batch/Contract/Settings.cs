@@ -17,9 +17,9 @@ public static class Settings
     public static readonly SettingDefinition Provider = new()
     {
         Key = "provider",
-        Description = "the model server kind",
+        Description = "the model server kind: ollama, or an OpenAI-compatible server (openai, azure-openai, github-models)",
         Kind = SettingKind.Choice,
-        Choices = ["ollama"],
+        Choices = ["ollama", "openai", "azure-openai", "github-models"],
         Default = "ollama",
         ChangesAnswers = true,
         Property = "GleitzeitProvider",
@@ -30,13 +30,41 @@ public static class Settings
     public static readonly SettingDefinition Endpoint = new()
     {
         Key = "endpoint",
-        Description = "the model server's address",
-        Kind = SettingKind.Address,
-        DefaultPort = 11434,
-        Default = "http://localhost:11434",
+        Description = "the model server's address; several Ollama servers separated by ';' (unset: the provider's own, e.g. OLLAMA_HOST or OPENAI_BASE_URL)",
+        Kind = SettingKind.AddressList,
         Property = "GleitzeitEndpoint",
         Flag = "--endpoint",
-        Environment = "OLLAMA_HOST",
+    };
+
+    public static readonly SettingDefinition ApiKeyVariable = new()
+    {
+        Key = "api_key_env",
+        Description = "the environment variable that holds the API key (unset: OPENAI_API_KEY, AZURE_OPENAI_API_KEY or GITHUB_TOKEN by provider); the key itself is never a setting",
+        Kind = SettingKind.Text,
+        Property = "GleitzeitApiKeyVariable",
+        Flag = "--api-key-env",
+    };
+
+    public static readonly SettingDefinition RequestsPerMinute = new()
+    {
+        Key = "requests_per_minute",
+        Description = "send at most this many requests a minute (a known quota), instead of learning it from 429 answers",
+        Kind = SettingKind.Integer,
+        Minimum = 1,
+        Maximum = 1_000_000,
+        Property = "GleitzeitRequestsPerMinute",
+        Flag = "--requests-per-minute",
+    };
+
+    public static readonly SettingDefinition TokensPerMinute = new()
+    {
+        Key = "tokens_per_minute",
+        Description = "send at most this many prompt and answer tokens a minute (estimated before sending)",
+        Kind = SettingKind.Integer,
+        Minimum = 1,
+        Maximum = 1_000_000_000,
+        Property = "GleitzeitTokensPerMinute",
+        Flag = "--tokens-per-minute",
     };
 
     public static readonly SettingDefinition Model = new()
@@ -137,7 +165,7 @@ public static class Settings
     public static readonly SettingDefinition RateLimitWait = new()
     {
         Key = "rate_limit_wait",
-        Description = "seconds an item may wait in all for a busy or rate-limiting server (503, 429) before it fails",
+        Description = "seconds an item may wait in all for a busy or rate-limiting server (503, 429) before it fails (rate limited: GZ2006, the rest resumable)",
         Kind = SettingKind.Seconds,
         Maximum = MaxSeconds,
         Default = "1800",
@@ -266,8 +294,8 @@ public static class Settings
     /// <summary>Every row, in the order help texts and the README list them.</summary>
     public static IReadOnlyList<SettingDefinition> All { get; } =
     [
-        Provider, Endpoint, Model, VisionModel, MaxConcurrent, TimeoutPerFile, FirstChunkTimeout, IdleTimeout, RequestTimeout,
-        RetryAttempts, RateLimitWait, MaxFileSize, EmptyFiles, ContextLength, DefaultPattern, ModifiedSince, ResultsDirectory, CacheDirectory,
+        Provider, Endpoint, ApiKeyVariable, Model, VisionModel, MaxConcurrent, TimeoutPerFile, FirstChunkTimeout, IdleTimeout, RequestTimeout,
+        RetryAttempts, RateLimitWait, RequestsPerMinute, TokensPerMinute, MaxFileSize, EmptyFiles, ContextLength, DefaultPattern, ModifiedSince, ResultsDirectory, CacheDirectory,
         CacheMode, CheckModels, Formats, FailOnError,
     ];
 

@@ -58,13 +58,21 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
             run.Problem(item);
         }
 
-        var retries = RetryPipeline.Create(settings, time, (ex, budget, delay) => Retrying(tracker, ex, budget, delay));
+        if (provider is OllamaServers servers)
+        {
+            servers.Warn = tracker.Warning;
+        }
+
+        var busy = new BusyClock(time, settings.RateLimitWait);
+        var retries = RetryPipeline.Create(settings, time, busy, (ex, budget, delay) => Retrying(tracker, ex, budget, delay));
         var catalog = new ModelCatalog(provider, run.Cache, _policy, retries, tracker.Warning);
-        var concurrency = new AdaptiveConcurrency(settings.MaxConcurrent, time);
-        var sender = new MissSender(run, provider, catalog, retries, concurrency, time);
+        var concurrency = new AdaptiveConcurrency(settings.MaxConcurrent * Math.Max(1, provider.Servers), time);
+        var pacer = new RatePacer(time, settings.RequestsPerMinute, settings.TokensPerMinute, tracker.Retrying);
+        var scope = KeyScope.Of(provider);
+        var sender = new MissSender(run, provider, catalog, retries, concurrency, pacer, scope, time);
         try
         {
-            await ServeAndSendAsync(run, catalog, sender, [.. items.Where(i => i.Problem is null)]);
+            await ServeAndSendAsync(run, catalog, sender, scope, [.. items.Where(i => i.Problem is null)]);
         }
         catch (ChatProviderException ex) when (ex.StopsBatch)
         {
@@ -77,10 +85,10 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
         return Finish(run, sender.Sent, cancellationToken.IsCancellationRequested);
     }
 
-    private async Task ServeAndSendAsync(RunState run, ModelCatalog catalog, MissSender sender, List<BatchItem> items)
+    private async Task ServeAndSendAsync(RunState run, ModelCatalog catalog, MissSender sender, KeyScope scope, List<BatchItem> items)
     {
         var token = run.Cancellation.Token;
-        var keys = await ItemKeying.ComputeAsync(run.Record.Plan, items, run.Cache, settings, catalog.Remembered, token);
+        var keys = await ItemKeying.ComputeAsync(run.Record.Plan, items, run.Cache, settings, scope, catalog.Remembered, token);
         foreach (var unsendable in keys.Where(k => !k.CanBeSent))
         {
             run.NotSent(unsendable);
@@ -93,7 +101,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
         {
             if (settings.CheckModels)
             {
-                hits = await RekeyAsync(run, catalog, hits, misses, enqueue: misses.Add);
+                hits = await RekeyAsync(run, catalog, scope, hits, misses, enqueue: misses.Add);
             }
 
             var unreadable = ServeHits(run, hits);
@@ -117,7 +125,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
         {
             try
             {
-                hits = await RekeyAsync(run, catalog, hits, misses, enqueue: sender.Enqueue);
+                hits = await RekeyAsync(run, catalog, scope, hits, misses, enqueue: sender.Enqueue);
             }
             catch (ChatProviderException ex) when (ex.StopsBatch)
             {
@@ -151,7 +159,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
     }
 
     // A model pulled again since the last contact invalidates its hits: they are re-keyed and, missing now, sent.
-    private async Task<List<ItemWork>> RekeyAsync(RunState run, ModelCatalog catalog, List<ItemWork> hits, List<ItemWork> misses, Action<ItemWork> enqueue)
+    private async Task<List<ItemWork>> RekeyAsync(RunState run, ModelCatalog catalog, KeyScope scope, List<ItemWork> hits, List<ItemWork> misses, Action<ItemWork> enqueue)
     {
         if (run.Cache is null)
         {
@@ -175,7 +183,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
             }
 
             var stale = hits.Where(h => h.Model == model).ToList();
-            var rekeyed = await ItemKeying.ComputeAsync(run.Record.Plan, stale.Select(h => h.Item), run.Cache, settings, _ => verified, token);
+            var rekeyed = await ItemKeying.ComputeAsync(run.Record.Plan, stale.Select(h => h.Item), run.Cache, settings, scope, _ => verified, token);
             hits.RemoveAll(h => h.Model == model);
             foreach (var work in rekeyed)
             {

@@ -22,7 +22,8 @@ internal static class BatchPreview
         }
 
         var misses = readable is null ? null : new MissIndex(readable, plan);
-        var keys = await ItemKeying.ComputeAsync(plan, plan.Items.Where(i => i.Problem is null), readable, settings, m => readable?.GetRememberedModel(ModelNames.Normalize(m)), cancellationToken);
+        var scope = KeyScope.Of(settings);
+        var keys = await ItemKeying.ComputeAsync(plan, plan.Items.Where(i => i.Problem is null), readable, settings, scope, m => readable?.GetRememberedModel(scope.NormalizeModel(m)), cancellationToken);
         foreach (var key in keys)
         {
             if (!key.CanBeSent)

@@ -13,28 +13,29 @@ namespace Gleitzeit.Batch.Execution;
 internal static class ItemKeying
 {
     /// <summary>Keys for <paramref name="items"/>, with each model's digest and context length from <paramref name="modelOf"/>.</summary>
-    public static async Task<List<ItemWork>> ComputeAsync(BatchPlan plan, IEnumerable<BatchItem> items, CacheStore? cache, BatchSettings settings, Func<string, ModelMemo?> modelOf, CancellationToken cancellationToken)
+    public static async Task<List<ItemWork>> ComputeAsync(BatchPlan plan, IEnumerable<BatchItem> items, CacheStore? cache, BatchSettings settings, KeyScope scope, Func<string, ModelMemo?> modelOf, CancellationToken cancellationToken)
     {
         var work = items.Select(i => new ItemWork { Item = i, Template = plan.Templates[i.Template] }).ToArray();
         var models = work.Select(w => w.Model).Distinct(StringComparer.Ordinal).ToDictionary(m => m, modelOf, StringComparer.Ordinal);
         await Parallel.ForEachAsync(
             Enumerable.Range(0, work.Length),
             new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
-            async (index, token) => work[index] = await KeyAsync(work[index], cache, settings, models[work[index].Model], token));
+            async (index, token) => work[index] = await KeyAsync(work[index], cache, settings, scope, models[work[index].Model], token));
         return [.. work];
     }
 
     /// <summary>The key of an item whose messages are composed, for a given model digest and options.</summary>
-    public static CacheKey KeyOf(ItemWork work, IReadOnlyList<ComposedMessage> messages, LoadedInput? input, string? digest, System.Text.Json.Nodes.JsonObject? options) =>
+    public static CacheKey KeyOf(ItemWork work, KeyScope scope, IReadOnlyList<ComposedMessage> messages, LoadedInput? input, string? digest, System.Text.Json.Nodes.JsonObject? options) =>
         CacheKey.Compute(
             messages,
-            ModelNames.Normalize(work.Model),
+            scope.NormalizeModel(work.Model),
             digest,
             options,
             work.Template.Format,
             work.Item.FullPath is null ? null : work.Item.File,
             input?.ContentSha256,
-            work.Template.MessagesHash);
+            work.Template.MessagesHash,
+            scope.Service);
 
     /// <summary>Reads the item's file (when it has one) and composes what the model receives.</summary>
     public static async Task<(IReadOnlyList<ComposedMessage> Messages, LoadedInput? Input)> ComposeAsync(ItemWork work, BatchSettings settings, CancellationToken cancellationToken)
@@ -52,20 +53,25 @@ internal static class ItemKeying
         _ => "for images use method: llm/vision",
     };
 
-    private static async Task<ItemWork> KeyAsync(ItemWork work, CacheStore? cache, BatchSettings settings, ModelMemo? model, CancellationToken token)
+    private static async Task<ItemWork> KeyAsync(ItemWork work, CacheStore? cache, BatchSettings settings, KeyScope scope, ModelMemo? model, CancellationToken token)
     {
         try
         {
             var (messages, input) = await ComposeAsync(work, settings, token);
             var estimate = ContextFit.EstimateTokens(messages);
-            var choice = ContextFit.Choose(estimate, work.Template.Options, settings.ContextLength, model?.ContextLength);
-            if (!choice.Fits)
+            var options = work.Template.Options;
+            if (scope.FitsContext)
             {
-                return work with { EstimatedTokens = estimate, Error = TooLong(work, choice, model?.ContextLength), ErrorCode = DiagnosticCodes.PromptTooLong };
+                var choice = ContextFit.Choose(estimate, work.Template.Options, settings.ContextLength, model?.ContextLength);
+                if (!choice.Fits)
+                {
+                    return work with { EstimatedTokens = estimate, Error = TooLong(work, choice, model?.ContextLength), ErrorCode = DiagnosticCodes.PromptTooLong };
+                }
+
+                options = ContextFit.WithWindow(work.Template.Options, choice.Window);
             }
 
-            var options = ContextFit.WithWindow(work.Template.Options, choice.Window);
-            var key = KeyOf(work, messages, input, model?.Digest, options);
+            var key = KeyOf(work, scope, messages, input, model?.Digest, options);
             return work with { Options = options, Key = key, EstimatedTokens = estimate, LooksCached = cache?.Contains(key.Value) == true };
         }
         catch (InvalidInputException ex)
@@ -83,4 +89,18 @@ internal static class ItemKeying
         $"prompt too long for the model's context window: {work.Item.File} needs about {choice.Needed} tokens (prompt and answer), "
         + $"and {(modelMax is { } max ? $"{work.Model} takes at most {max}" : $"the window is {choice.Limit}")}; "
         + "it was not sent (it would have been cut short): shorten or split the file, or choose a model with a longer context";
+}
+
+/// <summary>What keys depend on beyond the item: who answers, how it names models, whether prompts are fitted to a context window.</summary>
+/// <param name="Service">The service's identity for hosted providers; null where the digest pins the weights.</param>
+/// <param name="NormalizeModel">The model name as the server resolves it.</param>
+/// <param name="FitsContext">Whether the server cuts long prompts silently, so windows are chosen per item.</param>
+internal sealed record KeyScope(string? Service, Func<string, string> NormalizeModel, bool FitsContext)
+{
+    public static KeyScope Of(IChatProvider provider) => new(provider.ServiceIdentity, provider.NormalizeModel, provider.TruncatesSilently);
+
+    public static KeyScope Of(BatchSettings settings) => new(
+        ChatProviders.ServiceIdentity(settings),
+        model => ChatProviders.NormalizeModel(settings, model),
+        !ProviderPresets.For(settings.Provider).OpenAiCompatible);
 }

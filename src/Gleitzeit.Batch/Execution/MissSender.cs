@@ -14,7 +14,7 @@ namespace Gleitzeit.Batch.Execution;
 /// answer as it arrives. Processes sharing the cache send each key once: a key another process is sending is put back
 /// and served from the cache once that answer is stored.
 /// </summary>
-internal sealed class MissSender(RunState run, IChatProvider provider, ModelCatalog models, ResiliencePipeline retries, AdaptiveConcurrency concurrency, TimeProvider time)
+internal sealed class MissSender(RunState run, IChatProvider provider, ModelCatalog models, ResiliencePipeline retries, AdaptiveConcurrency concurrency, RatePacer pacer, KeyScope scope, TimeProvider time)
 {
     private static readonly TimeSpan LockPollInterval = TimeSpan.FromMilliseconds(150);
     private const int MaxWindowRaises = 6;
@@ -47,7 +47,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
     /// <summary>Sends until every queued item has ended, or the run stops.</summary>
     public Task RunAsync() => Parallel.ForEachAsync(
         _queue.Reader.ReadAllAsync(run.Cancellation.Token),
-        new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, run.Settings.MaxConcurrent), CancellationToken = run.Cancellation.Token },
+        new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, run.Settings.MaxConcurrent) * Math.Max(1, provider.Servers), CancellationToken = run.Cancellation.Token },
         async (miss, token) =>
         {
             if (await ProcessAsync(miss, token))
@@ -162,7 +162,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
             var (messages, input) = await ItemKeying.ComposeAsync(miss, run.Settings, token);
             var options = miss.Options;
             var window = WindowOf(options);
-            if (window is not null)
+            if (window is not null && scope.FitsContext)
             {
                 // A raised window must fit the model: ask the server first (the answer is shared by every item of the model).
                 var modelMax = (await models.VerifyAsync(miss.Model, token))?.ContextLength;
@@ -179,15 +179,17 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
             ChatCompletion? completion = null;
             for (var raises = 0; completion is null; raises++)
             {
-                var call = new ChatCall(ModelNames.Normalize(miss.Model), messages, options, miss.Template.Format, Timeouts);
+                var call = new ChatCall(scope.NormalizeModel(miss.Model), messages, options, miss.Template.Format, Timeouts);
                 var answer = await retries.RunAsync(
                     async attempt =>
                     {
                         using var permit = await concurrency.EnterAsync(attempt);
+                        await pacer.WaitAsync(miss.EstimatedTokens + ContextFit.AnswerReserve, attempt);
                         try
                         {
                             var result = await provider.CompleteAsync(call, attempt);
                             concurrency.Succeeded();
+                            pacer.Learn(result.Limits);
                             return result;
                         }
                         catch (ChatProviderException ex) when (ex.IsBusy)
@@ -199,7 +201,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
                     token);
                 Interlocked.Increment(ref _sent);
                 var used = WindowOf(options) ?? ContextFit.AssumedServerContext;
-                if (!ContextFit.LooksTruncated(answer.Tokens.Prompt, used))
+                if (!scope.FitsContext || !ContextFit.LooksTruncated(answer.Tokens.Prompt, used))
                 {
                     completion = answer;
                     break;
@@ -223,6 +225,15 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
         {
             run.Tracker.Abandoned();
             run.Stop(ex);
+        }
+        catch (ChatProviderException ex) when (ex.Code == DiagnosticCodes.RateLimited)
+        {
+            // The run has waited for the service's quota as long as it may: the rest would wait the same. This item
+            // fails, the others are not sent, and the batch resumes later.
+            Interlocked.Increment(ref _sent);
+            run.Fail(miss.Item, ex.Message, ex.Code, clock.Value, miss.Key?.Value, wasInFlight: true);
+            run.Stop(ChatProviderException.RateLimited(
+                $"rate limited by {provider.Endpoint} for longer than rate_limit_wait ({run.Settings.RateLimitWait.TotalSeconds:0} s) allows, or asked to wait longer ({ex.Message}); the rest of the batch was not sent: resume it later"));
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested || run.Cancellation.IsCancellationRequested)
         {
@@ -263,7 +274,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
         {
             // Stored under the digest the server reports, which may differ from the remembered one the miss was keyed with.
             var digest = await DigestAsync(miss, token);
-            key = ItemKeying.KeyOf(miss, messages, input, digest, options);
+            key = ItemKeying.KeyOf(miss, scope, messages, input, digest, options);
             var stored = key;
             run.TryStore(cache =>
             {
@@ -284,6 +295,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
             Result = completion.Text,
             ProcessingTime = seconds,
             Tokens = completion.Tokens,
+            ServedBy = completion.ServedBy,
             CacheKey = key?.Value ?? miss.Key?.Value,
             MissReasons = run.Misses is null ? null : run.Explain(miss),
             OutputFile = miss.Item.OutputFile,
@@ -312,6 +324,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
         Response = completion.Text,
         Tokens = completion.Tokens,
         Durations = completion.Durations,
+        ServedBy = completion.ServedBy,
         ProcessingTime = seconds,
         WrittenAt = DateTimeOffset.UtcNow,
     };
@@ -323,6 +336,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
         Result = entry.Response,
         ProcessingTime = entry.ProcessingTime,
         Tokens = entry.Tokens,
+        ServedBy = entry.ServedBy,
         Cached = true,
         CacheKey = entry.Key,
         OutputFile = hit.Item.OutputFile,

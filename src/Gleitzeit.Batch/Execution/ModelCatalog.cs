@@ -16,7 +16,7 @@ internal sealed class ModelCatalog(IChatProvider provider, CacheStore? cache, Ca
     private readonly ConcurrentDictionary<string, Lazy<Task<ModelMemo?>>> _verified = new(StringComparer.Ordinal);
 
     /// <summary>What the cache directory remembers of a model, or null.</summary>
-    public ModelMemo? Remembered(string model) => policy.Serves ? cache?.GetRememberedModel(ModelNames.Normalize(model)) : null;
+    public ModelMemo? Remembered(string model) => policy.Serves ? cache?.GetRememberedModel(provider.NormalizeModel(model)) : null;
 
     /// <summary>What the server says of a model, asked once; remembered when it changed and the cache is written.</summary>
     /// <exception cref="ChatProviderException">The model is missing or the server unreachable: the batch stops.</exception>
@@ -49,7 +49,7 @@ internal sealed class ModelCatalog(IChatProvider provider, CacheStore? cache, Ca
         {
             try
             {
-                cache.RememberModel(ModelNames.Normalize(model), memo);
+                cache.RememberModel(provider.NormalizeModel(model), memo);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

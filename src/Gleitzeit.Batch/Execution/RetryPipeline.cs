@@ -16,24 +16,24 @@ internal static class RetryPipeline
     private static readonly ResiliencePropertyKey<RetryBudget> BudgetKey = new("gleitzeit.budget");
 
     /// <summary>The pipeline for model calls; <paramref name="onRetry"/> hears of each retry before its delay.</summary>
-    public static ResiliencePipeline Create(BatchSettings settings, TimeProvider time, Action<ChatProviderException, RetryBudget, TimeSpan> onRetry) =>
+    public static ResiliencePipeline Create(BatchSettings settings, TimeProvider time, BusyClock busy, Action<ChatProviderException, RetryBudget, TimeSpan> onRetry) =>
         new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = args => ValueTask.FromResult(
-                    args.Outcome.Exception is ChatProviderException { IsTransient: true } ex && Budget(args.Context, settings).Allows(ex)),
+                    args.Outcome.Exception is ChatProviderException { IsTransient: true } ex && Budget(args.Context, settings, busy).Allows(ex)),
                 MaxRetryAttempts = int.MaxValue,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = settings.RetryBaseDelay,
                 MaxDelay = TimeSpan.FromSeconds(30),
                 DelayGenerator = args => ValueTask.FromResult(
-                    args.Outcome.Exception is ChatProviderException ex ? Budget(args.Context, settings).DelayFor(ex) : null),
+                    args.Outcome.Exception is ChatProviderException ex ? Budget(args.Context, settings, busy).DelayFor(ex) : null),
                 OnRetry = args =>
                 {
                     if (args.Outcome.Exception is ChatProviderException ex)
                     {
-                        onRetry(ex, Budget(args.Context, settings), args.RetryDelay);
+                        onRetry(ex, Budget(args.Context, settings, busy), args.RetryDelay);
                     }
 
                     return default;
@@ -55,11 +55,11 @@ internal static class RetryPipeline
         }
     }
 
-    private static RetryBudget Budget(ResilienceContext context, BatchSettings settings)
+    private static RetryBudget Budget(ResilienceContext context, BatchSettings settings, BusyClock busy)
     {
         if (!context.Properties.TryGetValue(BudgetKey, out var budget))
         {
-            budget = new RetryBudget(settings);
+            budget = new RetryBudget(settings, busy);
             context.Properties.Set(BudgetKey, budget);
         }
 
@@ -67,8 +67,8 @@ internal static class RetryPipeline
     }
 }
 
-/// <summary>What one call has used of its retries: ordinary failures counted, time waited for a busy server summed.</summary>
-internal sealed class RetryBudget(BatchSettings settings)
+/// <summary>What one call has used of its retries: ordinary failures counted; waits for a busy server counted by the run's <see cref="BusyClock"/>.</summary>
+internal sealed class RetryBudget(BatchSettings settings, BusyClock busy)
 {
     private static readonly TimeSpan BusyMax = TimeSpan.FromSeconds(30);
     private int _busyRetries;
@@ -84,15 +84,25 @@ internal sealed class RetryBudget(BatchSettings settings)
 
     public int MaxAttempts => settings.RetryAttempts;
 
-    /// <summary>Time waited for a busy server so far.</summary>
-    public TimeSpan BusyWaited { get; private set; }
+    /// <summary>Whether the run's time for waiting on a busy server ran out at this call.</summary>
+    public bool BusyExhausted { get; private set; }
+
+    private TimeSpan? _nextBusyDelay;
 
     /// <summary>Whether another attempt is allowed after <paramref name="failure"/> (and counts it).</summary>
     public bool Allows(ChatProviderException failure)
     {
         if (failure.IsBusy)
         {
-            return BusyWaited + (failure.RetryAfter ?? BusyBase) <= settings.RateLimitWait;
+            var delay = NextBusyDelay(failure);
+            if (!busy.TryWait(delay))
+            {
+                BusyExhausted = true;
+                return false;
+            }
+
+            _nextBusyDelay = delay;
+            return true;
         }
 
         Failures++;
@@ -107,11 +117,14 @@ internal sealed class RetryBudget(BatchSettings settings)
             return null;
         }
 
+        return _nextBusyDelay ?? NextBusyDelay(failure);
+    }
+
+    private TimeSpan NextBusyDelay(ChatProviderException failure)
+    {
         var backoff = BusyBase * Math.Pow(2, Math.Min(_busyRetries++, 8));
-        var delay = failure.RetryAfter is { } asked && asked > TimeSpan.Zero
+        return failure.RetryAfter is { } asked && asked > TimeSpan.Zero
             ? asked
             : TimeSpan.FromTicks((long)(Math.Min(backoff.Ticks, BusyMax.Ticks) * (0.5 + Random.Shared.NextDouble())));
-        BusyWaited += delay;
-        return delay;
     }
 }

@@ -22,7 +22,32 @@ public sealed record ChatTimeouts(TimeSpan FirstChunk, TimeSpan Idle, TimeSpan G
 /// <param name="Text">The answer.</param>
 /// <param name="Tokens">Prompt and completion tokens as the server counted them.</param>
 /// <param name="Durations">The server's own timings.</param>
-public sealed record ChatCompletion(string Text, TokenCounts Tokens, ModelDurations Durations);
+public sealed record ChatCompletion(string Text, TokenCounts Tokens, ModelDurations Durations)
+{
+    /// <summary>Which model and build answered (a hosted service's <c>model</c> and <c>system_fingerprint</c>); null when the server does not say.</summary>
+    public ServedBy? ServedBy { get; init; }
+
+    /// <summary>What the server said of its rate limits with this answer; null when it said nothing.</summary>
+    public RateLimitState? Limits { get; init; }
+}
+
+/// <summary>The model and build a hosted service answered with.</summary>
+public sealed class ServedBy
+{
+    [JsonPropertyName("model")]
+    public string? Model { get; init; }
+
+    [JsonPropertyName("system_fingerprint")]
+    public string? SystemFingerprint { get; init; }
+}
+
+/// <summary>A server's rate limits as its <c>x-ratelimit-*</c> headers state them.</summary>
+/// <param name="RequestsPerMinute">The request limit (<c>x-ratelimit-limit-requests</c>), when stated.</param>
+/// <param name="RequestsRemaining">Requests left before the limit (<c>x-ratelimit-remaining-requests</c>).</param>
+/// <param name="RequestsReset">Until the request limit is full again (<c>x-ratelimit-reset-requests</c>).</param>
+/// <param name="TokensPerMinute">The token limit (<c>x-ratelimit-limit-tokens</c>).</param>
+/// <param name="TokensRemaining">Tokens left (<c>x-ratelimit-remaining-tokens</c>).</param>
+public sealed record RateLimitState(int? RequestsPerMinute, int? RequestsRemaining, TimeSpan? RequestsReset, int? TokensPerMinute, int? TokensRemaining);
 
 /// <summary>What the server says of a model.</summary>
 /// <param name="Digest">The digest of its weights; null when the server does not say.</param>

@@ -52,8 +52,8 @@ public sealed class ChatProviderException : Exception
     /// <summary>The condition without per-item detail, for one retry line per condition instead of one per item.</summary>
     public string Condition { get; init; } = string.Empty;
 
-    internal static ChatProviderException Unreachable(string endpoint, Exception inner) => new(
-        $"cannot reach the model server at {endpoint} ({Describe(inner)}); start it with `ollama serve`, or point --endpoint / OLLAMA_HOST / GleitzeitEndpoint at a running one",
+    internal static ChatProviderException Unreachable(string endpoint, Exception inner, string hint = "start it with `ollama serve`, or point --endpoint / OLLAMA_HOST / GleitzeitEndpoint at a running one") => new(
+        $"cannot reach the model server at {endpoint} ({Describe(inner)}); {hint}",
         DiagnosticCodes.ServerUnreachable,
         isTransient: true,
         stopsBatch: true,
@@ -62,15 +62,18 @@ public sealed class ChatProviderException : Exception
         Condition = $"cannot reach {endpoint} ({Describe(inner)})",
     };
 
-    internal static ChatProviderException ModelNotFound(string model, string endpoint, string? serverMessage = null) => new(
-        $"model '{model}' is not available on {endpoint}{(serverMessage is null ? string.Empty : $" ({serverMessage})")}; run `ollama pull {model}` or choose another model",
+    internal static ChatProviderException ModelNotFound(string model, string endpoint, string? serverMessage = null, string? hint = null) => new(
+        $"model '{model}' is not available on {endpoint}{(serverMessage is null ? string.Empty : $" ({serverMessage})")}; {hint ?? $"run `ollama pull {model}` or choose another model"}",
         DiagnosticCodes.ModelNotFound,
         isTransient: false,
         stopsBatch: true,
         serverAnswered: true);
 
-    internal static ChatProviderException NotAnOllamaApi(string endpoint, string path, int status) => new(
-        $"{endpoint} answered {status} for {path}: it does not look like an Ollama server's base address; give the address without a path (e.g. http://localhost:11434), not …/api",
+    internal static ChatProviderException NotAnOllamaApi(string endpoint, string path, int status) =>
+        NotAnApi(endpoint, status, $"an Ollama server's base address (for {path}); give the address without a path (e.g. http://localhost:11434), not …/api");
+
+    internal static ChatProviderException NotAnApi(string endpoint, int status, string expected) => new(
+        $"{endpoint} answered {status}: it does not look like {expected}",
         DiagnosticCodes.RequestRejected,
         isTransient: false,
         stopsBatch: true,
@@ -82,6 +85,21 @@ public sealed class ChatProviderException : Exception
         new(message, DiagnosticCodes.ServerError, isTransient: true, stopsBatch: false, inner, serverAnswered, isBusy) { Condition = message };
 
     internal static ChatProviderException Rejected(string message) => new(message, DiagnosticCodes.RequestRejected, isTransient: false, serverAnswered: true);
+
+    internal static ChatProviderException KeyRefused(string endpoint, string? variable, int status) => new(
+        $"{endpoint} refused the API key{(variable is null ? string.Empty : $" in {variable}")} ({status}): check the key{(status == 403 ? " and its permissions (GitHub Models needs `permissions: models: read` in the workflow)" : string.Empty)}",
+        DiagnosticCodes.KeyRefused,
+        isTransient: false,
+        stopsBatch: true,
+        serverAnswered: true);
+
+    internal static ChatProviderException MissingKey(string variable, string provider) => new(
+        $"no API key for {provider}: the environment variable {variable} is not set; set it (in CI from a secret), or name another variable with --api-key-env / api_key_env: / GleitzeitApiKeyVariable",
+        DiagnosticCodes.MissingApiKey,
+        isTransient: false,
+        stopsBatch: true);
+
+    internal static ChatProviderException RateLimited(string message) => new(message, DiagnosticCodes.RateLimited, isTransient: false, stopsBatch: true, serverAnswered: true);
 
     private static string Describe(Exception inner)
     {

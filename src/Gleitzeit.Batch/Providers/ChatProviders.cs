@@ -1,23 +1,83 @@
 using Gleitzeit.Batch.Configuration;
+using Gleitzeit.Batch.Providers.OpenAi;
 
 namespace Gleitzeit.Batch.Providers;
 
-/// <summary>Opens the model server the settings name.</summary>
+/// <summary>Opens the model server the settings name: Ollama (one server or several), or an OpenAI-compatible service.</summary>
 public static class ChatProviders
 {
     /// <summary>The provider for <paramref name="settings"/>.</summary>
-    /// <exception cref="ConfigurationException">The endpoint cannot be an Ollama server's base address.</exception>
+    /// <exception cref="ConfigurationException">The endpoint does not fit the provider.</exception>
     public static IChatProvider Create(BatchSettings settings, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var endpoint = settings.Endpoint;
-        var path = new Uri(endpoint).AbsolutePath.TrimEnd('/');
-        if (path.EndsWith("/api", StringComparison.OrdinalIgnoreCase))
+        var preset = ProviderPresets.For(settings.Provider);
+        var endpoints = settings.Endpoints;
+        var spelled = settings.Spell(Contract.Settings.Endpoint);
+        if (endpoints.Count == 0)
         {
-            throw new ConfigurationException(
-                $"invalid value '{Secrets.Redact(endpoint)}' for {settings.Spell(Contract.Settings.Endpoint)}: give the Ollama server's base address without '/api' (e.g. {Secrets.Redact(endpoint[..endpoint.LastIndexOf("/api", StringComparison.OrdinalIgnoreCase)])})");
+            throw new ConfigurationException($"{preset.Kind} needs an endpoint: set {spelled}{(preset.EndpointVariable is null ? string.Empty : $" or the environment variable {preset.EndpointVariable}")}");
         }
 
-        return new OllamaChatProvider(endpoint, settings.RequestTimeout, time);
+        if (preset.OpenAiCompatible)
+        {
+            if (endpoints.Count > 1)
+            {
+                throw new ConfigurationException($"invalid value '{Secrets.Redact(settings.Endpoint)}' for {spelled}: {preset.Kind} takes one address; to spread calls over several servers, point it at the cluster's router (LiteLLM, vLLM's own)");
+            }
+
+            var address = new Uri(endpoints[0]);
+            if (preset.PathWhenNone is { } path && address.AbsolutePath is "/" or "")
+            {
+                address = new Uri(address.GetLeftPart(UriPartial.Authority) + path);
+            }
+
+            var variable = settings.ApiKeyVariable;
+            return new OpenAiChatProvider(new OpenAiServiceOptions
+            {
+                Preset = preset,
+                Address = address,
+                KeyVariable = variable,
+                ApiKey = variable is null ? null : settings.Environment(variable),
+                RequestTimeout = settings.RequestTimeout,
+                Time = time ?? TimeProvider.System,
+            });
+        }
+
+        foreach (var endpoint in endpoints)
+        {
+            var apiPath = new Uri(endpoint).AbsolutePath.TrimEnd('/');
+            if (apiPath.EndsWith("/api", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ConfigurationException(
+                    $"invalid value '{Secrets.Redact(endpoint)}' for {spelled}: give the Ollama server's base address without '/api' (e.g. {Secrets.Redact(endpoint[..endpoint.LastIndexOf("/api", StringComparison.OrdinalIgnoreCase)])})");
+            }
+        }
+
+        var servers = endpoints.Select(e => new OllamaChatProvider(e, settings.RequestTimeout, time)).ToList();
+        return servers.Count == 1 ? servers[0] : new OllamaServers(servers);
     }
+
+    /// <summary>Who answers, for cache keys, without opening anything (a dry run): see <see cref="IChatProvider.ServiceIdentity"/>.</summary>
+    public static string? ServiceIdentity(BatchSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var preset = ProviderPresets.For(settings.Provider);
+        if (!preset.OpenAiCompatible || settings.Endpoints.Count != 1)
+        {
+            return null;
+        }
+
+        var address = new Uri(settings.Endpoints[0]);
+        if (preset.PathWhenNone is { } path && address.AbsolutePath is "/" or "")
+        {
+            address = new Uri(address.GetLeftPart(UriPartial.Authority) + path);
+        }
+
+        return $"{preset.Kind} {OpenAiChatProvider.Normalize(address)}";
+    }
+
+    /// <summary>A model name as the settings' provider resolves it, without opening anything.</summary>
+    public static string NormalizeModel(BatchSettings settings, string model) =>
+        ProviderPresets.For(settings.Provider).OpenAiCompatible ? model.Trim() : ModelNames.Normalize(model);
 }

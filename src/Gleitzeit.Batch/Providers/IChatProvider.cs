@@ -6,6 +6,21 @@ public interface IChatProvider : IDisposable
     /// <summary>The server address for messages and records: credentials and secret query values redacted.</summary>
     string Endpoint { get; }
 
+    /// <summary>
+    /// Who answers, for cache keys: null where the model's digest already pins the weights (Ollama), else the service
+    /// (kind and normalized address), since the same model name means different weights on different services.
+    /// </summary>
+    string? ServiceIdentity { get; }
+
+    /// <summary>Whether the server cuts an over-long prompt without an error (Ollama): then prompts are fitted to its context window.</summary>
+    bool TruncatesSilently { get; }
+
+    /// <summary>How many servers stand behind this provider: each takes <c>max_concurrent</c> calls at once.</summary>
+    int Servers { get; }
+
+    /// <summary>A model name as this server resolves it (Ollama adds the <c>:latest</c> tag).</summary>
+    string NormalizeModel(string model);
+
     /// <summary>What the server says of <paramref name="model"/>: the digest of its weights (so a re-pulled model invalidates the cache) and its context length.</summary>
     /// <exception cref="ChatProviderException">The model is not on the server, the server cannot be reached, or it did not answer in time.</exception>
     Task<ModelInfo> GetModelInfoAsync(string model, CancellationToken cancellationToken);

@@ -54,6 +54,15 @@ public sealed class OllamaChatProvider : IChatProvider
 
     public string Endpoint { get; }
 
+    /// <summary>Null: Ollama keys are pinned by the model's digest, whichever host serves it.</summary>
+    public string? ServiceIdentity => null;
+
+    public bool TruncatesSilently => true;
+
+    public int Servers => 1;
+
+    public string NormalizeModel(string model) => ModelNames.Normalize(model);
+
     public async Task<ModelInfo> GetModelInfoAsync(string model, CancellationToken cancellationToken)
     {
         var wanted = ModelNames.Normalize(model);

@@ -34,6 +34,10 @@ public sealed class ItemResult
     [JsonPropertyName("tokens")]
     public TokenCounts? Tokens { get; init; }
 
+    /// <summary>The model and build a hosted service answered with, when it said.</summary>
+    [JsonPropertyName("served_by")]
+    public ServedBy? ServedBy { get; init; }
+
     [JsonPropertyName("cached")]
     public bool Cached { get; init; }
 

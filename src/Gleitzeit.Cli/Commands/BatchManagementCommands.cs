@@ -117,13 +117,22 @@ internal sealed class BatchManagementCommands(CliContext context)
         {
             if (!record.Results.TryGetValue(item.File, out var result))
             {
-                return new[] { "pending", "-", Diagnostic.OneLine(item.File), "not run yet" };
+                return new[] { "pending", "-", "-", Diagnostic.OneLine(item.File), "not run yet" };
             }
 
             var text = result.Status == ItemResult.Success ? FirstLine(result.Result) : Diagnostic.OneLine(result.Error);
-            return [result.Status + (result.Cached ? " (cached)" : string.Empty), ExportDocument.Seconds(result.ProcessingTime) + "s", Diagnostic.OneLine(item.File), text];
+            var servedBy = result.ServedBy is { } by ? $"{by.Model}{(by.SystemFingerprint is null ? string.Empty : $" ({by.SystemFingerprint})")}" : "-";
+            return [result.Status + (result.Cached ? " (cached)" : string.Empty), ExportDocument.Seconds(result.ProcessingTime) + "s", servedBy, Diagnostic.OneLine(item.File), text];
         }).ToList();
-        TextTable.Write(context.Out, ["STATUS", "TIME", "FILE", "RESULT"], rows);
+        if (rows.All(r => r[2] == "-"))
+        {
+            rows = [.. rows.Select(r => (string[])[r[0], r[1], r[3], r[4]])];
+            TextTable.Write(context.Out, ["STATUS", "TIME", "FILE", "RESULT"], rows);
+        }
+        else
+        {
+            TextTable.Write(context.Out, ["STATUS", "TIME", "SERVED BY", "FILE", "RESULT"], rows);
+        }
         return ExitCodes.Success;
     }
 

@@ -12,8 +12,8 @@ internal sealed class SettingsOptions
     /// <summary>What a command that sends items to a model reads.</summary>
     public static readonly SettingDefinition[] Running =
     [
-        Settings.Provider, Settings.Endpoint, Settings.Model, Settings.VisionModel, Settings.MaxConcurrent, Settings.TimeoutPerFile,
-        Settings.FirstChunkTimeout, Settings.IdleTimeout, Settings.RequestTimeout, Settings.RetryAttempts, Settings.RateLimitWait, Settings.MaxFileSize,
+        Settings.Provider, Settings.Endpoint, Settings.ApiKeyVariable, Settings.Model, Settings.VisionModel, Settings.MaxConcurrent, Settings.TimeoutPerFile,
+        Settings.FirstChunkTimeout, Settings.IdleTimeout, Settings.RequestTimeout, Settings.RetryAttempts, Settings.RateLimitWait, Settings.RequestsPerMinute, Settings.TokensPerMinute, Settings.MaxFileSize,
         Settings.EmptyFiles, Settings.ContextLength, Settings.ResultsDirectory, Settings.CacheDirectory, Settings.CacheMode, Settings.CheckModels,
     ];
 
@@ -24,9 +24,12 @@ internal sealed class SettingsOptions
         foreach (var setting in settings)
         {
             var aliases = setting.ShortFlag is null ? [] : new[] { setting.ShortFlag };
-            Option option = setting.Kind == SettingKind.Boolean
-                ? new Option<bool>(setting.Flag!, aliases) { Description = Describe(setting) }
-                : new Option<string?>(setting.Flag!, aliases) { Description = Describe(setting) };
+            Option option = setting.Kind switch
+            {
+                SettingKind.Boolean => new Option<bool>(setting.Flag!, aliases) { Description = Describe(setting) },
+                SettingKind.AddressList => new Option<string[]>(setting.Flag!, aliases) { Description = Describe(setting) + " (repeat it, or separate with ';')" },
+                _ => new Option<string?>(setting.Flag!, aliases) { Description = Describe(setting) },
+            };
             _options.Add((setting, option));
         }
 
@@ -105,6 +108,7 @@ internal sealed class SettingsOptions
         return option switch
         {
             Option<bool> flag => parse.GetValue(flag) ? "true" : null,
+            Option<string[]> list => parse.GetValue(list) is { Length: > 0 } values ? string.Join(";", values) : null,
             Option<string?> text => parse.GetValue(text),
             _ => null,
         };

@@ -1,0 +1,66 @@
+using Gleitzeit.Testing;
+
+namespace Gleitzeit.Cli.Tests.Commands;
+
+/// <summary>gleitzeit against an OpenAI-protocol server as a child process: the key from the environment only, never written or printed.</summary>
+public sealed class OpenAiCommandTests : IAsyncLifetime
+{
+    private CliHarness _h = null!;
+    private OpenAiTestServer _server = null!;
+    private readonly SecretCanary _key = new();
+
+    public async Task InitializeAsync()
+    {
+        _h = await CliHarness.StartAsync();
+        _server = await OpenAiTestServer.StartAsync();
+        _server.RequiredKey = _key.Value;
+        _h.ThreeDocs();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        await _h.DisposeAsync();
+    }
+
+    private Task<CliResult> Run(string? key, params string[] args) =>
+        _h.RunProcessAsync(new Dictionary<string, string> { ["OPENAI_API_KEY"] = key ?? string.Empty, ["OPENAI_BASE_URL"] = _server.Endpoint + "/v1" }, args);
+
+    [Fact]
+    public async Task Batch_WithTheKeyInItsVariable_IsAnswered_AndTheKeyIsNowhere()
+    {
+        var ok = await Run(_key.Value, "batch", "docs", "--provider", "openai", "--model", "gpt-4o-mini", "--output", "out.json", "--verbose");
+        var shown = await Run(_key.Value, "batch-show", "last");
+        _server.RequiredKey = "sk-another";
+        _h.Write("d.txt", "Delta is new.");
+        var refused = await Run(_key.Value, "batch", "docs", "--provider", "openai", "--model", "gpt-4o-mini", "--verbose");
+        var missing = await Run(null, "batch", "docs", "--provider", "openai", "--model", "gpt-4o-mini");
+
+        Assert.True(ok.ExitCode == 0, ok.ToString());
+        Assert.Contains("gpt-4o-mini", shown.Out, StringComparison.Ordinal);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("error GZ2007", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("OPENAI_API_KEY", refused.Error, StringComparison.Ordinal);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("error GZ1006", missing.Error, StringComparison.Ordinal);
+        _key.AssertNowhere([_h.Root], ok.Out, ok.Error, shown.Out, shown.Error, refused.Out, refused.Error, missing.Out, missing.Error);
+    }
+
+    [Fact]
+    public async Task StormOf429Answers_IsWaitedOut_AndEveryItemCompletes()
+    {
+        for (var i = 0; i < 24; i++)
+        {
+            _h.Write($"more{i:00}.txt", $"More {i}.");
+        }
+
+        _server.RequestsPerMinute = 900;
+        _server.Burst = 2;
+
+        var result = await Run(_key.Value, "batch", "docs", "--provider", "openai", "--model", "gpt-4o-mini", "--concurrency", "8");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("27 files, 27 ok", result.Out, StringComparison.Ordinal);
+        Assert.Contains("rate limit", result.Error, StringComparison.Ordinal);
+    }
+}
