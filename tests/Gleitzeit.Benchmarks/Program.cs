@@ -23,13 +23,17 @@ switch (args.FirstOrDefault())
     case "build":
         await BuildBenchmarks.RunAsync();
         return 0;
+    case "providers":
+        await ProviderBenchmarks.RunAsync(args.ElementAtOrDefault(1));
+        return 0;
     case null:
     case "all":
         await EngineBenchmarks.RunAsync();
         await CliBenchmarks.RunAsync();
         await BuildBenchmarks.RunAsync();
+        await ProviderBenchmarks.RunAsync();
         return 0;
     default:
-        Console.Error.WriteLine("usage: Gleitzeit.Benchmarks [all|engine|cli|build|serve [latency-seconds]]");
+        Console.Error.WriteLine("usage: Gleitzeit.Benchmarks [all|engine|cli|build|providers [unlimited|servers|vllm|limited]|serve [latency-seconds]]");
         return 2;
 }

@@ -206,4 +206,21 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
         Assert.True(outcome.AllSucceeded, string.Join("; ", outcome.Record.Results.Values.Select(r => r.Error)) + outcome.Record.Error);
         Assert.All(_server.ChatRequests, c => Assert.Equal("openai/gpt-4o-mini", c.Model));
     }
+
+    [Fact]
+    public async Task KnownQuota_IsPacedFromTheFirstCall_WithoutA429()
+    {
+        for (var i = 0; i < 7; i++)
+        {
+            _h.Workspace.Write($"paced{i}.txt", $"Paced {i}");
+        }
+
+        var outcome = await _h.RunAsync(Plan(), OpenAi() with { MaxConcurrent = 8, RequestsPerMinute = 600 });
+
+        Assert.True(outcome.AllSucceeded);
+        var arrivals = _server.ChatRequests.Select(c => c.ReceivedAt).Order().ToList();
+        var span = arrivals[^1] - arrivals[0];
+        Assert.True(span >= TimeSpan.FromMilliseconds(800), $"10 calls at 600 a minute took {span.TotalMilliseconds:0} ms");
+        Assert.Contains(_h.Events, e => e.Kind == BatchEventKind.Retrying && e.Message!.Contains("600 requests a minute", StringComparison.Ordinal));
+    }
 }

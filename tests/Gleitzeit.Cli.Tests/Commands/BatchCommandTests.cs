@@ -228,4 +228,24 @@ public sealed class BatchCommandTests : IAsyncLifetime
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("invalid value 'last tuesday' for --modified-since", result.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task EndpointRepeated_SpreadsTheBatchOverBothServers()
+    {
+        for (var i = 0; i < 12; i++)
+        {
+            _h.Write($"doc{i:00}.txt", $"Document {i}.");
+        }
+
+        await using var second = await OllamaTestServer.StartAsync();
+        _h.Server.Latency = TimeSpan.FromMilliseconds(50);
+        second.Latency = TimeSpan.FromMilliseconds(50);
+
+        var result = await _h.RunAsync("batch", "docs", "--endpoint", _h.Server.Endpoint, "--endpoint", second.Endpoint, "--concurrency", "2");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(12, _h.Server.ChatRequests.Count + second.ChatRequests.Count);
+        Assert.NotEmpty(second.ChatRequests);
+        Assert.NotEmpty(_h.Server.ChatRequests);
+    }
 }
