@@ -14,6 +14,19 @@ switch (args.FirstOrDefault())
         }
 
         return 0;
+    case "serve-model":
+        await using (var files = await FileDownloadServer.StartAsync())
+        {
+            var large = args.ElementAtOrDefault(1) == "benchmark";
+            var url = files.Add(large ? "/bench.gguf" : "/tiny.gguf", TinyGguf.Create(large ? TinyGgufOptions.Benchmark : TinyGgufOptions.Tiny));
+            Console.WriteLine($"A random-weight GGUF model ({(large ? "~110 MB" : "~130 KB")}; its answers are noise) on {url}. Ctrl+C stops it.");
+            Console.WriteLine($"Try: GLEITZEIT_MODEL={url} dotnet build samples/DocsSummaries");
+            var stop = new TaskCompletionSource();
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
+            await stop.Task;
+        }
+
+        return 0;
     case "engine":
         await EngineBenchmarks.RunAsync();
         return 0;
@@ -34,6 +47,6 @@ switch (args.FirstOrDefault())
         await ProviderBenchmarks.RunAsync();
         return 0;
     default:
-        Console.Error.WriteLine("usage: Gleitzeit.Benchmarks [all|engine|cli|build|providers [unlimited|servers|vllm|limited]|serve [latency-seconds]]");
+        Console.Error.WriteLine("usage: Gleitzeit.Benchmarks [all|engine|cli|build|providers [unlimited|servers|vllm|limited]|serve [latency-seconds]|serve-model [tiny|benchmark]|local]");
         return 2;
 }

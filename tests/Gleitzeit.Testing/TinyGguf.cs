@@ -87,6 +87,10 @@ public static class TinyGguf
     }
 
     /// <summary>What the output layer does with token <paramref name="id"/>.</summary>
+    /// <summary>Whether <paramref name="id"/> is the byte token of one of <paramref name="characters"/> (ASCII).</summary>
+    internal static bool IsByteOf(int id, string characters) =>
+        id >= FirstByteId && id < FirstByteId + 256 && characters.Contains((char)(id - FirstByteId), StringComparison.Ordinal);
+
     internal static TokenKind Kind(int id)
     {
         if (id == EndId || id == ImEndId)

@@ -39,6 +39,12 @@ public sealed record TinyGgufOptions
     /// <summary>How much the output layer holds back end-of-generation and control, unprintable and non-ASCII byte tokens elsewhere.</summary>
     public float SuppressBias { get; init; } = 20.0f;
 
+    /// <summary>Characters whose byte tokens the output layer favours everywhere (e.g. <c>"}</c>, so a JSON grammar closes soon).</summary>
+    public string FavouredCharacters { get; init; } = string.Empty;
+
+    /// <summary>How much <see cref="FavouredCharacters"/> are favoured.</summary>
+    public float FavourBias { get; init; } = 4.0f;
+
     internal int Heads => HeadCount > 0 ? HeadCount : Math.Max(1, EmbeddingSize / 64);
 
     internal void Validate()

@@ -54,6 +54,11 @@ internal sealed class TinyGgufWeights(TinyGgufOptions options, int vocabulary, F
         {
             case TinyGguf.TokenKind.Ordinary:
                 Uniform("output", token, values[Reserved..], options.LogitSpread / MathF.Sqrt(_dim - Reserved));
+                if (TinyGguf.IsByteOf(token, options.FavouredCharacters))
+                {
+                    values[1] = options.FavourBias;
+                }
+
                 break;
             case TinyGguf.TokenKind.Period:
                 Uniform("output", token, values[Reserved..], options.LogitSpread / MathF.Sqrt(_dim - Reserved));

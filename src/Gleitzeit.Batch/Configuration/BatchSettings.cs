@@ -94,7 +94,19 @@ public sealed record BatchSettings
     /// <summary>A known token quota per minute, or null.</summary>
     public int? TokensPerMinute { get => Get(Contract.Settings.TokensPerMinute) is long n ? (int)n : null; init => Set(Contract.Settings.TokensPerMinute, value is null ? null : (long)value.Value); }
 
-    public string Model { get => Text(Contract.Settings.Model); init => Set(Contract.Settings.Model, value); }
+    /// <summary>The text model: the setting, else the provider's own default (the local model's alias), else the table's.</summary>
+    public string Model
+    {
+        get => OriginOf(Contract.Settings.Model) == SettingLayer.Default && ProviderPresets.For(Provider).DefaultModel is { } own ? own : Text(Contract.Settings.Model);
+        init
+        {
+            Set(Contract.Settings.Model, value);
+            _origins = _origins.SetItem(Contract.Settings.Model.Key, SettingLayer.CommandLine);
+        }
+    }
+
+    /// <summary>Where downloaded local models are kept.</summary>
+    public string ModelsDirectory { get => Text(Contract.Settings.ModelsDirectory); init => Set(Contract.Settings.ModelsDirectory, value); }
 
     public string VisionModel { get => Text(Contract.Settings.VisionModel); init => Set(Contract.Settings.VisionModel, value); }
 

@@ -18,7 +18,7 @@ public static class DiagnosticCodes
     /// <summary>A workflow task that cannot run (unsupported protocol, unknown reference, cycle).</summary>
     public const string InvalidWorkflow = "GZ1004";
 
-    /// <summary>The package cannot run here (old MSBuild, no runtime for the worker, worker missing).</summary>
+    /// <summary>The package cannot run here (old MSBuild, no runtime for the worker, worker missing, no llama.cpp build for this machine).</summary>
     public const string CannotRunHere = "GZ1005";
 
     /// <summary>An OpenAI-compatible provider has no API key: the environment variable that should hold it is not set.</summary>
@@ -44,6 +44,9 @@ public static class DiagnosticCodes
 
     /// <summary>The server refused the API key (401, 403): no further request is sent.</summary>
     public const string KeyRefused = "GZ2007";
+
+    /// <summary>A local model could not be downloaded or does not match its SHA-256; nothing was sent.</summary>
+    public const string ModelDownloadFailed = "GZ2008";
 
     /// <summary>A file over the size limit was skipped.</summary>
     public const string FileTooLarge = "GZ3001";

@@ -32,6 +32,12 @@ public sealed class ProviderPreset
 
     /// <summary>The path appended to an endpoint given without one (Azure OpenAI's v1 API).</summary>
     public string? PathWhenNone { get; init; }
+
+    /// <summary>Whether the model runs inside this process (no server, no endpoint).</summary>
+    public bool InProcess { get; init; }
+
+    /// <summary>The text model when none is set; null for the settings table's default.</summary>
+    public string? DefaultModel { get; init; }
 }
 
 /// <summary>The presets by kind.</summary>
@@ -72,8 +78,15 @@ public static class ProviderPresets
         OpenAiCompatible = true,
     };
 
+    public static readonly ProviderPreset Local = new()
+    {
+        Kind = "local",
+        InProcess = true,
+        DefaultModel = "qwen2.5-0.5b-instruct",
+    };
+
     /// <summary>Every preset, the default first.</summary>
-    public static IReadOnlyList<ProviderPreset> All { get; } = [Ollama, OpenAi, AzureOpenAi, GitHubModels];
+    public static IReadOnlyList<ProviderPreset> All { get; } = [Ollama, OpenAi, AzureOpenAi, GitHubModels, Local];
 
     /// <summary>The preset of <paramref name="kind"/>.</summary>
     public static ProviderPreset For(string kind)

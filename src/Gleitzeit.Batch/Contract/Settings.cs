@@ -17,9 +17,9 @@ public static class Settings
     public static readonly SettingDefinition Provider = new()
     {
         Key = "provider",
-        Description = "the model server kind: ollama, or an OpenAI-compatible server (openai, azure-openai, github-models)",
+        Description = "who answers: ollama, an OpenAI-compatible server (openai, azure-openai, github-models), or local (a GGUF model run in process, no server)",
         Kind = SettingKind.Choice,
-        Choices = ["ollama", "openai", "azure-openai", "github-models"],
+        Choices = ["ollama", "openai", "azure-openai", "github-models", "local"],
         Default = "ollama",
         ChangesAnswers = true,
         Property = "GleitzeitProvider",
@@ -70,7 +70,7 @@ public static class Settings
     public static readonly SettingDefinition Model = new()
     {
         Key = "model",
-        Description = "the model for text prompts",
+        Description = "the model for text prompts; for local a GGUF file, an https URL or an alias (unset: llama3.2:latest, for local qwen2.5-0.5b-instruct)",
         Kind = SettingKind.Text,
         Default = "llama3.2:latest",
         ChangesAnswers = true,
@@ -248,6 +248,17 @@ public static class Settings
         Environment = "GLEITZEIT_CACHE_DIRECTORY",
     };
 
+    public static readonly SettingDefinition ModelsDirectory = new()
+    {
+        Key = "models_directory",
+        Description = "where the local provider keeps downloaded GGUF models",
+        Kind = SettingKind.Path,
+        Default = "~/.gleitzeit/models",
+        Property = "GleitzeitModelsDirectory",
+        Flag = "--models-directory",
+        Environment = "GLEITZEIT_MODELS_DIRECTORY",
+    };
+
     public static readonly SettingDefinition CacheMode = new()
     {
         Key = "cache_mode",
@@ -296,7 +307,7 @@ public static class Settings
     [
         Provider, Endpoint, ApiKeyVariable, Model, VisionModel, MaxConcurrent, TimeoutPerFile, FirstChunkTimeout, IdleTimeout, RequestTimeout,
         RetryAttempts, RateLimitWait, RequestsPerMinute, TokensPerMinute, MaxFileSize, EmptyFiles, ContextLength, DefaultPattern, ModifiedSince, ResultsDirectory, CacheDirectory,
-        CacheMode, CheckModels, Formats, FailOnError,
+        ModelsDirectory, CacheMode, CheckModels, Formats, FailOnError,
     ];
 
     /// <summary>The row for <paramref name="key"/>, or null.</summary>

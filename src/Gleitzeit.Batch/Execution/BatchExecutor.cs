@@ -2,6 +2,7 @@ using Gleitzeit.Batch.Caching;
 using Gleitzeit.Batch.Configuration;
 using Gleitzeit.Batch.Planning;
 using Gleitzeit.Batch.Providers;
+using Gleitzeit.Batch.Providers.Local;
 using Gleitzeit.Batch.Results;
 
 namespace Gleitzeit.Batch.Execution;
@@ -66,7 +67,12 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
         var busy = new BusyClock(time, settings.RateLimitWait);
         var retries = RetryPipeline.Create(settings, time, busy, (ex, budget, delay) => Retrying(tracker, ex, budget, delay));
         var catalog = new ModelCatalog(provider, run.Cache, _policy, retries, tracker.Warning);
-        var concurrency = new AdaptiveConcurrency(settings.MaxConcurrent * Math.Max(1, provider.Servers), time);
+        if (provider is LocalChatProvider local)
+        {
+            local.Progress = tracker.Transfer;
+        }
+
+        var concurrency = new AdaptiveConcurrency(Math.Min(settings.MaxConcurrent * Math.Max(1, provider.Servers), provider.MaxInFlight), time);
         var pacer = new RatePacer(time, settings.RequestsPerMinute, settings.TokensPerMinute, tracker.Retrying);
         var scope = KeyScope.Of(provider);
         var sender = new MissSender(run, provider, catalog, retries, concurrency, pacer, scope, time);
@@ -177,7 +183,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
         {
             var remembered = catalog.Remembered(model);
             var verified = await catalog.VerifyAsync(model, token);
-            if (verified is null || (verified.Digest == remembered?.Digest && verified.ContextLength == remembered?.ContextLength))
+            if (verified is null || (verified.Digest == remembered?.Digest && (!scope.FitsContext || verified.ContextLength == remembered?.ContextLength)))
             {
                 continue;
             }

@@ -26,6 +26,9 @@ public enum BatchEventKind
 
     /// <summary>A warning about the batch (a directory left out, the cache not writable…).</summary>
     Warning,
+
+    /// <summary>The model is being put in place (the local model's download): see <see cref="BatchProgressEvent.Transfer"/>.</summary>
+    Preparing,
 }
 
 /// <summary>One progress event.</summary>
@@ -50,6 +53,9 @@ public sealed record BatchProgressEvent
 
     /// <summary>Estimated time left, once something has finished.</summary>
     public TimeSpan? Eta { get; init; }
+
+    /// <summary>For <see cref="BatchEventKind.Preparing"/>: how far the model's download has come.</summary>
+    public Providers.Local.ModelTransfer? Transfer { get; init; }
 }
 
 /// <summary>Counts of a running batch.</summary>

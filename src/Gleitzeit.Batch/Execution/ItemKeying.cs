@@ -28,7 +28,7 @@ internal static class ItemKeying
     public static CacheKey KeyOf(ItemWork work, KeyScope scope, IReadOnlyList<ComposedMessage> messages, LoadedInput? input, string? digest, System.Text.Json.Nodes.JsonObject? options) =>
         CacheKey.Compute(
             messages,
-            scope.NormalizeModel(work.Model),
+            scope.KeyModel(work.Model),
             digest,
             options,
             work.Template.Format,
@@ -95,12 +95,14 @@ internal static class ItemKeying
 /// <param name="Service">The service's identity for hosted providers; null where the digest pins the weights.</param>
 /// <param name="NormalizeModel">The model name as the server resolves it.</param>
 /// <param name="FitsContext">Whether the server cuts long prompts silently, so windows are chosen per item.</param>
-internal sealed record KeyScope(string? Service, Func<string, string> NormalizeModel, bool FitsContext)
+/// <param name="KeyModel">The model's name in keys (the local model's is fixed: its digest names it).</param>
+internal sealed record KeyScope(string? Service, Func<string, string> NormalizeModel, bool FitsContext, Func<string, string> KeyModel)
 {
-    public static KeyScope Of(IChatProvider provider) => new(provider.ServiceIdentity, provider.NormalizeModel, provider.TruncatesSilently);
+    public static KeyScope Of(IChatProvider provider) => new(provider.ServiceIdentity, provider.NormalizeModel, provider.TruncatesSilently, provider.KeyModelName);
 
     public static KeyScope Of(BatchSettings settings) => new(
         ChatProviders.ServiceIdentity(settings),
         model => ChatProviders.NormalizeModel(settings, model),
-        !ProviderPresets.For(settings.Provider).OpenAiCompatible);
+        ProviderPresets.For(settings.Provider) is { OpenAiCompatible: false, InProcess: false },
+        model => ChatProviders.KeyModelName(settings, model));
 }

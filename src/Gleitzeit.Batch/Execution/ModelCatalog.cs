@@ -15,8 +15,10 @@ internal sealed class ModelCatalog(IChatProvider provider, CacheStore? cache, Ca
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<ModelMemo?>>> _verified = new(StringComparer.Ordinal);
 
-    /// <summary>What the cache directory remembers of a model, or null.</summary>
-    public ModelMemo? Remembered(string model) => policy.Serves ? cache?.GetRememberedModel(provider.NormalizeModel(model)) : null;
+    /// <summary>What the provider knows of a model without asking (the local model's file digest), else what the cache directory remembers, or null.</summary>
+    public ModelMemo? Remembered(string model) =>
+        provider.KnownModelInfo(model) is { } known ? new ModelMemo { Digest = known.Digest, ContextLength = known.ContextLength }
+        : policy.Serves ? cache?.GetRememberedModel(provider.NormalizeModel(model)) : null;
 
     /// <summary>What the server says of a model, asked once; remembered when it changed and the cache is written.</summary>
     /// <exception cref="ChatProviderException">The model is missing or the server unreachable: the batch stops.</exception>

@@ -103,6 +103,19 @@ internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? 
         progress?.Report(new BatchProgressEvent { Kind = BatchEventKind.Retrying, Message = message, Elapsed = Elapsed });
     }
 
+    /// <summary>How a model download is coming along: before any item of its model is answered.</summary>
+    public void Transfer(Providers.Local.ModelTransfer transfer)
+    {
+        ArgumentNullException.ThrowIfNull(transfer);
+        progress?.Report(new BatchProgressEvent
+        {
+            Kind = BatchEventKind.Preparing,
+            Message = transfer.Finished ? $"model {transfer.Model} downloaded to {transfer.Path}" : $"downloading model {transfer.Model} to {transfer.Path}",
+            Transfer = transfer,
+            Elapsed = Elapsed,
+        });
+    }
+
     /// <summary>A warning, reported once however often it happens.</summary>
     public void Warning(string message)
     {

@@ -52,7 +52,7 @@ public sealed class ChatProviderException : Exception
     /// <summary>The condition without per-item detail, for one retry line per condition instead of one per item.</summary>
     public string Condition { get; init; } = string.Empty;
 
-    internal static ChatProviderException Unreachable(string endpoint, Exception inner, string hint = "start it with `ollama serve`, or point --endpoint / OLLAMA_HOST / GleitzeitEndpoint at a running one") => new(
+    internal static ChatProviderException Unreachable(string endpoint, Exception inner, string hint = "start it with `ollama serve`, or point --endpoint / OLLAMA_HOST / GleitzeitEndpoint at a running one; to run without a server, use the in-process model: --provider local / GleitzeitProvider=local / provider: local") => new(
         $"cannot reach the model server at {endpoint} ({Describe(inner)}); {hint}",
         DiagnosticCodes.ServerUnreachable,
         isTransient: true,

@@ -1,9 +1,10 @@
 using Gleitzeit.Batch.Configuration;
+using Gleitzeit.Batch.Providers.Local;
 using Gleitzeit.Batch.Providers.OpenAi;
 
 namespace Gleitzeit.Batch.Providers;
 
-/// <summary>Opens the model server the settings name: Ollama (one server or several), or an OpenAI-compatible service.</summary>
+/// <summary>Opens the model server the settings name: Ollama (one server or several), an OpenAI-compatible service, or the local model.</summary>
 public static class ChatProviders
 {
     /// <summary>The provider for <paramref name="settings"/>.</summary>
@@ -12,6 +13,11 @@ public static class ChatProviders
     {
         ArgumentNullException.ThrowIfNull(settings);
         var preset = ProviderPresets.For(settings.Provider);
+        if (preset.InProcess)
+        {
+            return new LocalChatProvider(LocalOptions(settings, time));
+        }
+
         var endpoints = settings.Endpoints;
         var spelled = settings.Spell(Contract.Settings.Endpoint);
         if (endpoints.Count == 0)
@@ -78,6 +84,40 @@ public static class ChatProviders
     }
 
     /// <summary>A model name as the settings' provider resolves it, without opening anything.</summary>
-    public static string NormalizeModel(BatchSettings settings, string model) =>
-        ProviderPresets.For(settings.Provider).OpenAiCompatible ? model.Trim() : ModelNames.Normalize(model);
+    public static string NormalizeModel(BatchSettings settings, string model)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var preset = ProviderPresets.For(settings.Provider);
+        return preset.InProcess ? LocalModelSpec.Parse(model, settings.ModelsDirectory).Name
+            : preset.OpenAiCompatible ? model.Trim()
+            : ModelNames.Normalize(model);
+    }
+
+    /// <summary>A model's name in cache keys, without opening anything: see <see cref="IChatProvider.KeyModelName"/>.</summary>
+    public static string KeyModelName(BatchSettings settings, string model) =>
+        ProviderPresets.For(settings.Provider).InProcess ? LocalChatProvider.KeyName : NormalizeModel(settings, model);
+
+    /// <summary>What is known of a model without a server (a dry run): see <see cref="IChatProvider.KnownModelInfo"/>.</summary>
+    public static ModelInfo? KnownModelInfo(BatchSettings settings, string model)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (!ProviderPresets.For(settings.Provider).InProcess)
+        {
+            return null;
+        }
+
+        using var local = new LocalChatProvider(LocalOptions(settings, null));
+        return local.KnownModelInfo(model);
+    }
+
+    private static LocalProviderOptions LocalOptions(BatchSettings settings, TimeProvider? time) => new()
+    {
+        ModelsDirectory = settings.ModelsDirectory,
+        ContextLength = settings.ContextLength,
+        RequestTimeout = settings.RequestTimeout,
+        IdleTimeout = settings.IdleTimeout,
+        RetryAttempts = settings.RetryAttempts,
+        RetryDelayScale = settings.RetryBaseDelay.TotalSeconds,
+        Time = time ?? TimeProvider.System,
+    };
 }

@@ -18,8 +18,17 @@ public interface IChatProvider : IDisposable
     /// <summary>How many servers stand behind this provider: each takes <c>max_concurrent</c> calls at once.</summary>
     int Servers { get; }
 
+    /// <summary>How many calls it can serve at once, whatever <c>max_concurrent</c> says (the local model: one).</summary>
+    int MaxInFlight => int.MaxValue;
+
     /// <summary>A model name as this server resolves it (Ollama adds the <c>:latest</c> tag).</summary>
     string NormalizeModel(string model);
+
+    /// <summary>The model's name in cache keys: as resolved, except where the digest alone names the weights (the local model's file may move).</summary>
+    string KeyModelName(string model) => NormalizeModel(model);
+
+    /// <summary>What is known of a model without asking a server or reading much (the local model's pinned or memoized digest); null when nothing is.</summary>
+    ModelInfo? KnownModelInfo(string model) => null;
 
     /// <summary>What the server says of <paramref name="model"/>: the digest of its weights (so a re-pulled model invalidates the cache) and its context length.</summary>
     /// <exception cref="ChatProviderException">The model is not on the server, the server cannot be reached, or it did not answer in time.</exception>

@@ -15,6 +15,7 @@ internal sealed class LiveProgressRenderer(CliContext context) : IProgressRender
     private readonly LinkedList<string> _completed = new();
     private readonly List<string> _warnings = [];
     private BatchProgressEvent? _last;
+    private Gleitzeit.Batch.Providers.Local.ModelTransfer? _transfer;
     private string _title = string.Empty;
 
     public async Task<T> RunAsync<T>(string title, Func<Task<T>> work)
@@ -69,6 +70,14 @@ internal sealed class LiveProgressRenderer(CliContext context) : IProgressRender
                 case BatchEventKind.Skipped:
                     Finish(value, $"[yellow]⏭[/]  {Markup.Escape(Diagnostic.OneLine(value.File))} - {Markup.Escape(value.Message ?? string.Empty)}");
                     break;
+                case BatchEventKind.Preparing:
+                    _transfer = value.Transfer is { Finished: true } ? null : value.Transfer;
+                    if (value.Transfer is { Finished: true })
+                    {
+                        _completed.AddLast($"[green]⬇[/]  {Markup.Escape(value.Message ?? string.Empty)}");
+                    }
+
+                    break;
                 case BatchEventKind.Retrying:
                 case BatchEventKind.Warning:
                     _warnings.Add($"[yellow]{Markup.Escape(Diagnostic.OneLine((value.File is null ? string.Empty : value.File + ": ") + value.Message))}[/]");
@@ -104,6 +113,12 @@ internal sealed class LiveProgressRenderer(CliContext context) : IProgressRender
             const int width = 40;
             var filled = (int)Math.Round(width * (double)done / total);
             rows.Add(new Markup($"[green]{new string('━', filled)}[/][grey]{new string('━', width - filled)}[/] {100 * done / total}% {done}/{counts?.Total ?? 0} files{(counts?.Cached > 0 ? $" [grey]({counts.Cached} from cache)[/]" : string.Empty)}"));
+            if (_transfer is { } transfer)
+            {
+                var got = (int)Math.Round(width * TransferText.Fraction(transfer));
+                rows.Add(new Markup($"\nDownloading model {Markup.Escape(transfer.Model)} to {Markup.Escape(transfer.Path)}\n[blue]{new string('━', got)}[/][grey]{new string('━', width - got)}[/] {Markup.Escape(TransferText.Amount(transfer))}"));
+            }
+
             if (_inFlight.Count > 0)
             {
                 rows.Add(new Markup("\nCurrently processing:"));

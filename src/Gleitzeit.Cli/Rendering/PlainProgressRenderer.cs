@@ -6,6 +6,7 @@ namespace Gleitzeit.Cli.Rendering;
 internal sealed class PlainProgressRenderer(CliContext context) : IProgressRenderer
 {
     private readonly Lock _lock = new();
+    private int _lastTenth = -1;
 
     public Task<T> RunAsync<T>(string title, Func<Task<T>> work)
     {
@@ -28,7 +29,17 @@ internal sealed class PlainProgressRenderer(CliContext context) : IProgressRende
         };
         lock (_lock)
         {
-            if (line is not null)
+            if (value is { Kind: BatchEventKind.Preparing, Transfer: { } transfer })
+            {
+                // A line at the start, at every tenth and at the end: a long download must not flood a CI log.
+                var tenth = transfer.Total is > 0 ? (int)(10 * transfer.Done / transfer.Total.Value) : 0;
+                if (transfer.Finished || tenth != _lastTenth)
+                {
+                    _lastTenth = transfer.Finished ? -1 : tenth;
+                    context.Out.WriteLine(transfer.Finished ? message : $"{message}: {TransferText.Amount(transfer)}");
+                }
+            }
+            else if (line is not null)
             {
                 context.Out.WriteLine(line);
             }

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+
+namespace Gleitzeit.Batch.Providers.Local;
+
+/// <summary>
+/// The model runs in this process (llama.cpp through LLamaSharp): no server, no key. A model is a GGUF file, a URL
+/// downloaded once, or an alias of a pinned model; it is loaded once per process and answers one item at a time (one
+/// sequence uses both cores of a small machine; see the README's figures). Its digest is the file's SHA-256, so a
+/// replaced file re-keys the cache and a moved one does not; an alias or a downloaded URL knows its digest without
+/// the file, so a build whose answers are all cached needs no model at all.
+/// </summary>
+public sealed class LocalChatProvider : IChatProvider
+{
+    /// <summary>What every local model is called in cache keys: the digest alone names the weights.</summary>
+    public const string KeyName = "local";
+
+    private readonly LocalProviderOptions _options;
+    private readonly ModelDownloader _downloader;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private LocalModel? _loaded;
+    private string? _loadedPath;
+    private bool _loadReported;
+
+    public LocalChatProvider(LocalProviderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _downloader = new ModelDownloader(new ModelDownloadOptions
+        {
+            ModelsDirectory = options.ModelsDirectory,
+            RequestTimeout = options.RequestTimeout,
+            IdleTimeout = options.IdleTimeout,
+            RetryAttempts = options.RetryAttempts,
+            RetryDelayScale = options.RetryDelayScale,
+            Time = options.Time,
+            Progress = t => Progress?.Invoke(t),
+        });
+    }
+
+    /// <summary>Hears how a model download is coming along (the batch's progress display shows it).</summary>
+    public Action<ModelTransfer>? Progress { get; set; }
+
+    public string Endpoint => "the local model";
+
+    public string? ServiceIdentity => null;
+
+    /// <summary>False: a prompt longer than the window is refused here, never cut.</summary>
+    public bool TruncatesSilently => false;
+
+    public int Servers => 1;
+
+    public int MaxInFlight => 1;
+
+    public string NormalizeModel(string model) => Spec(model).Name;
+
+    public string KeyModelName(string model) => KeyName;
+
+    public ModelInfo? KnownModelInfo(string model)
+    {
+        var spec = Spec(model);
+        if (ModelDownloader.ExpectedSha256(spec) is { } expected)
+        {
+            return new ModelInfo(expected, null);
+        }
+
+        try
+        {
+            return File.Exists(spec.Path) ? new ModelInfo(_downloader.Digests.Of(spec.Path), null) : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    public async Task<ModelInfo> GetModelInfoAsync(string model, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var loaded = await LoadAsync(Spec(model), cancellationToken);
+            return new ModelInfo(loaded.Digest, loaded.ContextLength);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<ChatCompletion> CompleteAsync(ChatCall call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var sampling = LocalSampling.From(call.Options, call.Format);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            var model = await LoadAsync(Spec(call.Model), cancellationToken);
+            var load = _loadReported ? TimeSpan.Zero : model.LoadTime;
+            _loadReported = true;
+            var answer = await Task.Factory.StartNew(
+                () => model.Generate(call.Messages, sampling, call.Timeouts, _options.Time, cancellationToken),
+                cancellationToken,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
+            if (string.IsNullOrWhiteSpace(answer.Text))
+            {
+                throw ChatProviderException.ServerError($"the local model gave an empty answer ({answer.CompletionTokens} tokens){(sampling.Seed is null ? string.Empty : "; with a fixed seed it will answer the same again: change the seed or the prompt")}");
+            }
+
+            if (sampling.Json && !answer.EndedByModel)
+            {
+                throw ChatProviderException.Rejected($"the local model's JSON answer was cut at {answer.CompletionTokens} tokens before it closed; raise num_predict");
+            }
+
+            return new ChatCompletion(
+                answer.Text,
+                new TokenCounts { Prompt = answer.PromptTokens, Completion = answer.CompletionTokens },
+                new ModelDurations
+                {
+                    Total = Nanoseconds(Stopwatch.GetElapsedTime(started) + load),
+                    Load = Nanoseconds(load),
+                    PromptEval = Nanoseconds(answer.PromptTime),
+                    Eval = Nanoseconds(answer.GenerationTime),
+                })
+            {
+                ServedBy = new ServedBy { Model = Path.GetFileName(model.Path) },
+            };
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        _loaded?.Dispose();
+        _loaded = null;
+        _downloader.Dispose();
+        _gate.Dispose();
+    }
+
+    private static long Nanoseconds(TimeSpan time) => time.Ticks * 100;
+
+    private LocalModelSpec Spec(string model)
+    {
+        try
+        {
+            return LocalModelSpec.Parse(model, _options.ModelsDirectory);
+        }
+        catch (Configuration.ConfigurationException ex)
+        {
+            throw new ChatProviderException(ex.Message, DiagnosticCodes.InvalidSetting, isTransient: false, stopsBatch: true);
+        }
+    }
+
+    // Under the gate: one model in memory at a time (items are sent grouped by model).
+    private async Task<LocalModel> LoadAsync(LocalModelSpec spec, CancellationToken cancellationToken)
+    {
+        var digest = await _downloader.EnsureAsync(spec, cancellationToken);
+        if (_loaded is not null && _loadedPath == spec.Path && _loaded.Digest == digest)
+        {
+            return _loaded;
+        }
+
+        _loaded?.Dispose();
+        _loaded = null;
+        _loadReported = false;
+        _loaded = await Task.Factory.StartNew(
+            () => LocalModel.Load(spec.Path, digest, _options.ContextLength, _options.Threads),
+            cancellationToken,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+        _loadedPath = spec.Path;
+        return _loaded;
+    }
+}

@@ -1,0 +1,29 @@
+namespace Gleitzeit.Batch.Providers.Local;
+
+/// <summary>How the local provider runs.</summary>
+public sealed record LocalProviderOptions
+{
+    /// <summary>Where downloaded models are kept.</summary>
+    public required string ModelsDirectory { get; init; }
+
+    /// <summary>The context window in tokens; null for <see cref="LocalModel.DefaultContextLength"/> (at most what the model was trained for).</summary>
+    public int? ContextLength { get; init; }
+
+    /// <summary>Threads for prompt and generation: the cores this process may use.</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Limit on connecting and on headers when downloading.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Limit on silence while downloading.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often a cut download is resumed before it fails.</summary>
+    public int RetryAttempts { get; init; } = 3;
+
+    /// <summary>Scales the backoff between download attempts; tests shorten it.</summary>
+    public double RetryDelayScale { get; init; } = 1;
+
+    /// <summary>The clock the limits run on.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}
