@@ -93,6 +93,20 @@ public sealed class GleitzeitCheckInputs : Task
             text.Append("output ").Append(output.GetMetadata("FullPath")).Append('\n');
         }
 
+        // A local model named by path: replacing the file must re-run the target (its SHA-256 is taken by the worker).
+        var projectDirectory = Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!;
+        var models = Settings.Where(s => s.ItemSpec == Batch.Contract.Settings.Model.Key).Select(s => s.GetMetadata(BuildContract.ValueAttribute))
+            .Concat(Items.Select(i => i.GetMetadata(BuildContract.Metadata.Model)))
+            .Append(Environment.GetEnvironmentVariable(Batch.Contract.Settings.Model.Environment!));
+        foreach (var model in models.Where(m => !string.IsNullOrWhiteSpace(m) && m!.IndexOf("://", StringComparison.Ordinal) < 0).Distinct(StringComparer.Ordinal))
+        {
+            var file = new FileInfo(Path.Combine(projectDirectory, model!.Trim()));
+            if (file.Exists)
+            {
+                text.Append("model-file ").Append(file.FullName).Append(' ').Append(file.Length).Append(' ').Append(file.LastWriteTimeUtc.Ticks).Append('\n');
+            }
+        }
+
         var checkModels = Settings.FirstOrDefault(s => s.ItemSpec == Batch.Contract.Settings.CheckModels.Key)?.GetMetadata(BuildContract.ValueAttribute);
         if (string.Equals(checkModels, "true", StringComparison.OrdinalIgnoreCase))
         {

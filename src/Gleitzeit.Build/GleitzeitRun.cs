@@ -121,6 +121,9 @@ public sealed class GleitzeitRun : ToolTask
         }
     }
 
+    /// <summary>The project's folder: a relative path in a setting (a local model's GGUF file) means the same whichever folder the build was started from.</summary>
+    protected override string GetWorkingDirectory() => Path.GetDirectoryName(Path.GetFullPath(ProjectFile)) ?? base.GetWorkingDirectory();
+
     protected override string GenerateFullPathToTool()
     {
         if (_native)

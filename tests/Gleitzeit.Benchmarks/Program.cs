@@ -27,6 +27,15 @@ switch (args.FirstOrDefault())
         }
 
         return 0;
+    case "write-model" when args.Length > 1:
+        {
+            var options = args.Contains("benchmark") ? TinyGgufOptions.Benchmark : TinyGgufOptions.Tiny;
+            options = options with { ContextLength = 65536, PeriodBias = args.Contains("endless") ? -10 : options.PeriodBias };
+            TinyGguf.Write(args[1], options);
+            Console.WriteLine($"{args[1]}: {new FileInfo(args[1]).Length} bytes");
+            return 0;
+        }
+
     case "engine":
         await EngineBenchmarks.RunAsync();
         return 0;
@@ -47,6 +56,6 @@ switch (args.FirstOrDefault())
         await ProviderBenchmarks.RunAsync();
         return 0;
     default:
-        Console.Error.WriteLine("usage: Gleitzeit.Benchmarks [all|engine|cli|build|providers [unlimited|servers|vllm|limited]|serve [latency-seconds]|serve-model [tiny|benchmark]|local]");
+        Console.Error.WriteLine("usage: Gleitzeit.Benchmarks [all|engine|cli|build|providers [unlimited|servers|vllm|limited]|serve [latency-seconds]|serve-model [tiny|benchmark]|write-model PATH [benchmark] [endless]|local]");
         return 2;
 }

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using Gleitzeit.Batch.Results;
+using Gleitzeit.Testing;
+
+namespace Gleitzeit.Cli.Tests.Commands;
+
+/// <summary>
+/// <c>--provider local</c> through gleitzeit as a child process: the model (a tiny random-weight GGUF made here) is
+/// downloaded from a 127.0.0.1 server and runs inside the CLI. Its text is noise: the tests count tokens.
+/// </summary>
+public sealed class LocalModelCommandTests : IAsyncLifetime
+{
+    private readonly byte[] _model = TinyGguf.Create(new TinyGgufOptions { ContextLength = 32768 });
+    private CliHarness _h = null!;
+    private FileDownloadServer _files = null!;
+    private string _url = null!;
+
+    public async Task InitializeAsync()
+    {
+        _h = await CliHarness.StartAsync();
+        _files = await FileDownloadServer.StartAsync();
+        _url = _files.Add("/models/tiny.gguf", _model).AbsoluteUri;
+        _h.ThreeDocs();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _files.DisposeAsync();
+        await _h.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task TheModelIsDownloadedOnceWithProgressLines_EveryItemIsAnswered_AndASecondRunSendsNothing()
+    {
+        var first = await _h.RunProcessAsync("batch", "docs", "--provider", "local", "--model", _url);
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains($"downloading model {_url} to {Path.Combine(_h.Home, "models")}", first.Out, StringComparison.Ordinal);
+        Assert.Contains("downloaded to", first.Out, StringComparison.Ordinal);
+        Assert.Empty(_h.Server.Requests);
+        var record = new ResultStore(_h.ResultsDirectory).List().Single();
+        Assert.Equal(3, record.Successful);
+        Assert.All(record.Results.Values, r => Assert.True(r.Tokens!.Completion > 0 && r.Tokens.Prompt > 0));
+
+        var second = await _h.RunProcessAsync("batch", "docs", "--provider", "local", "--model", _url);
+
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Contains("3 ok (3 from cache, 0 sent)", second.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("downloading", second.Out, StringComparison.Ordinal);
+        Assert.Single(_files.Requests);
+    }
+
+    [Fact]
+    public async Task ReplacingTheModelFile_SendsEveryItemAgain()
+    {
+        var path = Path.Combine(_h.Root, "model.gguf");
+        File.WriteAllBytes(path, _model);
+        Assert.Equal(0, (await _h.RunProcessAsync("batch", "docs", "--provider", "local", "--model", path)).ExitCode);
+
+        TinyGguf.Write(path, new TinyGgufOptions { ContextLength = 32768, Seed = 2 });
+        var again = await _h.RunProcessAsync("batch", "docs", "--provider", "local", "--model", path);
+
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("3 ok (0 from cache, 3 sent)", again.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TwoProcessesAtOnce_DownloadTheModelOnce_AndBothAnswerEverything()
+    {
+        _files.Throttle("/models/tiny.gguf", _model.Length);
+
+        var both = await Task.WhenAll(
+            _h.RunProcessAsync("batch", "docs", "--provider", "local", "--model", _url, "--output", "one.json"),
+            _h.RunProcessAsync("batch", "docs", "--provider", "local", "--model", _url, "--output", "two.json"));
+
+        Assert.All(both, r => Assert.True(r.ExitCode == 0, r.ToString()));
+        var request = Assert.Single(_files.Requests);
+        Assert.Null(request.Range);
+    }
+
+    [Fact]
+    public async Task CtrlC_InTheMiddleOfAGeneration_EndsWithinSeconds_AndTheBatchCanBeResumed()
+    {
+        // A model that never ends a sentence, asked for as many tokens as its window holds: a generation of many seconds.
+        var endless = Path.Combine(_h.Root, "endless.gguf");
+        TinyGguf.Write(endless, new TinyGgufOptions { PeriodBias = -10, ContextLength = 65536 });
+        _h.Write("long.yaml", """
+            name: "long"
+            tasks:
+              - id: "summaries"
+                protocol: "llm/v1"
+                method: "llm/chat"
+                params:
+                  directory: "docs"
+                  max_tokens: 65000
+                  messages:
+                    - role: "user"
+                      content: "Go on."
+            """, under: _h.Root);
+        using var process = _h.Start("run", "long.yaml", "--provider", "local", "--model", endless, "--context-length", "65536", "--timeout", "600");
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadLineAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        await Task.Delay(1500);
+        Assert.False(process.HasExited, "the generation ended before the interrupt");
+
+        var interrupted = Stopwatch.StartNew();
+        Assert.Equal(0, Signals.Send(process.Id, Signals.Interrupt));
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+
+        Assert.True(interrupted.Elapsed < TimeSpan.FromSeconds(5), $"ended {interrupted.Elapsed} after Ctrl+C");
+        Assert.True(process.ExitCode == 130, $"exit {process.ExitCode}\n{await stdout}\n{await stderr}");
+        Assert.Equal(BatchStatus.Cancelled, new ResultStore(_h.ResultsDirectory).List().Single().Status);
+    }
+
+    [Fact]
+    public async Task NoNetwork_StopsWithOneErrorNamingTheUrlAndWhereToPlaceTheFile()
+    {
+        var result = await _h.RunProcessAsync("batch", "docs", "--provider", "local", "--model", "http://127.0.0.1:9/models/tiny.gguf", "--retries", "1");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("GZ2008", result.Error + result.Out, StringComparison.Ordinal);
+        Assert.Contains("http://127.0.0.1:9/models/tiny.gguf", result.Error, StringComparison.Ordinal);
+        Assert.Contains($"place the file by hand at {Path.Combine(_h.Home, "models")}", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoLlamaCppForThisMachine_IsGz1005WithWhatToDo()
+    {
+        var empty = Directory.CreateDirectory(Path.Combine(_h.Root, "no-natives")).FullName;
+        File.WriteAllBytes(Path.Combine(_h.Root, "model.gguf"), _model);
+
+        var result = await _h.RunProcessAsync(new Dictionary<string, string> { ["GLEITZEIT_LLAMA_NATIVES"] = empty }, "batch", "docs", "--provider", "local", "--model", "model.gguf");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("GZ1005", result.Error + result.Out, StringComparison.Ordinal);
+        Assert.Contains($"{empty}, which holds no libllama.so", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
+    }
+}
