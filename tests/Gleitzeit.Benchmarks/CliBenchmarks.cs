@@ -22,7 +22,7 @@ internal static class CliBenchmarks
     /// What ships: the native program of the linux-x64 tool package (published here with the AOT compiler) and the
     /// portable <c>any</c> build every other platform gets. <c>GLEITZEIT_CLI</c> measures one program of your choice.
     /// </summary>
-    private static IEnumerable<(string Form, string Cli)> Programs()
+    public static IEnumerable<(string Form, string Cli)> Programs()
     {
         if (Environment.GetEnvironmentVariable("GLEITZEIT_CLI") is { Length: > 0 })
         {

@@ -48,12 +48,16 @@ switch (args.FirstOrDefault())
     case "providers":
         await ProviderBenchmarks.RunAsync(args.ElementAtOrDefault(1));
         return 0;
+    case "local":
+        await LocalModelBenchmarks.RunAsync();
+        return 0;
     case null:
     case "all":
         await EngineBenchmarks.RunAsync();
         await CliBenchmarks.RunAsync();
         await BuildBenchmarks.RunAsync();
         await ProviderBenchmarks.RunAsync();
+        await LocalModelBenchmarks.RunAsync();
         return 0;
     default:
         Console.Error.WriteLine("usage: Gleitzeit.Benchmarks [all|engine|cli|build|providers [unlimited|servers|vllm|limited]|serve [latency-seconds]|serve-model [tiny|benchmark]|write-model PATH [benchmark] [endless]|local]");

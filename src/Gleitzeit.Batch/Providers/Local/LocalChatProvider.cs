@@ -17,8 +17,8 @@ public sealed class LocalChatProvider : IChatProvider
     private readonly LocalProviderOptions _options;
     private readonly ModelDownloader _downloader;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly InferenceThread _thread = new();
     private LocalModel? _loaded;
-    private string? _loadedPath;
     private bool _loadReported;
 
     public LocalChatProvider(LocalProviderOptions options)
@@ -49,7 +49,8 @@ public sealed class LocalChatProvider : IChatProvider
 
     public int Servers => 1;
 
-    public int MaxInFlight => 1;
+    /// <summary>Two: one generating, one waiting on the inference thread, ready to start the moment the first ends.</summary>
+    public int MaxInFlight => 2;
 
     public string NormalizeModel(string model) => Spec(model).Name;
 
@@ -75,68 +76,60 @@ public sealed class LocalChatProvider : IChatProvider
 
     public async Task<ModelInfo> GetModelInfoAsync(string model, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            var loaded = await LoadAsync(Spec(model), cancellationToken);
-            return new ModelInfo(loaded.Digest, loaded.ContextLength);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        var (spec, digest) = await FileOfAsync(model, cancellationToken);
+        var loaded = await _thread.RunAsync(() => Loaded(spec, digest));
+        return new ModelInfo(loaded.Digest, loaded.ContextLength);
     }
 
     public async Task<ChatCompletion> CompleteAsync(ChatCall call, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
         var sampling = LocalSampling.From(call.Options, call.Format);
-        await _gate.WaitAsync(cancellationToken);
-        try
+        var (spec, digest) = await FileOfAsync(call.Model, cancellationToken);
+
+        // Loading (when the model changed) and generating are one step on the inference thread: the next call waits
+        // there, ready, so nothing but a queue hand-off lies between two generations.
+        var (answer, model, load) = await _thread.RunAsync(() =>
         {
-            var started = Stopwatch.GetTimestamp();
-            var model = await LoadAsync(Spec(call.Model), cancellationToken);
+            var model = Loaded(spec, digest);
             var load = _loadReported ? TimeSpan.Zero : model.LoadTime;
             _loadReported = true;
-            var answer = await Task.Factory.StartNew(
-                () => model.Generate(call.Messages, sampling, call.Timeouts, _options.Time, cancellationToken),
-                cancellationToken,
-                TaskCreationOptions.LongRunning,
-                TaskScheduler.Default);
-            if (string.IsNullOrWhiteSpace(answer.Text))
-            {
-                throw ChatProviderException.ServerError($"the local model gave an empty answer ({answer.CompletionTokens} tokens){(sampling.Seed is null ? string.Empty : "; with a fixed seed it will answer the same again: change the seed or the prompt")}");
-            }
-
-            if (sampling.Json && !answer.EndedByModel)
-            {
-                throw ChatProviderException.Rejected($"the local model's JSON answer was cut at {answer.CompletionTokens} tokens before it closed; raise num_predict");
-            }
-
-            return new ChatCompletion(
-                answer.Text,
-                new TokenCounts { Prompt = answer.PromptTokens, Completion = answer.CompletionTokens },
-                new ModelDurations
-                {
-                    Total = Nanoseconds(Stopwatch.GetElapsedTime(started) + load),
-                    Load = Nanoseconds(load),
-                    PromptEval = Nanoseconds(answer.PromptTime),
-                    Eval = Nanoseconds(answer.GenerationTime),
-                })
-            {
-                ServedBy = new ServedBy { Model = Path.GetFileName(model.Path) },
-            };
-        }
-        finally
+            return (model.Generate(call.Messages, sampling, call.Timeouts, _options.Time, cancellationToken), model.Path, load);
+        });
+        if (string.IsNullOrWhiteSpace(answer.Text))
         {
-            _gate.Release();
+            throw ChatProviderException.ServerError($"the local model gave an empty answer ({answer.CompletionTokens} tokens){(sampling.Seed is null ? string.Empty : "; with a fixed seed it will answer the same again: change the seed or the prompt")}");
         }
+
+        if (sampling.Json && !answer.EndedByModel)
+        {
+            throw ChatProviderException.Rejected($"the local model's JSON answer was cut at {answer.CompletionTokens} tokens before it closed; raise num_predict");
+        }
+
+        return new ChatCompletion(
+            answer.Text,
+            new TokenCounts { Prompt = answer.PromptTokens, Completion = answer.CompletionTokens },
+            new ModelDurations
+            {
+                Total = Nanoseconds(answer.PromptTime + answer.GenerationTime + load),
+                Load = Nanoseconds(load),
+                PromptEval = Nanoseconds(answer.PromptTime),
+                Eval = Nanoseconds(answer.GenerationTime),
+            })
+        {
+            ServedBy = new ServedBy { Model = Path.GetFileName(model) },
+        };
     }
 
     public void Dispose()
     {
-        _loaded?.Dispose();
-        _loaded = null;
+        _thread.RunAsync(() =>
+        {
+            _loaded?.Dispose();
+            _loaded = null;
+            return 0;
+        }).GetAwaiter().GetResult();
+        _thread.Dispose();
         _downloader.Dispose();
         _gate.Dispose();
     }
@@ -155,11 +148,25 @@ public sealed class LocalChatProvider : IChatProvider
         }
     }
 
-    // Under the gate: one model in memory at a time (items are sent grouped by model).
-    private async Task<LocalModel> LoadAsync(LocalModelSpec spec, CancellationToken cancellationToken)
+    // The file in place and its digest; one download at a time.
+    private async Task<(LocalModelSpec Spec, string Digest)> FileOfAsync(string model, CancellationToken cancellationToken)
     {
-        var digest = await _downloader.EnsureAsync(spec, cancellationToken);
-        if (_loaded is not null && _loadedPath == spec.Path && _loaded.Digest == digest)
+        var spec = Spec(model);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return (spec, await _downloader.EnsureAsync(spec, cancellationToken));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    // On the inference thread only: one model in memory at a time (items are sent grouped by model).
+    private LocalModel Loaded(LocalModelSpec spec, string digest)
+    {
+        if (_loaded is not null && _loaded.Path == spec.Path && _loaded.Digest == digest)
         {
             return _loaded;
         }
@@ -167,12 +174,7 @@ public sealed class LocalChatProvider : IChatProvider
         _loaded?.Dispose();
         _loaded = null;
         _loadReported = false;
-        _loaded = await Task.Factory.StartNew(
-            () => LocalModel.Load(spec.Path, digest, _options.ContextLength, _options.Threads),
-            cancellationToken,
-            TaskCreationOptions.LongRunning,
-            TaskScheduler.Default);
-        _loadedPath = spec.Path;
+        _loaded = LocalModel.Load(spec.Path, digest, _options.ContextLength, _options.PromptThreads, _options.GenerationThreads);
         return _loaded;
     }
 }

@@ -47,13 +47,16 @@ internal sealed unsafe class LocalModel : IDisposable
     /// <summary>How long loading took (reported with the first generation).</summary>
     public TimeSpan LoadTime { get; }
 
-    /// <summary>Loads <paramref name="path"/> with a context of <paramref name="contextLength"/> tokens (at most what it was trained for).</summary>
+    /// <summary>
+    /// Loads <paramref name="path"/> with a context of <paramref name="contextLength"/> tokens (at most what it was trained
+    /// for); the prompt is evaluated on <paramref name="promptThreads"/>, answers generated on <paramref name="generationThreads"/>.
+    /// </summary>
     /// <exception cref="ChatProviderException">The file is not a GGUF model llama.cpp can load.</exception>
-    public static LocalModel Load(string path, string digest, int? contextLength, int threads)
+    public static LocalModel Load(string path, string digest, int? contextLength, int promptThreads, int generationThreads)
     {
         LlamaNatives.EnsureLoaded();
         var started = Stopwatch.GetTimestamp();
-        var parameters = new ModelParams(path) { Threads = threads, BatchThreads = threads, GpuLayerCount = 0 };
+        var parameters = new ModelParams(path) { Threads = generationThreads, BatchThreads = promptThreads, GpuLayerCount = 0 };
         LLamaWeights weights;
         try
         {
@@ -89,6 +92,7 @@ internal sealed unsafe class LocalModel : IDisposable
     /// <summary>Runs one generation to its end, its limit, or a stop sequence.</summary>
     public LocalAnswer Generate(IReadOnlyList<ComposedMessage> messages, LocalSampling sampling, ChatTimeouts timeouts, TimeProvider time, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var prompt = Render(messages);
         var tokens = _context.Tokenize(prompt, addBos: true, special: true);
         if (tokens.Length >= ContextLength)

@@ -9,8 +9,11 @@ public sealed record LocalProviderOptions
     /// <summary>The context window in tokens; null for <see cref="LocalModel.DefaultContextLength"/> (at most what the model was trained for).</summary>
     public int? ContextLength { get; init; }
 
-    /// <summary>Threads for prompt and generation: the cores this process may use.</summary>
-    public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>Threads evaluating a prompt: the cores this process may use.</summary>
+    public int PromptThreads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Threads generating an answer: the cores this process may use (measured on 2 cores with a 110 MB model: 151 tokens/s with 2, 104 with 1).</summary>
+    public int GenerationThreads { get; init; } = Environment.ProcessorCount;
 
     /// <summary>Limit on connecting and on headers when downloading.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
