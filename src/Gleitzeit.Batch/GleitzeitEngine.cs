@@ -54,7 +54,14 @@ public sealed class GleitzeitEngine : IDisposable
 
     /// <summary>Runs every item of <paramref name="plan"/> as a new batch.</summary>
     public Task<BatchOutcome> RunAsync(BatchPlan plan, CancellationToken cancellationToken = default) =>
-        Executor().RunAsync(plan, cancellationToken);
+        Executor().RunAsync(plan, null, cancellationToken);
+
+    /// <summary>Runs every item of <paramref name="plan"/> as a new batch, with what <paramref name="options"/> adds (the committed artifact).</summary>
+    public Task<BatchOutcome> RunAsync(BatchPlan plan, RunOptions? options, CancellationToken cancellationToken = default) =>
+        Executor().RunAsync(plan, options, cancellationToken);
+
+    /// <summary>The committed JSON artifact at <paramref name="path"/> as a cache tier, or null (none there, or not an artifact: a warning).</summary>
+    public ArtifactAnswers? ReadArtifact(string path) => ArtifactAnswers.Read(path, model => ChatProviders.NormalizeModel(Settings, model), Warn);
 
     /// <summary>Runs again only the failed, skipped and unfinished items of a recorded batch.</summary>
     /// <exception cref="KeyNotFoundException">There is no such batch.</exception>
@@ -68,11 +75,15 @@ public sealed class GleitzeitEngine : IDisposable
 
     /// <summary>Runs a workflow's tasks in dependency order.</summary>
     public Task<WorkflowOutcome> RunWorkflowAsync(WorkflowDefinition workflow, CancellationToken cancellationToken = default) =>
-        new WorkflowRunner(Plans, RunAsync).RunAsync(workflow, cancellationToken);
+        RunWorkflowAsync(workflow, null, cancellationToken);
 
-    /// <summary>Runs a build's batches and workflows and writes its artifacts.</summary>
+    /// <summary>Runs a workflow's tasks in dependency order, each with what <paramref name="options"/> adds.</summary>
+    public Task<WorkflowOutcome> RunWorkflowAsync(WorkflowDefinition workflow, RunOptions? options, CancellationToken cancellationToken = default) =>
+        new WorkflowRunner(Plans, (plan, token) => RunAsync(plan, options, token)).RunAsync(workflow, cancellationToken);
+
+    /// <summary>Runs a build's batches and workflows and writes its artifacts (or, verifying, compares them).</summary>
     public Task<BuildOutcome> BuildAsync(BuildManifest manifest, CancellationToken cancellationToken = default) =>
-        new BuildRunner(manifest, Settings, RunAsync, RunWorkflowAsync).RunAsync(cancellationToken);
+        new BuildRunner(manifest, Settings, RunAsync, RunWorkflowAsync, ReadArtifact).RunAsync(cancellationToken);
 
     public void Dispose()
     {

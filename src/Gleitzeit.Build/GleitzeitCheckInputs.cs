@@ -108,9 +108,12 @@ public sealed class GleitzeitCheckInputs : Task
         }
 
         var checkModels = Settings.FirstOrDefault(s => s.ItemSpec == Batch.Contract.Settings.CheckModels.Key)?.GetMetadata(BuildContract.ValueAttribute);
-        if (string.Equals(checkModels, "true", StringComparison.OrdinalIgnoreCase))
+        var verify = Settings.FirstOrDefault(s => s.ItemSpec == Batch.Contract.Settings.Verify.Key)?.GetMetadata(BuildContract.ValueAttribute);
+        if (string.Equals(checkModels, "true", StringComparison.OrdinalIgnoreCase) || string.Equals(verify, "true", StringComparison.OrdinalIgnoreCase)
+            || string.Equals(Environment.GetEnvironmentVariable(Batch.Contract.Settings.Verify.Environment!), "true", StringComparison.OrdinalIgnoreCase))
         {
-            // Asked to check the models' digests: the target runs every time.
+            // Asked to check the models' digests, or to verify the artifacts (a fresh clone's timestamps say nothing
+            // about whether they are current): the target runs every time.
             text.Append("check ").Append(Guid.NewGuid().ToString("N")).Append('\n');
         }
 

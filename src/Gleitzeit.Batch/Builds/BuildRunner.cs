@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Gleitzeit.Batch.Caching;
 using Gleitzeit.Batch.Configuration;
 using Gleitzeit.Batch.Execution;
 using Gleitzeit.Batch.Export;
@@ -14,17 +15,21 @@ namespace Gleitzeit.Batch.Builds;
 /// <summary>
 /// Runs a build's batches and workflows and writes exactly the artifacts the targets expect: a pure function of the
 /// inputs and the cached results (no ids, dates, wall times, absolute paths or server addresses in them), ordered by
-/// path. Everything is checked before the first model call.
+/// path, with their provenance. Everything is checked before the first model call. The JSON artifact already at the
+/// output path is read first: its answers are served by key before the cache and the model (the committed lockfile).
+/// In verify mode nothing is written: each artifact that would change is an error naming its first differing line.
 /// </summary>
 /// <param name="manifest">What the MSBuild task asks for.</param>
 /// <param name="settings">The build's resolved settings.</param>
 /// <param name="runBatch">Runs one batch (the engine's).</param>
 /// <param name="runWorkflow">Runs one workflow (the engine's).</param>
+/// <param name="readArtifact">Reads a committed JSON artifact as a cache tier (null when there is none).</param>
 public sealed class BuildRunner(
     BuildManifest manifest,
     BatchSettings settings,
-    Func<BatchPlan, CancellationToken, Task<BatchOutcome>> runBatch,
-    Func<WorkflowDefinition, CancellationToken, Task<WorkflowOutcome>> runWorkflow)
+    Func<BatchPlan, RunOptions?, CancellationToken, Task<BatchOutcome>> runBatch,
+    Func<WorkflowDefinition, RunOptions?, CancellationToken, Task<WorkflowOutcome>> runWorkflow,
+    Func<string, ArtifactAnswers?> readArtifact)
 {
     private static readonly DateTime IncompleteTimestamp = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
@@ -34,6 +39,7 @@ public sealed class BuildRunner(
         var diagnostics = new List<Diagnostic>();
         var summaries = new List<string>();
         var artifacts = new List<string>();
+        var reports = new List<BatchReport>();
         var (plans, errors) = BuildPlanner.Plan(manifest, new PlanBuilder(settings));
         diagnostics.AddRange(errors);
         var workflows = new List<WorkflowDefinition>();
@@ -52,22 +58,29 @@ public sealed class BuildRunner(
         if (diagnostics.Any(d => d.IsError))
         {
             // Nothing is sent and no artifact is touched: the build fails now, and again next time, until it is fixed.
-            return new BuildOutcome(diagnostics, summaries, artifacts);
+            return new BuildOutcome(diagnostics, summaries, artifacts) { Reports = reports };
         }
 
         foreach (var plan in plans)
         {
-            var outcome = await runBatch(plan, cancellationToken);
+            var outcome = await runBatch(plan, Options(plan.Name!), cancellationToken);
             var results = ResultsOf(outcome.Record);
-            artifacts.AddRange(WriteArtifacts(plan.Name!, plan.ExportParameters, results));
-            WriteItemOutputs(plan, results, diagnostics);
+            artifacts.AddRange(WriteArtifacts(plan.Name!, plan.ExportParameters, results, Provenance.From([(plan, results)]), diagnostics));
+            if (!settings.Verify)
+            {
+                WriteItemOutputs(plan, results, diagnostics);
+            }
+
             Report(plan, outcome, diagnostics, summaries);
+            reports.Add(BatchReport.Of(plan.Name!, outcome));
         }
 
         foreach (var workflow in workflows)
         {
-            var outcome = await runWorkflow(workflow, cancellationToken);
+            var name = Path.GetFileNameWithoutExtension(workflow.File);
+            var outcome = await runWorkflow(workflow, Options(name), cancellationToken);
             var results = new List<ItemResult>();
+            var batches = new List<(BatchPlan, IReadOnlyList<ItemResult>)>();
             foreach (var task in outcome.Tasks)
             {
                 if (task.Batch is null)
@@ -77,15 +90,25 @@ public sealed class BuildRunner(
                     continue;
                 }
 
-                results.AddRange(ResultsOf(task.Batch.Record).Select(r => Prefixed(r, task.Task.Id)));
+                var taskResults = ResultsOf(task.Batch.Record);
+                batches.Add((task.Batch.Record.Plan, taskResults));
+                results.AddRange(taskResults.Select(r => Prefixed(r, task.Task.Id)));
                 Report(task.Batch.Record.Plan, task.Batch, diagnostics, summaries, workflow.File);
+                reports.Add(BatchReport.Of($"{name}/{task.Task.Id}", task.Batch));
             }
 
             var parameters = new JsonObject { ["workflow"] = workflow.Name };
-            artifacts.AddRange(WriteArtifacts(Path.GetFileNameWithoutExtension(workflow.File), parameters, results));
+            artifacts.AddRange(WriteArtifacts(name, parameters, results, Provenance.From(batches), diagnostics));
         }
 
-        return new BuildOutcome(diagnostics, summaries, artifacts);
+        return new BuildOutcome(diagnostics, summaries, artifacts) { Reports = reports };
+    }
+
+    // The committed JSON artifact of a batch (or workflow), read before anything is sent.
+    private RunOptions? Options(string batch)
+    {
+        var json = manifest.Outputs.FirstOrDefault(o => string.Equals(o.Batch, batch, StringComparison.Ordinal) && ExportFormats.Parse(o.Format) == ExportFormat.Json);
+        return json is null ? null : new RunOptions { Artifact = readArtifact(json.Path) };
     }
 
     private DiagnosticSeverity Severity => settings.FailOnError ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning;
@@ -100,6 +123,10 @@ public sealed class BuildRunner(
         ProcessingTime = result.ProcessingTime,
         Tokens = result.Tokens,
         Cached = result.Cached,
+        Source = result.Source,
+        CacheKey = result.CacheKey,
+        Model = result.Model,
+        ModelDigest = result.ModelDigest,
     };
 
     // Every planned item appears: one the run never reached is failed, with the code of what stopped the batch.
@@ -114,18 +141,39 @@ public sealed class BuildRunner(
                 ErrorCode = record.ErrorCode ?? DiagnosticCodes.Cancelled,
             })];
 
-    private List<string> WriteArtifacts(string batch, JsonObject parameters, List<ItemResult> results)
+    private List<string> WriteArtifacts(string batch, JsonObject parameters, List<ItemResult> results, Provenance provenance, List<Diagnostic> diagnostics)
     {
-        var document = ExportDocument.ForArtifact(batch, parameters, results);
+        var document = ExportDocument.ForArtifact(batch, parameters, results, provenance);
 
         // Skips (too large, empty, not a regular file) are settled until an input changes; a failure may go away on a
         // re-run, so its artifacts are dated in the past and the next build runs the target again.
         var incomplete = results.Any(r => r.Status == ItemResult.Failed);
         var written = new List<string>();
-        foreach (var output in manifest.Outputs.Where(o => string.Equals(o.Batch, batch, StringComparison.Ordinal)))
+
+        // The JSON first: it is an input of the target as well as an output, and must not be newer than the others.
+        var outputs = manifest.Outputs
+            .Where(o => string.Equals(o.Batch, batch, StringComparison.Ordinal))
+            .OrderBy(o => ExportFormats.Parse(o.Format) == ExportFormat.Json ? 0 : 1);
+        foreach (var output in outputs)
         {
             var format = ExportFormats.Parse(output.Format) ?? ExportFormat.Json;
-            AtomicFile.Write(output.Path, ExportFormats.ToBytes(format, document));
+            var bytes = ExportFormats.ToBytes(format, document);
+            if (settings.Verify)
+            {
+                var before = File.Exists(output.Path) ? File.ReadAllBytes(output.Path) : null;
+                if (ArtifactDiff.Describe(before, bytes) is { } difference)
+                {
+                    diagnostics.Add(Diagnostic.Error(
+                        DiagnosticCodes.ArtifactNotCurrent,
+                        output.Path,
+                        $"not current for its inputs ({difference}); run `dotnet build` where the model is reachable and commit the changed artifacts",
+                        ArtifactDiff.FirstLine(before, bytes)));
+                }
+
+                continue;
+            }
+
+            AtomicFile.Write(output.Path, bytes);
             if (incomplete)
             {
                 File.SetLastWriteTimeUtc(output.Path, IncompleteTimestamp);
@@ -186,4 +234,7 @@ public sealed class BuildRunner(
 public sealed record BuildOutcome(IReadOnlyList<Diagnostic> Diagnostics, IReadOnlyList<string> Summaries, IReadOnlyList<string> Artifacts)
 {
     public bool HasErrors => Diagnostics.Any(d => d.IsError);
+
+    /// <summary>Each batch (and workflow task) in numbers, for a CI job summary.</summary>
+    public IReadOnlyList<BatchReport> Reports { get; init; } = [];
 }

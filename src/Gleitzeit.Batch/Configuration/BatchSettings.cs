@@ -154,6 +154,12 @@ public sealed record BatchSettings
     /// <summary>Ask the server for model digests even when every item is cached.</summary>
     public bool CheckModels { get => (bool)Get(Contract.Settings.CheckModels)!; init => Set(Contract.Settings.CheckModels, value); }
 
+    /// <summary>Compute the artifacts and compare them with what is there, writing nothing.</summary>
+    public bool Verify { get => (bool)Get(Contract.Settings.Verify)!; init => Set(Contract.Settings.Verify, value); }
+
+    /// <summary>A budget of prompt and answer tokens for a run, or null for none.</summary>
+    public long? MaxTokensTotal { get => (long?)Get(Contract.Settings.MaxTokensTotal); init => Set(Contract.Settings.MaxTokensTotal, value); }
+
     /// <summary>The artifact formats of a build (<c>json</c>, <c>csv</c>, <c>md</c>).</summary>
     public IReadOnlyList<string> Formats { get => (string[])Get(Contract.Settings.Formats)!; init => Set(Contract.Settings.Formats, value.ToArray()); }
 

@@ -63,6 +63,9 @@ public static class DiagnosticCodes
     /// <summary>An output (artifact, export, record, cache entry) could not be written.</summary>
     public const string OutputWriteFailed = "GZ3005";
 
+    /// <summary>Verify mode: an artifact is not what its inputs give now (an input, prompt, model or option changed, or an item failed).</summary>
+    public const string ArtifactNotCurrent = "GZ3006";
+
     /// <summary>A prompt longer than the model's context window: it would be truncated, so it is not sent.</summary>
     public const string PromptTooLong = "GZ3007";
 
@@ -74,4 +77,7 @@ public static class DiagnosticCodes
 
     /// <summary>Another process is running the same batch.</summary>
     public const string BatchBusy = "GZ4002";
+
+    /// <summary>The token budget (<c>max_tokens_total</c>) would be or was exceeded: nothing (more) was sent; the rest resumes.</summary>
+    public const string TokenBudgetExceeded = "GZ4003";
 }

@@ -302,12 +302,36 @@ public static class Settings
         Property = "GleitzeitFailOnError",
     };
 
+    public static readonly SettingDefinition Verify = new()
+    {
+        Key = "verify",
+        Description = "compute the artifacts, write nothing, and fail (GZ3006) naming each one that would change",
+        Kind = SettingKind.Boolean,
+        Default = "false",
+        InConfigFile = false,
+        Property = "GleitzeitVerify",
+        Flag = "--verify",
+        Environment = "GLEITZEIT_VERIFY",
+    };
+
+    public static readonly SettingDefinition MaxTokensTotal = new()
+    {
+        Key = "max_tokens_total",
+        Description = "a budget of prompt and answer tokens for a run: refused before the first call when the misses' estimate is over it, stopped when the tokens served pass it",
+        Kind = SettingKind.Integer,
+        Minimum = 1,
+        Maximum = 1_000_000_000_000,
+        Property = "GleitzeitMaxTokens",
+        Flag = "--max-tokens-total",
+        Environment = "GLEITZEIT_MAX_TOKENS_TOTAL",
+    };
+
     /// <summary>Every row, in the order help texts and the README list them.</summary>
     public static IReadOnlyList<SettingDefinition> All { get; } =
     [
         Provider, Endpoint, ApiKeyVariable, Model, VisionModel, MaxConcurrent, TimeoutPerFile, FirstChunkTimeout, IdleTimeout, RequestTimeout,
         RetryAttempts, RateLimitWait, RequestsPerMinute, TokensPerMinute, MaxFileSize, EmptyFiles, ContextLength, DefaultPattern, ModifiedSince, ResultsDirectory, CacheDirectory,
-        ModelsDirectory, CacheMode, CheckModels, Formats, FailOnError,
+        ModelsDirectory, CacheMode, CheckModels, Verify, MaxTokensTotal, Formats, FailOnError,
     ];
 
     /// <summary>The row for <paramref name="key"/>, or null.</summary>

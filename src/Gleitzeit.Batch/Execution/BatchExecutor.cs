@@ -17,11 +17,11 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
     private readonly CachePolicy _policy = new(settings.CacheMode);
 
     /// <summary>Starts a new batch record and runs every item of <paramref name="plan"/>.</summary>
-    public async Task<BatchOutcome> RunAsync(BatchPlan plan, CancellationToken cancellationToken)
+    public async Task<BatchOutcome> RunAsync(BatchPlan plan, RunOptions? options, CancellationToken cancellationToken)
     {
         var record = store.Create(plan, provider.Endpoint, time.GetLocalNow());
         using var held = store.Lock(record.BatchId);
-        return await ExecuteAsync(record, plan.Items, cancellationToken);
+        return await ExecuteAsync(record, plan.Items, options?.Artifact, cancellationToken);
     }
 
     /// <summary>Runs again only the failed, skipped and unfinished items of a recorded batch, updating the same record.</summary>
@@ -36,14 +36,14 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
         record.Error = null;
         record.ErrorCode = null;
         store.Save(record);
-        return await ExecuteAsync(record, items, cancellationToken);
+        return await ExecuteAsync(record, items, null, cancellationToken);
     }
 
-    private async Task<BatchOutcome> ExecuteAsync(BatchRecord record, IReadOnlyList<BatchItem> items, CancellationToken cancellationToken)
+    private async Task<BatchOutcome> ExecuteAsync(BatchRecord record, IReadOnlyList<BatchItem> items, ArtifactAnswers? artifact, CancellationToken cancellationToken)
     {
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var tracker = new ProgressTracker(items.Count, progress, time);
-        var run = new RunState(record, tracker, store, cache, _policy, settings, cancellation);
+        var run = new RunState(record, tracker, store, cache, _policy, settings, cancellation) { Artifact = _policy.Serves ? artifact : null };
         foreach (var item in items)
         {
             tracker.Queued(item.File);
@@ -66,7 +66,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
 
         var busy = new BusyClock(time, settings.RateLimitWait);
         var retries = RetryPipeline.Create(settings, time, busy, (ex, budget, delay) => Retrying(tracker, ex, budget, delay));
-        var catalog = new ModelCatalog(provider, run.Cache, _policy, retries, tracker.Warning);
+        var catalog = new ModelCatalog(provider, run.Cache, run.Artifact, _policy, retries, tracker.Warning);
         if (provider is LocalChatProvider local)
         {
             local.Progress = tracker.Transfer;
@@ -94,7 +94,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
     private async Task ServeAndSendAsync(RunState run, ModelCatalog catalog, MissSender sender, KeyScope scope, List<BatchItem> items)
     {
         var token = run.Cancellation.Token;
-        var keys = await ItemKeying.ComputeAsync(run.Record.Plan, items, run.Cache, settings, scope, catalog.Remembered, token);
+        var keys = await ItemKeying.ComputeAsync(run.Record.Plan, items, run.Answers, settings, scope, catalog.Remembered, token);
         foreach (var unsendable in keys.Where(k => !k.CanBeSent))
         {
             run.NotSent(unsendable);
@@ -103,6 +103,13 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
         keys = [.. keys.Where(k => k.CanBeSent)];
         var misses = keys.Where(k => !k.LooksCached).ToList();
         var hits = keys.Where(k => k.LooksCached).ToList();
+        if (_policy.Sends && TokenBudget.Refuses(settings, misses) is { } overBudget)
+        {
+            // Nothing is sent; what the artifact and the cache hold is still served, and the rest resumes.
+            run.Halt(overBudget);
+            ServeHits(run, hits);
+            return;
+        }
         if (!_policy.Sends)
         {
             if (settings.CheckModels)
@@ -167,7 +174,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
     // A model pulled again since the last contact invalidates its hits: they are re-keyed and, missing now, sent.
     private async Task<List<ItemWork>> RekeyAsync(RunState run, ModelCatalog catalog, KeyScope scope, List<ItemWork> hits, List<ItemWork> misses, Action<ItemWork> enqueue)
     {
-        if (run.Cache is null)
+        if (run.Cache is null && run.Artifact is null)
         {
             return hits;
         }
@@ -189,7 +196,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
             }
 
             var stale = hits.Where(h => h.Model == model).ToList();
-            var rekeyed = await ItemKeying.ComputeAsync(run.Record.Plan, stale.Select(h => h.Item), run.Cache, settings, scope, _ => verified, token);
+            var rekeyed = await ItemKeying.ComputeAsync(run.Record.Plan, stale.Select(h => h.Item), run.Answers, settings, scope, _ => verified, token);
             hits.RemoveAll(h => h.Model == model);
             foreach (var work in rekeyed)
             {
@@ -211,13 +218,19 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
         return hits;
     }
 
-    // Serves what the cache holds; returns the hits whose entry turned out unreadable, to be sent after all.
+    // Serves what the committed artifact, then the cache holds; returns the hits whose entry turned out unreadable, to be sent after all.
     private static List<ItemWork> ServeHits(RunState run, IEnumerable<ItemWork> hits)
     {
         var unreadable = new List<ItemWork>();
         foreach (var hit in hits)
         {
-            if (run.Cache!.TryGet(hit.Key!.Value) is not { } entry)
+            if (run.Artifact?.TryGet(hit.Key!.Value) is { } committed)
+            {
+                run.Succeed(hit.Item, MissSender.ArtifactResult(hit, committed), committed.Result, TimeSpan.FromSeconds(committed.ProcessingTime), cached: true, ItemResult.FromArtifact);
+                continue;
+            }
+
+            if (run.Cache?.TryGet(hit.Key!.Value) is not { } entry)
             {
                 unreadable.Add(hit);
                 continue;
@@ -228,7 +241,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
                 run.Cache.Touch(entry.Key);
             }
 
-            run.Succeed(hit.Item, MissSender.HitResult(hit, entry), entry.Response, TimeSpan.FromSeconds(entry.ProcessingTime), cached: true);
+            run.Succeed(hit.Item, MissSender.HitResult(hit, entry), entry.Response, TimeSpan.FromSeconds(entry.ProcessingTime), cached: true, ItemResult.FromCache);
         }
 
         return unreadable;

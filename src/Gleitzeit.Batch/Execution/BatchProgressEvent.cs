@@ -54,6 +54,9 @@ public sealed record BatchProgressEvent
     /// <summary>Estimated time left, once something has finished.</summary>
     public TimeSpan? Eta { get; init; }
 
+    /// <summary>For <see cref="BatchEventKind.CacheHit"/>: <c>artifact</c> (the committed JSON artifact) or <c>cache</c>.</summary>
+    public string? Source { get; init; }
+
     /// <summary>For <see cref="BatchEventKind.Preparing"/>: how far the model's download has come.</summary>
     public Providers.Local.ModelTransfer? Transfer { get; init; }
 }

@@ -13,14 +13,14 @@ namespace Gleitzeit.Batch.Execution;
 internal static class ItemKeying
 {
     /// <summary>Keys for <paramref name="items"/>, with each model's digest and context length from <paramref name="modelOf"/>.</summary>
-    public static async Task<List<ItemWork>> ComputeAsync(BatchPlan plan, IEnumerable<BatchItem> items, CacheStore? cache, BatchSettings settings, KeyScope scope, Func<string, ModelMemo?> modelOf, CancellationToken cancellationToken)
+    public static async Task<List<ItemWork>> ComputeAsync(BatchPlan plan, IEnumerable<BatchItem> items, AnswerTiers answers, BatchSettings settings, KeyScope scope, Func<string, ModelMemo?> modelOf, CancellationToken cancellationToken)
     {
         var work = items.Select(i => new ItemWork { Item = i, Template = plan.Templates[i.Template] }).ToArray();
         var models = work.Select(w => w.Model).Distinct(StringComparer.Ordinal).ToDictionary(m => m, modelOf, StringComparer.Ordinal);
         await Parallel.ForEachAsync(
             Enumerable.Range(0, work.Length),
             new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
-            async (index, token) => work[index] = await KeyAsync(work[index], cache, settings, scope, models[work[index].Model], token));
+            async (index, token) => work[index] = await KeyAsync(work[index], answers, settings, scope, models[work[index].Model], token));
         return [.. work];
     }
 
@@ -53,12 +53,12 @@ internal static class ItemKeying
         _ => "for images use method: llm/vision",
     };
 
-    private static async Task<ItemWork> KeyAsync(ItemWork work, CacheStore? cache, BatchSettings settings, KeyScope scope, ModelMemo? model, CancellationToken token)
+    private static async Task<ItemWork> KeyAsync(ItemWork work, AnswerTiers answers, BatchSettings settings, KeyScope scope, ModelMemo? model, CancellationToken token)
     {
         try
         {
             var (messages, input) = await ComposeAsync(work, settings, token);
-            var estimate = ContextFit.EstimateTokens(messages);
+            var estimate = TokenEstimate.Of(work.Model, messages);
             var options = work.Template.Options;
             if (scope.FitsContext)
             {
@@ -72,7 +72,7 @@ internal static class ItemKeying
             }
 
             var key = KeyOf(work, scope, messages, input, model?.Digest, options);
-            return work with { Options = options, Key = key, EstimatedTokens = estimate, LooksCached = cache?.Contains(key.Value) == true };
+            return work with { Options = options, Key = key, EstimatedTokens = estimate, LooksCached = answers.Contains(key.Value) };
         }
         catch (InvalidInputException ex)
         {

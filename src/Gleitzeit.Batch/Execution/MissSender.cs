@@ -23,6 +23,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
     private int _outstanding;
     private int _producerDone;
     private int _sent;
+    private long _tokens;
 
     /// <summary>Items the server answered, with a result or an error for the item.</summary>
     public int Sent => Volatile.Read(ref _sent);
@@ -72,6 +73,12 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
     /// <summary>Handles one item; false when it was put back to wait for another process's answer.</summary>
     private async Task<bool> ProcessAsync(ItemWork miss, CancellationToken token)
     {
+        if (run.Fatal is not null)
+        {
+            // The run was halted (the token budget is spent): the item stays unfinished, for a resume.
+            return true;
+        }
+
         using var held = Coordinate(miss, out var outcome);
         if (outcome == Coordination.Answered)
         {
@@ -136,7 +143,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
             return false;
         }
 
-        run.Succeed(miss.Item, HitResult(miss, entry), entry.Response, TimeSpan.FromSeconds(entry.ProcessingTime), cached: true);
+        run.Succeed(miss.Item, HitResult(miss, entry), entry.Response, TimeSpan.FromSeconds(entry.ProcessingTime), cached: true, ItemResult.FromCache);
         return true;
     }
 
@@ -200,6 +207,12 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
                     },
                     token);
                 Interlocked.Increment(ref _sent);
+                var spent = Interlocked.Add(ref _tokens, (long)answer.Tokens.Prompt + answer.Tokens.Completion);
+                if (run.Settings.MaxTokensTotal is { } budget && spent >= budget)
+                {
+                    run.Halt(TokenBudget.Spent(spent, budget));
+                }
+
                 var used = WindowOf(options) ?? ContextFit.AssumedServerContext;
                 if (!scope.FitsContext || !ContextFit.LooksTruncated(answer.Tokens.Prompt, used))
                 {
@@ -297,6 +310,8 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
             Tokens = completion.Tokens,
             ServedBy = completion.ServedBy,
             CacheKey = key?.Value ?? miss.Key?.Value,
+            Model = miss.Model,
+            ModelDigest = (key ?? miss.Key)?.Inputs["model_digest"]?.GetValue<string>(),
             MissReasons = run.Misses is null ? null : run.Explain(miss),
             OutputFile = miss.Item.OutputFile,
         };
@@ -338,7 +353,25 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
         Tokens = entry.Tokens,
         ServedBy = entry.ServedBy,
         Cached = true,
+        Source = ItemResult.FromCache,
         CacheKey = entry.Key,
+        Model = hit.Model,
+        ModelDigest = entry.Inputs["model_digest"]?.GetValue<string>(),
+        OutputFile = hit.Item.OutputFile,
+    };
+
+    internal static ItemResult ArtifactResult(ItemWork hit, ArtifactAnswer answer) => new()
+    {
+        File = hit.Item.File,
+        Status = ItemResult.Success,
+        Result = answer.Result,
+        ProcessingTime = answer.ProcessingTime,
+        Tokens = answer.Tokens,
+        Cached = true,
+        Source = ItemResult.FromArtifact,
+        CacheKey = hit.Key!.Value,
+        Model = hit.Model,
+        ModelDigest = hit.Key.Inputs["model_digest"]?.GetValue<string>(),
         OutputFile = hit.Item.OutputFile,
     };
 

@@ -11,14 +11,29 @@ namespace Gleitzeit.Batch.Execution;
 /// run, within the request timeout and its retries) while the first items are already on their way, and results are
 /// stored under the digest the server reported.
 /// </summary>
-internal sealed class ModelCatalog(IChatProvider provider, CacheStore? cache, CachePolicy policy, ResiliencePipeline retries, Action<string> warn)
+internal sealed class ModelCatalog(IChatProvider provider, CacheStore? cache, ArtifactAnswers? artifact, CachePolicy policy, ResiliencePipeline retries, Action<string> warn)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<ModelMemo?>>> _verified = new(StringComparer.Ordinal);
 
-    /// <summary>What the provider knows of a model without asking (the local model's file digest), else what the cache directory remembers, or null.</summary>
-    public ModelMemo? Remembered(string model) =>
-        provider.KnownModelInfo(model) is { } known ? new ModelMemo { Digest = known.Digest, ContextLength = known.ContextLength }
-        : policy.Serves ? cache?.GetRememberedModel(provider.NormalizeModel(model)) : null;
+    /// <summary>
+    /// What the provider knows of a model without asking (the local model's file digest), else what the cache directory
+    /// remembers, else the digest the committed artifact recorded (its last resort: no cache, no server), or null.
+    /// </summary>
+    public ModelMemo? Remembered(string model)
+    {
+        if (provider.KnownModelInfo(model) is { } known)
+        {
+            return new ModelMemo { Digest = known.Digest, ContextLength = known.ContextLength };
+        }
+
+        if (!policy.Serves)
+        {
+            return null;
+        }
+
+        var name = provider.NormalizeModel(model);
+        return cache?.GetRememberedModel(name) ?? (artifact?.DigestOf(name) is { } recorded ? new ModelMemo { Digest = recorded } : null);
+    }
 
     /// <summary>What the server says of a model, asked once; remembered when it changed and the cache is written.</summary>
     /// <exception cref="ChatProviderException">The model is missing or the server unreachable: the batch stops.</exception>

@@ -28,7 +28,7 @@ internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? 
         Emit(BatchEventKind.Started, file, null, null);
     }
 
-    public void CacheHit(string file, string result, TimeSpan recordedTime)
+    public void CacheHit(string file, string result, TimeSpan recordedTime, string source)
     {
         lock (_lock)
         {
@@ -36,7 +36,7 @@ internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? 
             _cached++;
         }
 
-        Emit(BatchEventKind.CacheHit, file, Preview(result), recordedTime);
+        Emit(BatchEventKind.CacheHit, file, Preview(result), recordedTime, source);
     }
 
     public void Completed(string file, string result, TimeSpan time, bool wasInFlight)
@@ -148,7 +148,7 @@ internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? 
         return oneLine[..cut].TrimEnd() + "...";
     }
 
-    private void Emit(BatchEventKind kind, string? file, string? message, TimeSpan? itemTime)
+    private void Emit(BatchEventKind kind, string? file, string? message, TimeSpan? itemTime, string? source = null)
     {
         if (progress is null)
         {
@@ -172,7 +172,7 @@ internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? 
             TimeSpan? eta = counts.Done > 0 && counts.Done < total
                 ? TimeSpan.FromTicks(elapsed.Ticks / counts.Done * (total - counts.Done))
                 : counts.Done == total ? TimeSpan.Zero : null;
-            progress.Report(new BatchProgressEvent { Kind = kind, File = file, Message = message, ItemTime = itemTime, Counts = counts, Elapsed = elapsed, Eta = eta });
+            progress.Report(new BatchProgressEvent { Kind = kind, File = file, Message = message, ItemTime = itemTime, Counts = counts, Elapsed = elapsed, Eta = eta, Source = source });
         }
     }
 }

@@ -27,8 +27,17 @@ internal sealed class RunState(BatchRecord record, ProgressTracker tracker, Resu
 
     public MissIndex? Misses { get; } = policy.Serves && cache is not null ? new MissIndex(cache, record.Plan) : null;
 
+    /// <summary>The committed JSON artifact, when the mode reads caches: served before the cache directory.</summary>
+    public ArtifactAnswers? Artifact { get; init; }
+
+    /// <summary>Where keyed answers may be found without the model: the artifact, then the cache directory.</summary>
+    public AnswerTiers Answers => new(Artifact, Cache);
+
     /// <summary>The batch-wide error that stopped the run, if any.</summary>
     public ChatProviderException? Fatal => Volatile.Read(ref _fatal);
+
+    /// <summary>Sends nothing more, letting calls in flight finish (their answers are paid for); the first such error wins.</summary>
+    public void Halt(ChatProviderException exception) => Interlocked.CompareExchange(ref _fatal, exception, null);
 
     /// <summary>Stops the whole run with <paramref name="exception"/>; the first such error wins.</summary>
     public void Stop(ChatProviderException exception)
@@ -39,12 +48,12 @@ internal sealed class RunState(BatchRecord record, ProgressTracker tracker, Resu
         }
     }
 
-    public void Succeed(BatchItem item, ItemResult result, string text, TimeSpan time, bool cached, bool wasInFlight = true)
+    public void Succeed(BatchItem item, ItemResult result, string text, TimeSpan time, bool cached, string? source = null, bool wasInFlight = true)
     {
         store.Record(Record, result);
         if (cached)
         {
-            Tracker.CacheHit(item.File, text, time);
+            Tracker.CacheHit(item.File, text, time, source ?? ItemResult.FromCache);
         }
         else
         {

@@ -11,6 +11,8 @@ namespace Gleitzeit.Batch.Export;
 /// <param name="Results">Item results, ordered by path.</param>
 public sealed record ExportDocument(string BatchId, DateTimeOffset? Date, JsonObject Parameters, IReadOnlyList<ItemResult> Results)
 {
+    /// <summary>What produced a build or <c>--output</c> artifact (prompts, models, digests, options); with it each result carries its model and cache key, and the JSON is the next run's lockfile.</summary>
+    public Provenance? Provenance { get; init; }
     public int Successful => Results.Count(r => r.Status == ItemResult.Success);
 
     public int Failed => Results.Count(r => r.Status == ItemResult.Failed);
@@ -31,8 +33,11 @@ public sealed record ExportDocument(string BatchId, DateTimeOffset? Date, JsonOb
     /// The reviewable build artifact of a batch: named by the batch's name, no date, and only what the
     /// inputs and cached results determine, so an unchanged rebuild writes the same bytes.
     /// </summary>
-    public static ExportDocument ForArtifact(string name, JsonObject parameters, IEnumerable<ItemResult> results) =>
-        new(name, null, parameters, [.. results.OrderBy(r => r.File, StringComparer.Ordinal)]);
+    public static ExportDocument ForArtifact(string name, JsonObject parameters, IEnumerable<ItemResult> results, Provenance? provenance = null) =>
+        new(name, null, parameters, [.. results.OrderBy(r => r.File, StringComparer.Ordinal)]) { Provenance = provenance };
+
+    /// <summary>Prompt and answer tokens over every result (cached ones as recorded).</summary>
+    public (long Prompt, long Completion) Tokens => (Results.Sum(r => (long)(r.Tokens?.Prompt ?? 0)), Results.Sum(r => (long)(r.Tokens?.Completion ?? 0)));
 
     /// <summary>Seconds as the seed layouts print them: <c>2.3</c>, <c>0.0</c>.</summary>
     public static string Seconds(double value)

@@ -22,6 +22,10 @@ public static class JsonExporter
             writer.WriteString("batch_id", document.BatchId);
             writer.WritePropertyName("parameters");
             document.Parameters.WriteTo(writer);
+            if (document.Provenance is { } provenance)
+            {
+                WriteProvenance(writer, provenance);
+            }
             writer.WriteStartObject("summary");
             writer.WriteNumber("total", document.Results.Count);
             writer.WriteNumber("successful", document.Successful);
@@ -50,6 +54,11 @@ public static class JsonExporter
                     writer.WriteString("error", result.Error);
                 }
 
+                if (document.Provenance is not null)
+                {
+                    WriteLock(writer, result);
+                }
+
                 writer.WriteEndObject();
             }
 
@@ -58,6 +67,82 @@ public static class JsonExporter
         }
 
         output.WriteByte((byte)'\n');
+    }
+
+    // What the next run needs to serve this answer again: its key, and the model and weights that gave it.
+    private static void WriteLock(Utf8JsonWriter writer, Results.ItemResult result)
+    {
+        if (result.Model is not null)
+        {
+            writer.WriteString(Caching.ArtifactAnswers.ModelField, result.Model);
+        }
+
+        if (result.ModelDigest is not null)
+        {
+            writer.WriteString(Caching.ArtifactAnswers.DigestField, result.ModelDigest);
+        }
+
+        if (result.Tokens is { } tokens)
+        {
+            writer.WriteStartObject("tokens");
+            writer.WriteNumber("prompt", tokens.Prompt);
+            writer.WriteNumber("completion", tokens.Completion);
+            writer.WriteEndObject();
+        }
+
+        if (result.Status == Results.ItemResult.Success && result.CacheKey is not null)
+        {
+            writer.WriteString(Caching.ArtifactAnswers.KeyField, result.CacheKey);
+        }
+    }
+
+    private static void WriteProvenance(Utf8JsonWriter writer, Provenance provenance)
+    {
+        writer.WriteStartObject(Caching.ArtifactAnswers.ProvenanceField);
+        writer.WriteStartArray("prompts");
+        foreach (var template in provenance.Templates)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("prompt", template.Prompt);
+            if (template.System is not null)
+            {
+                writer.WriteString("system", template.System);
+            }
+
+            writer.WriteString("model", template.Model);
+            if (template.ModelDigest is not null)
+            {
+                writer.WriteString("model_digest", template.ModelDigest);
+            }
+
+            if (template.Options is not null)
+            {
+                writer.WritePropertyName("options");
+                template.Options.WriteTo(writer);
+            }
+
+            if (template.Format is not null)
+            {
+                writer.WritePropertyName("format");
+                template.Format.WriteTo(writer);
+            }
+
+            writer.WriteNumber("items", template.Items);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartArray(Caching.ArtifactAnswers.ModelsField);
+        foreach (var model in provenance.Models)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("model", model.Model);
+            writer.WriteString("digest", model.Digest);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
     }
 
     private static void WriteSeconds(Utf8JsonWriter writer, string name, double seconds)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
 
 namespace Gleitzeit.Batch.Export;
 
@@ -17,13 +18,25 @@ public static class MarkdownExporter
             text.Append("**Date**: ").Append(date.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)).Append("  \n");
         }
 
+        if (document.Provenance is { } provenance)
+        {
+            WriteProvenance(text, provenance);
+        }
+
         text.Append(CultureInfo.InvariantCulture, $"**Total Files**: {document.Results.Count} ({document.Successful} successful, {document.Failed} failed");
         if (document.Skipped > 0)
         {
             text.Append(CultureInfo.InvariantCulture, $", {document.Skipped} skipped");
         }
 
-        text.Append(")\n\n## Results\n");
+        text.Append(')');
+        if (document.Provenance is not null)
+        {
+            var (prompt, completion) = document.Tokens;
+            text.Append(CultureInfo.InvariantCulture, $"  \n**Tokens**: {prompt} in, {completion} out");
+        }
+
+        text.Append("\n\n## Results\n");
         foreach (var result in document.Results)
         {
             text.Append('\n');
@@ -44,6 +57,43 @@ public static class MarkdownExporter
         var bytes = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text.ToString());
         output.Write(bytes);
     }
+
+    // Each prompt as a reviewer needs it: what was asked, of which weights, with which options.
+    private static void WriteProvenance(StringBuilder text, Provenance provenance)
+    {
+        foreach (var template in provenance.Templates)
+        {
+            text.Append("**Prompt**: ").Append(OneLine(template.Prompt)).Append("  \n");
+            if (template.System is not null)
+            {
+                text.Append("**System**: ").Append(OneLine(template.System)).Append("  \n");
+            }
+
+            text.Append("**Model**: ").Append(template.Model);
+            if (template.ModelDigest is not null)
+            {
+                text.Append(" (").Append(Provenance.Short(template.ModelDigest)).Append(')');
+            }
+
+            text.Append("  \n");
+            if (template.Options is { Count: > 0 } options)
+            {
+                text.Append("**Options**: ").Append(string.Join(", ", options.Select(o => $"{o.Key}={o.Value?.ToJsonString()}"))).Append("  \n");
+            }
+
+            if (template.Format is not null)
+            {
+                text.Append("**Format**: ").Append(template.Format is JsonValue ? template.Format.ToString() : "JSON schema").Append("  \n");
+            }
+
+            if (provenance.Templates.Count > 1)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"**Items**: {template.Items}  \n");
+            }
+        }
+    }
+
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 
     private static string Normalize(string? text) => (text ?? string.Empty).Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd('\n');
 }

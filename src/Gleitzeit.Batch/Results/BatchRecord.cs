@@ -43,6 +43,10 @@ public sealed class BatchRecord
     [JsonPropertyName("cached")]
     public int Cached => Results.Values.Count(r => r.Cached);
 
+    /// <summary>Of the cached, how many the committed JSON artifact served.</summary>
+    [JsonPropertyName("from_artifact")]
+    public int FromArtifact => Results.Values.Count(r => r.Source == ItemResult.FromArtifact);
+
     /// <summary>Items with no result at all: the batch stopped (or was interrupted) before they ran.</summary>
     [JsonIgnore]
     public int NotRun => Plan.Items.Count(i => !Results.ContainsKey(i.File));

@@ -10,6 +10,12 @@ public sealed class ItemResult
     public const string Failed = "failed";
     public const string Skipped = "skipped";
 
+    /// <summary><see cref="Source"/> of an answer served from the committed JSON artifact.</summary>
+    public const string FromArtifact = "artifact";
+
+    /// <summary><see cref="Source"/> of an answer served from the cache directory.</summary>
+    public const string FromCache = "cache";
+
     [JsonPropertyName("file")]
     public required string File { get; init; }
 
@@ -40,6 +46,18 @@ public sealed class ItemResult
 
     [JsonPropertyName("cached")]
     public bool Cached { get; init; }
+
+    /// <summary>Where a cached answer came from: <c>artifact</c> (the committed JSON artifact) or <c>cache</c>; null when the model answered.</summary>
+    [JsonPropertyName("source")]
+    public string? Source { get; init; }
+
+    /// <summary>The model as the prompt named it.</summary>
+    [JsonPropertyName("model")]
+    public string? Model { get; init; }
+
+    /// <summary>The digest of the weights that answered, where the provider has one (Ollama's, a local file's SHA-256).</summary>
+    [JsonPropertyName("model_digest")]
+    public string? ModelDigest { get; init; }
 
     [JsonPropertyName("cache_key")]
     public string? CacheKey { get; init; }

@@ -23,7 +23,7 @@ internal sealed class BatchCommand
     private readonly Option<string?> _output = new("--output", "-o") { Description = "Also write the results to this file (format from its suffix unless --format)" };
     private readonly Option<string?> _format = new("--format") { Description = "json, csv or markdown" };
     private readonly Option<bool> _dryRun = new("--dry-run") { Description = "List what would be sent and what is cached; contact no model" };
-    private readonly SettingsOptions _settings = new([.. SettingsOptions.Running, Settings.ModifiedSince]);
+    private readonly SettingsOptions _settings = new([.. SettingsOptions.Running, Settings.ModifiedSince, Settings.Verify]);
 
     public Command Build(CliContext context)
     {
@@ -115,7 +115,7 @@ internal sealed class BatchCommand
         }
 
         var title = $"Batch Processing: {RunPresenter.Shorten(prompt)} ({discovered.Count} files, {template.Model})";
-        return await RunPresenter.RunAsync(context, settings, title, engine => engine.RunAsync(plan, cancellation), format, output);
+        return await RunPresenter.RunAsync(context, settings, title, (engine, options) => engine.RunAsync(plan, options, cancellation), format, output);
     }
 
     private static async Task<int> DryRunAsync(CliContext context, BatchSettings settings, BatchPlan plan, CancellationToken cancellation)

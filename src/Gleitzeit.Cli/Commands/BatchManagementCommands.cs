@@ -152,7 +152,7 @@ internal sealed class BatchManagementCommands(CliContext context)
             return ExitCodes.Success;
         }
 
-        return await RunPresenter.RunAsync(context, settings, $"Resuming {record.BatchId}: {remaining} of {record.TotalFiles} items", engine => engine.ResumeAsync(record.BatchId, cancellation), null, null);
+        return await RunPresenter.RunAsync(context, settings, $"Resuming {record.BatchId}: {remaining} of {record.TotalFiles} items", (engine, _) => engine.ResumeAsync(record.BatchId, cancellation), null, null);
     }
 
     // A record keeps the server's address with its secrets masked: resume where it ran, with the credentials the
@@ -173,13 +173,13 @@ internal sealed class BatchManagementCommands(CliContext context)
     private int Export(BatchRecord record, string? formatName, string? output)
     {
         var format = RunPresenter.ResolveFormat(formatName, output) ?? ExportFormat.Json;
+        var bytes = ExportFormats.ToBytes(format, ExportDocument.FromRecord(record));
         if (output is not null)
         {
-            RunPresenter.Export(context, record, format, output);
+            RunPresenter.Write(context, context.Resolve(output), bytes, format);
             return ExitCodes.Success;
         }
 
-        var bytes = ExportFormats.ToBytes(format, ExportDocument.FromRecord(record));
         context.Out.Write(new System.Text.UTF8Encoding(false).GetString(bytes));
         context.Out.Flush();
         return ExitCodes.Success;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Gleitzeit.Batch;
+using Gleitzeit.Batch.Execution;
 using Gleitzeit.Batch.Builds;
 using Gleitzeit.Batch.Configuration;
 using Gleitzeit.Cli.Rendering;
@@ -76,6 +77,11 @@ internal sealed class BuildWorkerCommand(CliContext context)
         foreach (var summary in outcome.Summaries)
         {
             context.Out.WriteLine(BuildContract.SummaryPrefix + summary);
+        }
+
+        if (outcome.Reports.Count > 0 && !JobSummary.Append(context.Environment, JobSummary.Render($"Gleitzeit: {Path.GetFileName(manifest.ProjectFile)}", outcome.Reports)))
+        {
+            context.Out.WriteLine(Diagnostic.Warning(DiagnosticCodes.OutputWriteFailed, manifest.ProjectFile, $"the job summary {context.Environment(JobSummary.Variable)} could not be written").ToString());
         }
 
         if (stop.IsCancellationRequested)

@@ -11,25 +11,67 @@ namespace Gleitzeit.Cli.Commands;
 /// <summary>Runs or resumes a batch with progress, then its summary and optional export: shared by batch and batch-resume.</summary>
 internal static class RunPresenter
 {
-    public static async Task<int> RunAsync(CliContext context, BatchSettings settings, string title, Func<GleitzeitEngine, Task<BatchOutcome>> start, ExportFormat? exportFormat, string? exportPath)
+    /// <param name="start">Starts the run; it is given the engine and the committed artifact at <paramref name="exportPath"/> (a JSON one), if any.</param>
+    public static async Task<int> RunAsync(CliContext context, BatchSettings settings, string title, Func<GleitzeitEngine, RunOptions?, Task<BatchOutcome>> start, ExportFormat? exportFormat, string? exportPath)
     {
-        var renderer = ProgressRenderers.For(context);
-        using var engine = new GleitzeitEngine(settings, renderer);
-        var outcome = await renderer.RunAsync(title, () => start(engine));
-        if (exportPath is not null)
+        if (settings.Verify && exportPath is null)
         {
-            Export(context, outcome.Record, exportFormat ?? ExportFormat.Json, exportPath);
+            throw new CliException("--verify compares the artifact named by --output with what the inputs give now: add --output <file>");
         }
 
-        return BatchSummary.Print(context, outcome, engine.Results.RecordPath(outcome.Record.BatchId));
+        var renderer = ProgressRenderers.For(context);
+        using var engine = new GleitzeitEngine(settings, renderer);
+        var format = exportFormat ?? ExportFormat.Json;
+        var full = exportPath is null ? null : context.Resolve(exportPath);
+        var options = full is not null && format == ExportFormat.Json ? new RunOptions { Artifact = engine.ReadArtifact(full) } : null;
+        var outcome = await renderer.RunAsync(title, () => start(engine, options));
+        var exit = BatchSummary.Print(context, outcome, engine.Results.RecordPath(outcome.Record.BatchId));
+        if (full is not null)
+        {
+            var bytes = ExportFormats.ToBytes(format, Artifact(outcome.Record, full));
+            if (settings.Verify)
+            {
+                exit = Math.Max(exit, Verify(context, full, bytes));
+            }
+            else
+            {
+                Write(context, full, bytes, format);
+            }
+        }
+
+        JobSummary.Append(context.Environment, JobSummary.Render($"gleitzeit: {outcome.Record.BatchId}", [BatchReport.Of(outcome.Record.Plan.Name ?? outcome.Record.BatchId, outcome)]));
+        return exit;
     }
 
-    public static void Export(CliContext context, BatchRecord record, ExportFormat format, string path)
+    /// <summary>
+    /// What <c>--output</c> writes: the batch as a reviewable artifact (no id or date, so the same results give the same
+    /// bytes), with its provenance and each answer's key: the next run's lockfile. <c>batch-export</c> gives the
+    /// seed layout with the batch id and date.
+    /// </summary>
+    public static ExportDocument Artifact(BatchRecord record, string path)
     {
-        var full = context.Resolve(path);
+        var results = record.Results.Values.ToList();
+        return ExportDocument.ForArtifact(record.Plan.Name ?? Path.GetFileNameWithoutExtension(path), record.Plan.ExportParameters, results, Provenance.From([(record.Plan, results)]));
+    }
+
+    private static int Verify(CliContext context, string path, byte[] bytes)
+    {
+        var before = File.Exists(path) ? File.ReadAllBytes(path) : null;
+        if (ArtifactDiff.Describe(before, bytes) is not { } difference)
+        {
+            context.Out.WriteLine($"Verified: {path} is current");
+            return ExitCodes.Success;
+        }
+
+        context.Error.WriteLine(Diagnostic.Error(DiagnosticCodes.ArtifactNotCurrent, path, $"not current for its inputs ({difference}); run the same command without --verify where the model is reachable, and commit {Path.GetFileName(path)}", ArtifactDiff.FirstLine(before, bytes)).ToString());
+        return ExitCodes.ItemsFailed;
+    }
+
+    public static void Write(CliContext context, string full, byte[] bytes, ExportFormat format)
+    {
         try
         {
-            AtomicFile.Write(full, ExportFormats.ToBytes(format, ExportDocument.FromRecord(record)));
+            AtomicFile.Write(full, bytes);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

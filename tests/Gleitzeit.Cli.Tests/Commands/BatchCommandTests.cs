@@ -46,7 +46,8 @@ public sealed class BatchCommandTests : IAsyncLifetime
 
         await _h.RunAsync("batch", "docs", "--output", "results.txt", "--format", "markdown");
 
-        Assert.StartsWith("# Batch Processing Results\n**Batch ID**: batch_", File.ReadAllText(Path.Combine(_h.Root, "results.txt")), StringComparison.Ordinal);
+        // --output writes the reviewable artifact: named by the file, no run id or date, the prompt and model on top.
+        Assert.StartsWith("# Batch Processing Results\n**Batch ID**: results  \n**Prompt**: Analyze this file  \n**Model**: llama3.2:latest (", File.ReadAllText(Path.Combine(_h.Root, "results.txt")), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Text;
+
+namespace Gleitzeit.Batch.Execution;
+
+/// <summary>
+/// The Markdown a CI job summary shows (GitHub Actions' <c>GITHUB_STEP_SUMMARY</c>): one table row per batch, then
+/// the failures with their file and code. Appended, so several steps and builds add up in one summary.
+/// </summary>
+public static class JobSummary
+{
+    /// <summary>The environment variable GitHub Actions sets to the summary file of the current step.</summary>
+    public const string Variable = "GITHUB_STEP_SUMMARY";
+
+    /// <summary>The Markdown for <paramref name="reports"/>.</summary>
+    public static string Render(string title, IEnumerable<BatchReport> reports)
+    {
+        ArgumentNullException.ThrowIfNull(reports);
+        var list = reports.ToList();
+        var text = new StringBuilder();
+        text.Append("### ").Append(title).Append("\n\n");
+        text.Append("| batch | items | from artifact | from cache | sent | failed | tokens in | tokens out | time |\n");
+        text.Append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        foreach (var r in list)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"| {Cell(r.Name)} | {r.Items} | {r.FromArtifact} | {r.FromCache} | {r.Sent} | {r.Failed} | {r.TokensIn} | {r.TokensOut} | {r.Time.TotalSeconds:0.0} s |\n");
+        }
+
+        var failures = list.SelectMany(r => r.Failures.Select(f => (r.Name, f))).ToList();
+        if (failures.Count > 0)
+        {
+            text.Append("\nFailures:\n\n");
+            foreach (var (batch, failure) in failures)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"- `{failure.File}` ({Cell(batch)}): {failure.ErrorCode} {Cell(Contract.Diagnostic.OneLine(failure.Error))}\n");
+            }
+        }
+
+        return text.Append('\n').ToString();
+    }
+
+    /// <summary>Appends <paramref name="markdown"/> to the summary file named by <paramref name="environment"/>, if any; false when it could not be written.</summary>
+    public static bool Append(Func<string, string?> environment, string markdown)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        if (environment(Variable) is not { Length: > 0 } path)
+        {
+            return true;
+        }
+
+        try
+        {
+            File.AppendAllText(path, markdown, new UTF8Encoding(false));
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static string Cell(string? text) => (text ?? string.Empty).Replace("|", "\\|", StringComparison.Ordinal);
+}

@@ -1,0 +1,41 @@
+using System.Globalization;
+using Gleitzeit.Batch.Configuration;
+using Gleitzeit.Batch.Providers;
+
+namespace Gleitzeit.Batch.Execution;
+
+/// <summary>
+/// <c>max_tokens_total</c>: hosted calls cost money, so a misconfigured job must not spend without limit. Before
+/// anything is sent, the prompt tokens of every miss are estimated (<see cref="TokenEstimate"/>) and a run over budget
+/// sends nothing; while it runs, the tokens the server reports are added up and sending stops once they pass it.
+/// </summary>
+internal static class TokenBudget
+{
+    /// <summary>The error refusing the run before its first call, or null when the estimate fits.</summary>
+    public static ChatProviderException? Refuses(BatchSettings settings, IReadOnlyCollection<ItemWork> misses)
+    {
+        if (settings.MaxTokensTotal is not { } budget || misses.Count == 0)
+        {
+            return null;
+        }
+
+        var estimate = misses.Sum(m => (long)m.EstimatedTokens);
+        if (estimate <= budget)
+        {
+            return null;
+        }
+
+        var exact = misses.All(m => TokenEstimate.IsExact(m.Model)) ? "counted with the model's tokenizer" : "estimated";
+        return Error(string.Create(
+            CultureInfo.InvariantCulture,
+            $"the {misses.Count} item(s) to send need about {estimate} prompt tokens ({exact}; answers come on top), over {settings.Spell(Contract.Settings.MaxTokensTotal)} {budget}: nothing was sent. Raise the budget, or send fewer items (the cached ones were served)"));
+    }
+
+    /// <summary>The error that stops sending once the reported tokens pass the budget.</summary>
+    public static ChatProviderException Spent(long spent, long budget) => Error(string.Create(
+        CultureInfo.InvariantCulture,
+        $"the server reported {spent} prompt and answer tokens, reaching max_tokens_total {budget}: nothing more was sent; raise the budget and resume the batch for the rest"));
+
+    private static ChatProviderException Error(string message) =>
+        new(message, DiagnosticCodes.TokenBudgetExceeded, isTransient: false, stopsBatch: true) { Condition = message };
+}
