@@ -169,13 +169,15 @@ public sealed class GleitzeitRun : ToolTask
         }
         else if (Diagnostic.TryParse(singleLine, out var diagnostic))
         {
-            if (diagnostic!.IsError)
+            // A line number always: CI problem matchers (GitHub's csc matcher) annotate only `file(line…): error CODE:`.
+            var line = diagnostic!.Line > 0 ? diagnostic.Line : 1;
+            if (diagnostic.IsError)
             {
-                Log.LogError(null, diagnostic.Code, null, diagnostic.File, diagnostic.Line, diagnostic.Column, 0, 0, "{0}", diagnostic.Message);
+                Log.LogError(null, diagnostic.Code, null, diagnostic.File, line, diagnostic.Column, 0, 0, "{0}", diagnostic.Message);
             }
             else
             {
-                Log.LogWarning(null, diagnostic.Code, null, diagnostic.File, diagnostic.Line, diagnostic.Column, 0, 0, "{0}", diagnostic.Message);
+                Log.LogWarning(null, diagnostic.Code, null, diagnostic.File, line, diagnostic.Column, 0, 0, "{0}", diagnostic.Message);
             }
         }
         else if (singleLine.IndexOf("You must install or update .NET", StringComparison.Ordinal) >= 0

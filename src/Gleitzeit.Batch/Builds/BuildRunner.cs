@@ -167,7 +167,7 @@ public sealed class BuildRunner(
                         DiagnosticCodes.ArtifactNotCurrent,
                         output.Path,
                         $"not current for its inputs ({difference}); run `dotnet build` where the model is reachable and commit the changed artifacts",
-                        ArtifactDiff.FirstLine(before, bytes)));
+                        ArtifactDiff.FirstLine(before, bytes), 1));
                 }
 
                 continue;

@@ -63,7 +63,7 @@ internal static class RunPresenter
             return ExitCodes.Success;
         }
 
-        context.Error.WriteLine(Diagnostic.Error(DiagnosticCodes.ArtifactNotCurrent, path, $"not current for its inputs ({difference}); run the same command without --verify where the model is reachable, and commit {Path.GetFileName(path)}", ArtifactDiff.FirstLine(before, bytes)).ToString());
+        context.Error.WriteLine(Diagnostic.Error(DiagnosticCodes.ArtifactNotCurrent, path, $"not current for its inputs ({difference}); run the same command without --verify where the model is reachable, and commit {Path.GetFileName(path)}", ArtifactDiff.FirstLine(before, bytes), 1).ToString());
         return ExitCodes.ItemsFailed;
     }
 

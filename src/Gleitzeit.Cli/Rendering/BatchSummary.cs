@@ -14,7 +14,7 @@ internal static class BatchSummary
         context.Out.WriteLine();
         context.Out.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"Batch {record.BatchId}: {record.TotalFiles} files, {record.Successful} ok ({cached} from cache, {outcome.Sent} sent), {record.Failed} failed, {record.Skipped} skipped{(record.NotRun == 0 ? string.Empty : $", {record.NotRun} not run")} in {outcome.Elapsed.TotalSeconds:0.00} s"));
+            $"Batch {record.BatchId}: {record.TotalFiles} files, {record.Successful} ok ({(record.FromArtifact > 0 ? $"{record.FromArtifact} from the artifact, {cached - record.FromArtifact}" : cached)} from cache, {outcome.Sent} sent), {record.Failed} failed, {record.Skipped} skipped{(record.NotRun == 0 ? string.Empty : $", {record.NotRun} not run")} in {outcome.Elapsed.TotalSeconds:0.00} s"));
         context.Out.WriteLine($"Results saved to {recordPath}");
         if (record.Status == BatchStatus.Aborted)
         {

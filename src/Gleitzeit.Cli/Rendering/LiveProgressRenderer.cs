@@ -62,7 +62,7 @@ internal sealed class LiveProgressRenderer(CliContext context) : IProgressRender
                     break;
                 case BatchEventKind.Completed:
                 case BatchEventKind.CacheHit:
-                    Finish(value, $"[green]✅[/] {Markup.Escape(Diagnostic.OneLine(value.File))} - {Markup.Escape(value.Message ?? string.Empty)} [grey]({ProgressRenderers.Seconds(value.ItemTime ?? TimeSpan.Zero)}{(value.Kind == BatchEventKind.CacheHit ? ", cached" : string.Empty)})[/]");
+                    Finish(value, $"[green]✅[/] {Markup.Escape(Diagnostic.OneLine(value.File))} - {Markup.Escape(value.Message ?? string.Empty)} [grey]({ProgressRenderers.Seconds(value.ItemTime ?? TimeSpan.Zero)}{(value.Kind != BatchEventKind.CacheHit ? string.Empty : value.Source == Batch.Results.ItemResult.FromArtifact ? ", from the artifact" : ", cached")})[/]");
                     break;
                 case BatchEventKind.Failed:
                     Finish(value, $"[red]❌[/] {Markup.Escape(Diagnostic.OneLine(value.File))} - [red]{Markup.Escape(value.Message ?? string.Empty)}[/]");

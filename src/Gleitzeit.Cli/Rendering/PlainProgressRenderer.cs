@@ -22,6 +22,7 @@ internal sealed class PlainProgressRenderer(CliContext context) : IProgressRende
         var line = value.Kind switch
         {
             BatchEventKind.Completed => $"{counter} ok      {file} ({ProgressRenderers.Seconds(value.ItemTime ?? TimeSpan.Zero)}) {message}",
+            BatchEventKind.CacheHit when value.Source == Batch.Results.ItemResult.FromArtifact => $"{counter} artifact {file} ({ProgressRenderers.Seconds(value.ItemTime ?? TimeSpan.Zero)}) {message}",
             BatchEventKind.CacheHit => $"{counter} cached  {file} ({ProgressRenderers.Seconds(value.ItemTime ?? TimeSpan.Zero)}) {message}",
             BatchEventKind.Failed => $"{counter} failed  {file}: {message}",
             BatchEventKind.Skipped => $"{counter} skipped {file}: {message}",

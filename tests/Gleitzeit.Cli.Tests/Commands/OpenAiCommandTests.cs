@@ -47,6 +47,17 @@ public sealed class OpenAiCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ABudgetForAnOpenAiModel_IsCountedWithItsTokenizer_AndNothingIsSent()
+    {
+        var result = await Run(_key.Value, "batch", "docs", "--provider", "openai", "--model", "gpt-4o-mini", "--max-tokens-total", "20");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("error GZ4003", result.Error, StringComparison.Ordinal);
+        Assert.Contains("counted with the model's tokenizer", result.Error, StringComparison.Ordinal);
+        Assert.Empty(_server.ChatRequests);
+    }
+
+    [Fact]
     public async Task StormOf429Answers_IsWaitedOut_AndEveryItemCompletes()
     {
         for (var i = 0; i < 24; i++)
