@@ -44,7 +44,7 @@ internal static class SettingChecks
         {
             foreach (var (code, message) in ItemRules.Check(name => name == BuildContract.Metadata.Batch && item.GetMetadata(name).Trim().Length == 0 ? defaultBatch : item.GetMetadata(name), projectDirectory))
             {
-                log.LogError(null, code, null, item.GetMetadata("FullPath"), 0, 0, 0, 0, "{0}", message);
+                log.LogError(null, code, null, item.GetMetadata("FullPath"), 1, 0, 0, 0, "{0}", message);
                 ok = false;
             }
         }

@@ -92,7 +92,7 @@ public sealed class IncrementalBuildTests(PackedFeed feed) : IAsyncLifetime
         var failed = _project.Build();
 
         Assert.NotEqual(0, failed.ExitCode);
-        Assert.Matches(@"docs[/\\]beta\.md\s*:\s*error GZ2004: server error 500", failed.Output);
+        Assert.Matches(@"docs[/\\]beta\.md\(1\): error GZ2004: server error 500", failed.Output);
         var json = File.ReadAllText(_project.Artifact("doc-summaries.json"));
         Assert.Contains("\"file\": \"docs/alpha.md\",\n      \"status\": \"success\"", json, StringComparison.Ordinal);
         Assert.Contains("\"file\": \"docs/beta.md\",\n      \"status\": \"failed\"", json, StringComparison.Ordinal);
@@ -112,7 +112,7 @@ public sealed class IncrementalBuildTests(PackedFeed feed) : IAsyncLifetime
         var result = _project.Build("-p:GleitzeitFailOnError=false");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Matches(@"docs[/\\]beta\.md\s*:\s*warning GZ2005", result.Output);
+        Assert.Matches(@"docs[/\\]beta\.md\(1\): warning GZ2005", result.Output);
     }
 
     [Fact]
@@ -136,7 +136,7 @@ public sealed class IncrementalBuildTests(PackedFeed feed) : IAsyncLifetime
         var locked = _project.Build("-p:GleitzeitCacheMode=Locked");
 
         Assert.NotEqual(0, locked.ExitCode);
-        Assert.Matches(@"docs[/\\]delta\.md\s*:\s*error GZ3003", locked.Output);
+        Assert.Matches(@"docs[/\\]delta\.md\(1\): error GZ3003", locked.Output);
         Assert.Empty(_server.ChatRequests);
 
         var clean = _project.Clean();
@@ -181,7 +181,7 @@ public sealed class IncrementalBuildTests(PackedFeed feed) : IAsyncLifetime
         var result = _project.Build();
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Matches(@"alpha\.md\s*:\s*error GZ1001: GleitzeitBatch item has no Prompt", result.Output);
+        Assert.Matches(@"alpha\.md\(1\): error GZ1001: GleitzeitBatch item has no Prompt", result.Output);
         Assert.Empty(_server.ChatRequests);
     }
 

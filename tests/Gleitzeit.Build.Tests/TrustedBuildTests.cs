@@ -63,7 +63,7 @@ public sealed class TrustedBuildTests(PackedFeed feed) : IAsyncLifetime
             var result = _project.Build();
 
             Assert.NotEqual(0, result.ExitCode);
-            Assert.Matches(@"extra\.md\s*:\s*error GZ1002: invalid value 'hot' for Temperature", result.Output);
+            Assert.Matches(@"extra\.md\(1\): error GZ1002: invalid value 'hot' for Temperature", result.Output);
             Assert.Empty(_server.ChatRequests);
         }
     }
@@ -92,7 +92,7 @@ public sealed class TrustedBuildTests(PackedFeed feed) : IAsyncLifetime
         var result = _project.Build();
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Matches(@"alpha\.md\s*:\s*error GZ1002: Batch", result.Output);
+        Assert.Matches(@"alpha\.md\(1\): error GZ1002: Batch", result.Output);
         Assert.Empty(_server.ChatRequests);
         Assert.False(File.Exists("/tmp/escape.json"));
     }
@@ -116,7 +116,7 @@ public sealed class TrustedBuildTests(PackedFeed feed) : IAsyncLifetime
 
         Assert.NotEqual(0, failed.ExitCode);
         Assert.False(File.Exists(output));
-        Assert.Matches(@"alpha\.txt\s*:\s*warning GZ3005: removed", failed.Output);
+        Assert.Matches(@"alpha\.txt\(1\): warning GZ3005: removed", failed.Output);
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public sealed class TrustedBuildTests(PackedFeed feed) : IAsyncLifetime
         var first = _project.Build();
 
         Succeeded(first);
-        Assert.Matches(@"big\.md\s*:\s*warning GZ3001: .*raise GleitzeitMaxFileSize", first.Output);
+        Assert.Matches(@"big\.md\(1\): warning GZ3001: .*raise GleitzeitMaxFileSize", first.Output);
         var records = Directory.GetFiles(Path.Combine(_project.Home, "batch_results"), "batch_*.json").Length;
 
         var second = _project.Build();
