@@ -96,6 +96,23 @@ public sealed partial class ReviewFlowBuildTests(PackedFeed feed) : IAsyncLifeti
     }
 
     [Fact]
+    public void VerifyMode_ChecksEachItemsOutputFileToo_AndWritesNone()
+    {
+        _project.WriteProject("""<GleitzeitBatch Include="docs/**/*.md" Batch="doc-summaries" Prompt="Summarize this document in two sentences." OutputFile="summaries/%(RecursiveDir)%(Filename).summary.md" />""", ReviewedFolder);
+        Succeeded(_project.Build());
+        var beta = Reviewed("beta.summary.md");
+        var committed = File.ReadAllBytes(beta);
+        _project.Write("docs/beta.md", "# Beta\nBananas are yellow, and curved.\n");
+
+        var ci = CleanCiBuild();
+
+        Assert.NotEqual(0, ci.ExitCode);
+        Assert.Matches(Regex.Escape(beta) + @"\(1,1\): error GZ3006: not current for its inputs \(its item docs/beta\.md did not succeed, so it would be removed\)", ci.Output);
+        Assert.DoesNotContain("alpha.summary.md(", ci.Output, StringComparison.Ordinal);
+        Assert.Equal(committed, File.ReadAllBytes(beta));
+    }
+
+    [Fact]
     public void AnAnswerCorrectedByHand_IsRenderedIntoTheOtherArtifacts_SurvivesRebuilds_AndIsReplacedWhenItsInputChanges()
     {
         Succeeded(_project.Build());

@@ -66,10 +66,7 @@ public sealed class BuildRunner(
             var outcome = await runBatch(plan, Options(plan.Name!), cancellationToken);
             var results = ResultsOf(outcome.Record);
             artifacts.AddRange(WriteArtifacts(plan.Name!, plan.ExportParameters, results, Provenance.From([(plan, results)]), diagnostics));
-            if (!settings.Verify)
-            {
-                WriteItemOutputs(plan, results, diagnostics);
-            }
+            WriteItemOutputs(plan, results, diagnostics);
 
             Report(plan, outcome, diagnostics, summaries);
             reports.Add(BatchReport.Of(plan.Name!, outcome));
@@ -186,15 +183,29 @@ public sealed class BuildRunner(
     }
 
     // An item's own output file holds its answer; when the item did not succeed it is removed, so a stale answer never
-    // looks current.
-    private static void WriteItemOutputs(BatchPlan plan, List<ItemResult> results, List<Diagnostic> diagnostics)
+    // looks current. Verifying, each one that would change is an error instead.
+    private void WriteItemOutputs(BatchPlan plan, List<ItemResult> results, List<Diagnostic> diagnostics)
     {
         var byFile = results.ToDictionary(r => r.File, StringComparer.Ordinal);
         foreach (var item in plan.Items.Where(i => i.OutputFile is not null))
         {
-            if (byFile.TryGetValue(item.File, out var result) && result.Status == ItemResult.Success)
+            var answer = byFile.TryGetValue(item.File, out var result) && result.Status == ItemResult.Success
+                ? new UTF8Encoding(false).GetBytes((result.Result ?? string.Empty).ReplaceLineEndings("\n"))
+                : null;
+            if (settings.Verify)
             {
-                AtomicFile.Write(item.OutputFile!, new UTF8Encoding(false).GetBytes((result.Result ?? string.Empty).ReplaceLineEndings("\n")));
+                var before = File.Exists(item.OutputFile) ? File.ReadAllBytes(item.OutputFile!) : null;
+                var difference = answer is null
+                    ? before is null ? null : $"its item {item.File} did not succeed, so it would be removed"
+                    : ArtifactDiff.Describe(before, answer);
+                if (difference is not null)
+                {
+                    diagnostics.Add(Diagnostic.Error(DiagnosticCodes.ArtifactNotCurrent, item.OutputFile!, $"not current for its inputs ({difference}); run `dotnet build` where the model is reachable and commit the changed files", answer is null ? 1 : ArtifactDiff.FirstLine(before, answer), 1));
+                }
+            }
+            else if (answer is not null)
+            {
+                AtomicFile.Write(item.OutputFile!, answer);
             }
             else if (File.Exists(item.OutputFile))
             {
