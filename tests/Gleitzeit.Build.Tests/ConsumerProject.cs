@@ -103,4 +103,32 @@ public sealed class ConsumerProject
         ["GLEITZEIT_HOME"] = Home,
         ["OLLAMA_HOST"] = _server.Endpoint,
     };
+
+    /// <summary>Build workers of this project still running (found by their command line naming its obj folder).</summary>
+    public List<int> Workers()
+    {
+        var manifest = Path.Combine(Directory, "obj");
+        var found = new List<int>();
+        foreach (var directory in System.IO.Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
+                if (commandLine.Contains("build-worker", StringComparison.Ordinal) && commandLine.Contains(manifest, StringComparison.Ordinal))
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        return found;
+    }
 }

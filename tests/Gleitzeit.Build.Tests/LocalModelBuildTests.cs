@@ -80,26 +80,14 @@ public sealed class LocalModelBuildTests(PackedFeed feed) : IAsyncLifetime
     [Fact]
     public async Task TerminatingTheBuild_InTheMiddleOfAGeneration_EndsItWithinSeconds_AndLeavesNoWorker()
     {
-        TinyGguf.Write(Path.Combine(_project.Directory, "models", "endless.gguf"), new TinyGgufOptions { PeriodBias = -10, ContextLength = 65536 });
-        _project.Write("long.yaml", """
-            name: "long"
-            tasks:
-              - id: "notes"
-                protocol: "llm/v1"
-                method: "llm/chat"
-                params:
-                  directory: "docs"
-                  max_tokens: 65000
-                  messages:
-                    - role: "user"
-                      content: "Go on."
-            """);
+        TinyGguf.Write(Path.Combine(_project.Directory, "models", "endless.gguf"), EndlessGeneration.Model);
+        _project.Write("long.yaml", EndlessGeneration.Workflow("notes"));
         _project.WriteProject("""<GleitzeitWorkflow Include="long.yaml" />""", "<GleitzeitProvider>local</GleitzeitProvider><GleitzeitModel>models/endless.gguf</GleitzeitModel><GleitzeitContextLength>65536</GleitzeitContextLength><GleitzeitTimeoutPerFile>600</GleitzeitTimeoutPerFile>");
         using var build = _project.StartBuild($"-p:GleitzeitBuildVersion={feed.Version}");
         var output = build.StandardOutput.ReadToEndAsync();
         var errors = build.StandardError.ReadToEndAsync();
         var clock = Stopwatch.StartNew();
-        while (Workers().Count == 0 && clock.Elapsed < TimeSpan.FromMinutes(2))
+        while (_project.Workers().Count == 0 && clock.Elapsed < TimeSpan.FromMinutes(2))
         {
             await Task.Delay(50);
         }
@@ -116,33 +104,6 @@ public sealed class LocalModelBuildTests(PackedFeed feed) : IAsyncLifetime
         Assert.True(ended < TimeSpan.FromSeconds(15), $"ended {ended} after SIGTERM\n{text}");
         Assert.NotEqual(0, build.ExitCode);
         Assert.Contains("error GZ4001", text, StringComparison.Ordinal);
-        Assert.Empty(Workers());
-    }
-
-    private List<int> Workers()
-    {
-        var manifest = Path.Combine(_project.Directory, "obj");
-        var found = new List<int>();
-        foreach (var directory in Directory.GetDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid))
-            {
-                continue;
-            }
-
-            try
-            {
-                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
-                if (commandLine.Contains("build-worker", StringComparison.Ordinal) && commandLine.Contains(manifest, StringComparison.Ordinal))
-                {
-                    found.Add(pid);
-                }
-            }
-            catch (IOException)
-            {
-            }
-        }
-
-        return found;
+        Assert.Empty(_project.Workers());
     }
 }

@@ -182,7 +182,7 @@ public sealed class TrustedBuildTests(PackedFeed feed) : IAsyncLifetime
         Thread.Sleep(TimeSpan.FromSeconds(2));
 
         Assert.Equal(afterKill, _server.ChatRequests.Count);
-        Assert.Empty(Workers());
+        Assert.Empty(_project.Workers());
         Assert.True(afterKill < 33, $"{afterKill} calls: the worker went on after its build was killed");
     }
 
@@ -291,7 +291,7 @@ public sealed class TrustedBuildTests(PackedFeed feed) : IAsyncLifetime
 
         Assert.NotEqual(0, build.ExitCode);
         Assert.Contains("error GZ4001", text, StringComparison.Ordinal);
-        Assert.Empty(Workers());
+        Assert.Empty(_project.Workers());
         Assert.True(_server.ChatRequests.Count < 23, text);
     }
 
@@ -309,32 +309,5 @@ public sealed class TrustedBuildTests(PackedFeed feed) : IAsyncLifetime
         Succeeded(result);
         Assert.Equal(3, _server.ChatRequests.Count);
         canary.AssertNowhere([_project.Directory, _project.Home], result.Output);
-    }
-
-    private List<int> Workers()
-    {
-        var manifest = Path.Combine(_project.Directory, "obj");
-        var found = new List<int>();
-        foreach (var directory in Directory.GetDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid))
-            {
-                continue;
-            }
-
-            try
-            {
-                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
-                if (commandLine.Contains("build-worker", StringComparison.Ordinal) && commandLine.Contains(manifest, StringComparison.Ordinal))
-                {
-                    found.Add(pid);
-                }
-            }
-            catch (IOException)
-            {
-            }
-        }
-
-        return found;
     }
 }

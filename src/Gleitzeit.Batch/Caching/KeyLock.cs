@@ -1,3 +1,5 @@
+using Gleitzeit.Batch.Serialization;
+
 namespace Gleitzeit.Batch.Caching;
 
 /// <summary>
@@ -9,12 +11,10 @@ namespace Gleitzeit.Batch.Caching;
 public sealed class KeyLock : IDisposable
 {
     private readonly FileStream _stream;
-    private readonly string _path;
 
-    private KeyLock(FileStream stream, string path)
+    private KeyLock(FileStream stream)
     {
         _stream = stream;
-        _path = path;
     }
 
     /// <summary>Takes the lock of <paramref name="key"/> without waiting; null when another holder has it.</summary>
@@ -24,29 +24,9 @@ public sealed class KeyLock : IDisposable
         ArgumentNullException.ThrowIfNull(cache);
         var path = cache.LockPath(key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        try
-        {
-            // FileShare.None is an exclusive flock on Unix and a sharing lock on Windows: both end with the process.
-            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
-            return new KeyLock(stream, path);
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            return null;
-        }
+        return ExclusiveFile.TryAcquire(path) is { } stream ? new KeyLock(stream) : null;
     }
 
     /// <summary>Releases the lock and removes its file.</summary>
-    public void Dispose()
-    {
-        try
-        {
-            File.Delete(_path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-        }
-
-        _stream.Dispose();
-    }
+    public void Dispose() => ExclusiveFile.Release(_stream);
 }

@@ -19,8 +19,8 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
     /// <summary>Starts a new batch record and runs every item of <paramref name="plan"/>.</summary>
     public async Task<BatchOutcome> RunAsync(BatchPlan plan, RunOptions? options, CancellationToken cancellationToken)
     {
-        var record = store.Create(plan, provider.Endpoint, time.GetLocalNow());
-        using var held = store.Lock(record.BatchId);
+        var (record, held) = store.CreateHeld(plan, provider.Endpoint, time.GetLocalNow());
+        using var _ = held;
         return await ExecuteAsync(record, plan.Items, options?.Artifact, cancellationToken);
     }
 

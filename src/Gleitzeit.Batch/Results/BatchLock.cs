@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gleitzeit.Batch.Serialization;
 
 namespace Gleitzeit.Batch.Results;
 
@@ -19,19 +20,18 @@ public sealed class BatchLock : IDisposable
 
     /// <summary>Takes the batch, or throws naming the process that has it.</summary>
     /// <exception cref="BatchBusyException">Another process runs the batch.</exception>
-    public static BatchLock Acquire(string directory, string batchId)
+    public static BatchLock Acquire(string directory, string batchId) =>
+        TryAcquire(directory, batchId) ?? throw new BatchBusyException(batchId, ReadPid(PidPath(directory, batchId)));
+
+    /// <summary>Takes the batch, or returns null when another process (or another holder here) has it.</summary>
+    public static BatchLock? TryAcquire(string directory, string batchId)
     {
         Directory.CreateDirectory(directory);
         var lockPath = Path.Combine(directory, batchId + ".lock");
-        var pidPath = Path.Combine(directory, batchId + ".pid");
-        FileStream held;
-        try
+        var pidPath = PidPath(directory, batchId);
+        if (ExclusiveFile.TryAcquire(lockPath) is not { } held)
         {
-            held = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException) when (File.Exists(lockPath))
-        {
-            throw new BatchBusyException(batchId, ReadPid(pidPath));
+            return null;
         }
 
         try
@@ -46,6 +46,8 @@ public sealed class BatchLock : IDisposable
         return new BatchLock(held, pidPath);
     }
 
+    private static string PidPath(string directory, string batchId) => Path.Combine(directory, batchId + ".pid");
+
     public void Dispose()
     {
         try
@@ -56,15 +58,7 @@ public sealed class BatchLock : IDisposable
         {
         }
 
-        var path = _lock.Name;
-        _lock.Dispose();
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-        }
+        ExclusiveFile.Release(_lock);
     }
 
     private static int? ReadPid(string path)

@@ -24,11 +24,23 @@ public sealed class ResultStore
 
     public string Directory { get; }
 
-    /// <summary>
-    /// Creates a record with a new id <c>batch_YYYY-MM-DD_HH-MM-SS</c> (suffixed when that second is taken), written whole
-    /// before it appears under its name, so a kill at any moment leaves no empty record; the batch is held by this process.
-    /// </summary>
+    /// <summary>Creates a record with a new id (see <see cref="CreateHeld"/>) and lets it go.</summary>
     public BatchRecord Create(BatchPlan plan, string? endpoint, DateTimeOffset now)
+    {
+        var (record, held) = CreateHeld(plan, endpoint, now);
+        held.Dispose();
+        return record;
+    }
+
+    /// <summary>
+    /// Creates a record with a new id <c>batch_YYYY-MM-DD_HH-MM-SS</c> (suffixed when that second is taken), held by this
+    /// process and written whole before it appears under its name, so a kill at any moment leaves no empty record.
+    /// </summary>
+    /// <remarks>
+    /// The id is claimed by its lock before the record is written: processes starting in the same second would otherwise
+    /// both see the name free and both rename onto it, and the second would find its own batch busy.
+    /// </remarks>
+    public (BatchRecord Record, BatchLock Held) CreateHeld(BatchPlan plan, string? endpoint, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(plan);
         System.IO.Directory.CreateDirectory(Directory);
@@ -36,26 +48,29 @@ public sealed class ResultStore
         for (var attempt = 1; ; attempt++)
         {
             var id = attempt == 1 ? stem : $"{stem}_{attempt}";
+            if (File.Exists(RecordPath(id)) || BatchLock.TryAcquire(Directory, id) is not { } held)
+            {
+                continue;
+            }
+
             if (File.Exists(RecordPath(id)))
             {
+                held.Dispose();
                 continue;
             }
 
             var record = new BatchRecord { BatchId = id, CreatedAt = now, Status = BatchStatus.Running, Endpoint = endpoint, Plan = plan };
-            var temp = Path.Combine(Directory, $".{id}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-            File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(record, ResultsJsonContext.Default.BatchRecord));
             try
             {
-                // Without overwrite the move fails when another process took the id in the same second.
-                File.Move(temp, RecordPath(id), overwrite: false);
+                WriteRecord(record);
             }
-            catch (IOException) when (File.Exists(RecordPath(id)))
+            catch
             {
-                File.Delete(temp);
-                continue;
+                held.Dispose();
+                throw;
             }
 
-            return record;
+            return (record, held);
         }
     }
 

@@ -31,6 +31,37 @@ public sealed class ResultStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task ManyBatchesStartedInOneSecondAtOnce_EachGetsItsOwnId_AndHoldsIt()
+    {
+        var store = new ResultStore(_workspace.ResultsDirectory);
+        var now = new DateTimeOffset(2026, 11, 27, 10, 6, 56, TimeSpan.Zero);
+        using var start = new ManualResetEventSlim();
+
+        var created = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => Task.Run(() =>
+        {
+            start.Wait();
+            return store.CreateHeld(Plan(), null, now);
+        })).Append(Task.Run(() =>
+        {
+            start.Set();
+            return store.CreateHeld(Plan(), null, now);
+        })));
+
+        try
+        {
+            Assert.Equal(13, created.Select(c => c.Record.BatchId).Distinct(StringComparer.Ordinal).Count());
+            Assert.All(created, c => Assert.Throws<BatchBusyException>(() => store.Lock(c.Record.BatchId)));
+        }
+        finally
+        {
+            foreach (var (_, held) in created)
+            {
+                held.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public void ItemsRecordedButNeverSaved_AreThereOnLoad_AsAfterAKill()
     {
         var store = new ResultStore(_workspace.ResultsDirectory);

@@ -83,20 +83,8 @@ public sealed class LocalModelCommandTests : IAsyncLifetime
     {
         // A model that never ends a sentence, asked for as many tokens as its window holds: a generation of many seconds.
         var endless = Path.Combine(_h.Root, "endless.gguf");
-        TinyGguf.Write(endless, new TinyGgufOptions { PeriodBias = -10, ContextLength = 65536 });
-        _h.Write("long.yaml", """
-            name: "long"
-            tasks:
-              - id: "summaries"
-                protocol: "llm/v1"
-                method: "llm/chat"
-                params:
-                  directory: "docs"
-                  max_tokens: 65000
-                  messages:
-                    - role: "user"
-                      content: "Go on."
-            """, under: _h.Root);
+        TinyGguf.Write(endless, EndlessGeneration.Model);
+        _h.Write("long.yaml", EndlessGeneration.Workflow("summaries"), under: _h.Root);
         using var process = _h.Start("run", "long.yaml", "--provider", "local", "--model", endless, "--context-length", "65536", "--timeout", "600");
         var stderr = process.StandardError.ReadToEndAsync();
         await process.StandardOutput.ReadLineAsync();
