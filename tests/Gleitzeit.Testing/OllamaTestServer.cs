@@ -27,8 +27,7 @@ public sealed class OllamaTestServer : IAsyncDisposable
     private readonly ConcurrentQueue<LoggedRequest> _log = new();
     private readonly ConcurrentDictionary<string, string> _models = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _contextLengths = new(StringComparer.Ordinal);
-    private readonly List<FaultRule> _faults = [];
-    private readonly Lock _faultLock = new();
+    private readonly ChatFaults _faults = new();
     private SemaphoreSlim _slots;
     private int _waiting;
     private int _inFlight;
@@ -112,13 +111,7 @@ public sealed class OllamaTestServer : IAsyncDisposable
     public string? DigestOf(string name) => _models.GetValueOrDefault(name);
 
     /// <summary>Injects <paramref name="fault"/> into the next <paramref name="times"/> chats whose user message contains <paramref name="match"/> (any chat when null).</summary>
-    public void InjectFault(ServerFault fault, int times = 1, string? match = null)
-    {
-        lock (_faultLock)
-        {
-            _faults.Add(new FaultRule(fault, times, match));
-        }
-    }
+    public void InjectFault(ServerFault fault, int times = 1, string? match = null) => _faults.Add(fault, times, match);
 
     /// <summary>Forgets logged requests.</summary>
     public void ClearLog() => _log.Clear();
@@ -233,7 +226,7 @@ public sealed class OllamaTestServer : IAsyncDisposable
             return;
         }
 
-        var fault = TakeFault(logged.UserContent);
+        var fault = _faults.Take(logged.UserContent);
         switch (fault)
         {
             case ServerFault.InternalError:
@@ -291,7 +284,7 @@ public sealed class OllamaTestServer : IAsyncDisposable
             }
 
             context.Response.ContentType = "application/x-ndjson";
-            var pieces = Split(reply);
+            var pieces = ChatFaults.Pieces(reply);
             for (var i = 0; i < pieces.Count; i++)
             {
                 if (i == 2 && fault is ServerFault.ErrorMidStream)
@@ -371,38 +364,6 @@ public sealed class OllamaTestServer : IAsyncDisposable
         };
     }
 
-    private static List<string> Split(string reply)
-    {
-        var words = reply.Split(' ');
-        var pieces = new List<string>();
-        for (var i = 0; i < words.Length; i++)
-        {
-            pieces.Add(i == 0 ? words[i] : " " + words[i]);
-        }
-
-        while (pieces.Count < 4)
-        {
-            pieces.Add(string.Empty);
-        }
-
-        return pieces;
-    }
-
-    private ServerFault? TakeFault(string userContent)
-    {
-        lock (_faultLock)
-        {
-            var rule = _faults.FirstOrDefault(r => r.Remaining > 0 && (r.Match is null || userContent.Contains(r.Match, StringComparison.Ordinal)));
-            if (rule is null)
-            {
-                return null;
-            }
-
-            rule.Remaining--;
-            return rule.Fault;
-        }
-    }
-
     private LoggedRequest Log(string path, JsonObject? body)
     {
         var messages = new List<LoggedMessage>();
@@ -449,14 +410,5 @@ public sealed class OllamaTestServer : IAsyncDisposable
     {
         await context.Response.WriteAsync(line.ToJsonString() + "\n", context.RequestAborted);
         await context.Response.Body.FlushAsync(context.RequestAborted);
-    }
-
-    private sealed class FaultRule(ServerFault fault, int times, string? match)
-    {
-        public ServerFault Fault { get; } = fault;
-
-        public string? Match { get; } = match;
-
-        public int Remaining { get; set; } = times;
     }
 }

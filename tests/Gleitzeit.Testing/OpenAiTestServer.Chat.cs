@@ -43,7 +43,7 @@ public sealed partial class OpenAiTestServer
             }
         }
 
-        var fault = TakeFault(logged.UserContent);
+        var fault = _faults.Take(logged.UserContent);
         switch (fault)
         {
             case ServerFault.InternalError:
@@ -157,7 +157,7 @@ public sealed partial class OpenAiTestServer
         context.Response.Headers.CacheControl = "no-cache";
         var role = new JsonObject { ["role"] = "assistant", ["content"] = string.Empty, ["refusal"] = null };
         await OpenAiWire.WriteEvent(context, OpenAiWire.Chunk(answer.Id, answer.Created, answer.Model, role, null, includeUsage).ToJsonString());
-        var pieces = Split(answer.Content);
+        var pieces = ChatFaults.Pieces(answer.Content);
         for (var i = 0; i < pieces.Count; i++)
         {
             if (i == 2 && answer.Fault is ServerFault.ErrorMidStream)
@@ -263,39 +263,6 @@ public sealed partial class OpenAiTestServer
     private static int? Int(JsonNode? node) => node is JsonValue v && v.TryGetValue<int>(out var n) ? n : null;
 
     private static bool Bool(JsonNode? node) => node is JsonValue v && v.TryGetValue<bool>(out var b) && b;
-
-    /// <summary>The reply's words as stream pieces (at least four, so faults after the second piece always happen).</summary>
-    private static List<string> Split(string reply)
-    {
-        var words = reply.Split(' ');
-        var pieces = new List<string>(words.Length + 3);
-        for (var i = 0; i < words.Length; i++)
-        {
-            pieces.Add(i == 0 ? words[i] : " " + words[i]);
-        }
-
-        while (pieces.Count < 4)
-        {
-            pieces.Add(string.Empty);
-        }
-
-        return pieces;
-    }
-
-    private ServerFault? TakeFault(string userContent)
-    {
-        lock (_faultLock)
-        {
-            var rule = _faults.FirstOrDefault(r => r.Remaining > 0 && (r.Match is null || userContent.Contains(r.Match, StringComparison.Ordinal)));
-            if (rule is null)
-            {
-                return null;
-            }
-
-            rule.Remaining--;
-            return rule.Fault;
-        }
-    }
 
     private sealed record Answer(string Id, long Created, string Model, string Content, string? FinishReason, OpenAiWire.Usage Usage, ServerFault? Fault);
 }

@@ -26,8 +26,7 @@ public sealed partial class OpenAiTestServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<LoggedRequest> _log = new();
     private readonly ConcurrentDictionary<string, string> _models = new(StringComparer.Ordinal);
-    private readonly List<FaultRule> _faults = [];
-    private readonly Lock _faultLock = new();
+    private readonly ChatFaults _faults = new();
     private SemaphoreSlim _slots;
     private OpenAiRateLimiter? _limiter;
     private int _waiting;
@@ -140,13 +139,7 @@ public sealed partial class OpenAiTestServer : IAsyncDisposable
     public void RemoveModel(string id) => _models.TryRemove(id, out _);
 
     /// <summary>Injects <paramref name="fault"/> into the next <paramref name="times"/> chats whose user message contains <paramref name="match"/> (any chat when null).</summary>
-    public void InjectFault(ServerFault fault, int times = 1, string? match = null)
-    {
-        lock (_faultLock)
-        {
-            _faults.Add(new FaultRule(fault, times, match));
-        }
-    }
+    public void InjectFault(ServerFault fault, int times = 1, string? match = null) => _faults.Add(fault, times, match);
 
     /// <summary>Forgets logged requests.</summary>
     public void ClearLog() => _log.Clear();
@@ -206,14 +199,5 @@ public sealed partial class OpenAiTestServer : IAsyncDisposable
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         await _app.StopAsync(stop.Token);
         await _app.DisposeAsync();
-    }
-
-    private sealed class FaultRule(ServerFault fault, int times, string? match)
-    {
-        public ServerFault Fault { get; } = fault;
-
-        public string? Match { get; } = match;
-
-        public int Remaining { get; set; } = times;
     }
 }
