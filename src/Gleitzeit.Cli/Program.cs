@@ -11,12 +11,16 @@ Console.CancelKeyPress += (_, e) =>
     }
 };
 // SIGTERM (a CI job being stopped) cancels the same way: in-flight calls stop and finished items stay recorded.
+// A second SIGTERM ends the process at once, as a second Ctrl+C does.
 using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(
     System.Runtime.InteropServices.PosixSignal.SIGTERM,
     signal =>
     {
-        signal.Cancel = true;
-        cancellation.Cancel();
+        if (!cancellation.IsCancellationRequested)
+        {
+            signal.Cancel = true;
+            cancellation.Cancel();
+        }
     });
 Console.OutputEncoding = System.Text.Encoding.UTF8;
 return await GleitzeitCli.RunAsync(args, CliContext.FromProcess(), cancellation.Token);

@@ -76,7 +76,7 @@ public sealed class CliHarness : IAsyncDisposable
     /// <summary>Starts gleitzeit as a real child process with this harness's environment.</summary>
     public Process Start(params string[] args) => Start(null, args);
 
-    private Process Start(IReadOnlyDictionary<string, string>? extraEnvironment, string[] args, bool unprivileged = false)
+    private Process Start(IReadOnlyDictionary<string, string>? extraEnvironment, string[] args, bool unprivileged = false, string? workingDirectory = null)
     {
         var info = RepositoryLayout.CliStartInfo(CliAssembly);
         if (unprivileged)
@@ -90,7 +90,7 @@ public sealed class CliHarness : IAsyncDisposable
             }
         }
 
-        info.WorkingDirectory = Root;
+        info.WorkingDirectory = workingDirectory ?? Root;
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -116,15 +116,18 @@ public sealed class CliHarness : IAsyncDisposable
     /// <summary>Runs gleitzeit as a child process with more environment variables.</summary>
     public Task<CliResult> RunProcessAsync(IReadOnlyDictionary<string, string> extraEnvironment, params string[] args) => RunProcessAsync(extraEnvironment, args, unprivileged: false);
 
+    /// <summary>Runs gleitzeit as a child process started in <paramref name="workingDirectory"/> instead of the workspace.</summary>
+    public Task<CliResult> RunProcessInAsync(string workingDirectory, params string[] args) => RunProcessAsync(null, args, unprivileged: false, workingDirectory);
+
     /// <summary>Runs gleitzeit as a child process of the nobody user (when these tests run as root); call <see cref="OpenToEveryone"/> first.</summary>
     public Task<CliResult> RunUnprivilegedAsync(params string[] args) => RunProcessAsync(null, args, unprivileged: Unix.IsRoot);
 
     /// <summary>Makes the workspace readable and writable for every user, so an unprivileged child process can work in it.</summary>
     public void OpenToEveryone() => Unix.Run("chmod", "-R", "a+rwX", Root);
 
-    private async Task<CliResult> RunProcessAsync(IReadOnlyDictionary<string, string>? extraEnvironment, string[] args, bool unprivileged = false)
+    private async Task<CliResult> RunProcessAsync(IReadOnlyDictionary<string, string>? extraEnvironment, string[] args, bool unprivileged = false, string? workingDirectory = null)
     {
-        using var process = Start(extraEnvironment, args, unprivileged);
+        using var process = Start(extraEnvironment, args, unprivileged, workingDirectory);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

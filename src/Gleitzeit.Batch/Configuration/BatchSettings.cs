@@ -106,6 +106,9 @@ public sealed record BatchSettings
     }
 
     /// <summary>Where downloaded local models are kept.</summary>
+    /// <summary>The directory a relative local model path is resolved against: where the batch was started (a resume: where it first ran).</summary>
+    public string WorkingDirectory { get; init; } = System.Environment.CurrentDirectory;
+
     public string ModelsDirectory { get => Text(Contract.Settings.ModelsDirectory); init => Set(Contract.Settings.ModelsDirectory, value); }
 
     public string VisionModel { get => Text(Contract.Settings.VisionModel); init => Set(Contract.Settings.VisionModel, value); }

@@ -18,7 +18,7 @@ public static class ConfigurationLoader
     public static BatchSettings Load(string workingDirectory, Func<string, string?>? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
-        var settings = BatchSettings.Defaults(environment);
+        var settings = BatchSettings.Defaults(environment) with { WorkingDirectory = Path.GetFullPath(workingDirectory) };
         foreach (var file in FindConfigFiles(workingDirectory, environment))
         {
             settings = ApplyFile(settings, file);

@@ -19,7 +19,8 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
     /// <summary>Starts a new batch record and runs every item of <paramref name="plan"/>.</summary>
     public async Task<BatchOutcome> RunAsync(BatchPlan plan, RunOptions? options, CancellationToken cancellationToken)
     {
-        var (record, held) = store.CreateHeld(plan, provider.Endpoint, time.GetLocalNow());
+        var origin = new BatchOrigin { Provider = settings.Provider, Endpoint = provider.Endpoint, WorkingDirectory = settings.WorkingDirectory };
+        var (record, held) = store.CreateHeld(plan, origin, time.GetLocalNow());
         using var _ = held;
         return await ExecuteAsync(record, plan.Items, options?.Artifact, cancellationToken);
     }

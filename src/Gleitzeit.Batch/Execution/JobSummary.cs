@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Gleitzeit.Batch.Discovery;
 
 namespace Gleitzeit.Batch.Execution;
 
@@ -39,23 +40,30 @@ public static class JobSummary
         return text.Append('\n').ToString();
     }
 
-    /// <summary>Appends <paramref name="markdown"/> to the summary file named by <paramref name="environment"/>, if any; false when it could not be written.</summary>
-    public static bool Append(Func<string, string?> environment, string markdown)
+    /// <summary>Appends <paramref name="markdown"/> to the summary file named by <paramref name="environment"/>, if any.</summary>
+    /// <returns>Null when written (or no summary is asked for); else why not, naming the file.</returns>
+    public static string? Append(Func<string, string?> environment, string markdown)
     {
         ArgumentNullException.ThrowIfNull(environment);
         if (environment(Variable) is not { Length: > 0 } path)
         {
-            return true;
+            return null;
+        }
+
+        // A FIFO would block the end of the run until something reads it; a device or directory is no summary either.
+        if (FileKinds.Of(path) is var kind and not (FileKind.Regular or FileKind.Missing))
+        {
+            return $"the job summary {path} ({Variable}) is {FileKinds.Describe(kind)}, not a file; nothing was written to it";
         }
 
         try
         {
             File.AppendAllText(path, markdown, new UTF8Encoding(false));
-            return true;
+            return null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return false;
+            return $"the job summary {path} ({Variable}) could not be written: {ex.Message}";
         }
     }
 

@@ -88,7 +88,7 @@ public static class ChatProviders
     {
         ArgumentNullException.ThrowIfNull(settings);
         var preset = ProviderPresets.For(settings.Provider);
-        return preset.InProcess ? LocalModelSpec.Parse(model, settings.ModelsDirectory).Name
+        return preset.InProcess ? LocalModelSpec.Parse(model, settings.ModelsDirectory, settings.WorkingDirectory).Name
             : preset.OpenAiCompatible ? model.Trim()
             : ModelNames.Normalize(model);
     }
@@ -113,6 +113,7 @@ public static class ChatProviders
     private static LocalProviderOptions LocalOptions(BatchSettings settings, TimeProvider? time) => new()
     {
         ModelsDirectory = settings.ModelsDirectory,
+        WorkingDirectory = settings.WorkingDirectory,
         ContextLength = settings.ContextLength,
         RequestTimeout = settings.RequestTimeout,
         IdleTimeout = settings.IdleTimeout,

@@ -25,8 +25,16 @@ public sealed class BatchRecord
     [JsonPropertyName("error_code")]
     public string? ErrorCode { get; set; }
 
+    /// <summary>The provider it ran with; a resume uses it unless told otherwise (null in records of older versions: Ollama).</summary>
+    [JsonPropertyName("provider")]
+    public string? Provider { get; init; }
+
     [JsonPropertyName("endpoint")]
     public string? Endpoint { get; init; }
+
+    /// <summary>The directory relative local model paths were resolved against; a resume resolves them there again.</summary>
+    [JsonPropertyName("working_directory")]
+    public string? WorkingDirectory { get; init; }
 
     [JsonPropertyName("total_files")]
     public int TotalFiles => Plan.Items.Count;

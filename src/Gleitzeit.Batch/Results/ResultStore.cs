@@ -27,7 +27,7 @@ public sealed class ResultStore
     /// <summary>Creates a record with a new id (see <see cref="CreateHeld"/>) and lets it go.</summary>
     public BatchRecord Create(BatchPlan plan, string? endpoint, DateTimeOffset now)
     {
-        var (record, held) = CreateHeld(plan, endpoint, now);
+        var (record, held) = CreateHeld(plan, new BatchOrigin { Endpoint = endpoint }, now);
         held.Dispose();
         return record;
     }
@@ -40,9 +40,10 @@ public sealed class ResultStore
     /// The id is claimed by its lock before the record is written: processes starting in the same second would otherwise
     /// both see the name free and both rename onto it, and the second would find its own batch busy.
     /// </remarks>
-    public (BatchRecord Record, BatchLock Held) CreateHeld(BatchPlan plan, string? endpoint, DateTimeOffset now)
+    public (BatchRecord Record, BatchLock Held) CreateHeld(BatchPlan plan, BatchOrigin origin, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(origin);
         System.IO.Directory.CreateDirectory(Directory);
         var stem = "batch_" + now.ToLocalTime().ToString("yyyy-MM-dd_HH-mm-ss", CultureInfo.InvariantCulture);
         for (var attempt = 1; ; attempt++)
@@ -59,7 +60,16 @@ public sealed class ResultStore
                 continue;
             }
 
-            var record = new BatchRecord { BatchId = id, CreatedAt = now, Status = BatchStatus.Running, Endpoint = endpoint, Plan = plan };
+            var record = new BatchRecord
+            {
+                BatchId = id,
+                CreatedAt = now,
+                Status = BatchStatus.Running,
+                Provider = origin.Provider,
+                Endpoint = origin.Endpoint,
+                WorkingDirectory = origin.WorkingDirectory,
+                Plan = plan,
+            };
             try
             {
                 WriteRecord(record);

@@ -140,10 +140,7 @@ internal sealed class BatchManagementCommands(CliContext context)
     {
         var settings = _settings.Resolve(parse, context);
         var record = Load(settings, id);
-        if (!_settings.IsGiven(parse, Settings.Endpoint) && record.Endpoint is not null)
-        {
-            settings = settings with { Endpoint = ResumeEndpoint(record, settings) };
-        }
+        settings = ResumeSettings(parse, record, settings);
 
         var remaining = record.Unfinished.Count();
         if (remaining == 0)
@@ -153,6 +150,30 @@ internal sealed class BatchManagementCommands(CliContext context)
         }
 
         return await RunPresenter.RunAsync(context, settings, $"Resuming {record.BatchId}: {remaining} of {record.TotalFiles} items", (engine, _) => engine.ResumeAsync(record.BatchId, cancellation), null, null);
+    }
+
+    // A resume runs where and how the batch ran (its provider, its server, relative model paths from its directory),
+    // unless the command line says otherwise.
+    private BatchSettings ResumeSettings(ParseResult parse, BatchRecord record, BatchSettings settings)
+    {
+        if (!_settings.IsGiven(parse, Settings.Provider))
+        {
+            settings = settings with { Provider = record.Provider ?? ProviderPresets.Ollama.Kind };
+        }
+
+        if (record.WorkingDirectory is { } directory)
+        {
+            settings = settings with { WorkingDirectory = directory };
+        }
+
+        var inProcess = ProviderPresets.For(settings.Provider).InProcess;
+        if (!inProcess && !_settings.IsGiven(parse, Settings.Endpoint) && record.Endpoint is not null
+            && string.Equals(record.Provider ?? ProviderPresets.Ollama.Kind, settings.Provider, StringComparison.OrdinalIgnoreCase))
+        {
+            settings = settings with { Endpoint = ResumeEndpoint(record, settings) };
+        }
+
+        return settings;
     }
 
     // A record keeps the server's address with its secrets masked: resume where it ran, with the credentials the

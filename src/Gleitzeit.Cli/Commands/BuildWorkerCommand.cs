@@ -79,9 +79,9 @@ internal sealed class BuildWorkerCommand(CliContext context)
             context.Out.WriteLine(BuildContract.SummaryPrefix + summary);
         }
 
-        if (outcome.Reports.Count > 0 && !JobSummary.Append(context.Environment, JobSummary.Render($"Gleitzeit: {Path.GetFileName(manifest.ProjectFile)}", outcome.Reports)))
+        if (outcome.Reports.Count > 0 && JobSummary.Append(context.Environment, JobSummary.Render($"Gleitzeit: {Path.GetFileName(manifest.ProjectFile)}", outcome.Reports)) is { } problem)
         {
-            context.Out.WriteLine(Diagnostic.Warning(DiagnosticCodes.OutputWriteFailed, manifest.ProjectFile, $"the job summary {context.Environment(JobSummary.Variable)} could not be written").ToString());
+            context.Out.WriteLine(Diagnostic.Warning(DiagnosticCodes.OutputWriteFailed, manifest.ProjectFile, problem).ToString());
         }
 
         if (stop.IsCancellationRequested)

@@ -66,7 +66,7 @@ internal sealed class RunCommand(CliContext context)
         }
 
         context.Out.WriteLine($"Results saved to {store.Directory}");
-        JobSummary.Append(context.Environment, JobSummary.Render($"gleitzeit run {Path.GetFileName(file)}", outcome.Tasks.Where(t => t.Batch is not null).Select(t => BatchReport.Of(t.Task.Id, t.Batch!))));
+        JobSummaryOutput.Append(context, $"gleitzeit run {Path.GetFileName(file)}", outcome.Tasks.Where(t => t.Batch is not null).Select(t => BatchReport.Of(t.Task.Id, t.Batch!)));
         return exit;
     }
 }

@@ -39,7 +39,7 @@ internal static class RunPresenter
             }
         }
 
-        JobSummary.Append(context.Environment, JobSummary.Render($"gleitzeit: {outcome.Record.BatchId}", [BatchReport.Of(outcome.Record.Plan.Name ?? outcome.Record.BatchId, outcome)]));
+        JobSummaryOutput.Append(context, $"gleitzeit: {outcome.Record.BatchId}", [BatchReport.Of(outcome.Record.Plan.Name ?? outcome.Record.BatchId, outcome)]);
         return exit;
     }
 

@@ -150,6 +150,42 @@ public sealed class ModelDownloaderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ABareUrlThatServesAWebPage_IsNotTakenForTheModel_AndNothingIsRecorded()
+    {
+        var page = _server.Add("/owner/model/blob/main/model.gguf", "<!DOCTYPE html><html><body>model card</body></html>"u8.ToArray());
+        using var downloader = Downloader();
+        var spec = LocalModelSpec.Parse(page.AbsoluteUri, ModelsDirectory);
+
+        var error = await Assert.ThrowsAsync<ChatProviderException>(() => downloader.EnsureAsync(spec, CancellationToken.None));
+
+        Assert.Equal(DiagnosticCodes.ModelDownloadFailed, error.Code);
+        Assert.Contains("not a GGUF model (they begin '<!DOCTYPE html><')", error.Message, StringComparison.Ordinal);
+        Assert.Contains("/resolve/", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(spec.Path));
+        Assert.False(File.Exists(spec.Path + ".sha256"));
+        Assert.False(File.Exists(spec.Path + ".part"));
+    }
+
+    [Fact]
+    public async Task ABareUrlWhoseFileChangedOnTheServer_IsRefusedNamingTheRecordToDelete()
+    {
+        var spec = Bare();
+        using (var first = Downloader())
+        {
+            await first.EnsureAsync(spec, CancellationToken.None);
+        }
+
+        File.Delete(spec.Path);
+        _server.Add("/models/tiny.gguf", TinyGguf.Create(new TinyGgufOptions { Seed = 9 }));
+        using var downloader = Downloader();
+
+        var error = await Assert.ThrowsAsync<ChatProviderException>(() => downloader.EnsureAsync(spec, CancellationToken.None));
+
+        Assert.Contains($"the server's file changed since its first download; to take the new one, delete {spec.Path}.sha256", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(spec.Path));
+    }
+
+    [Fact]
     public async Task TwoDownloadsOfOneModelAtOnce_FetchItOnce_AndBothGetIt()
     {
         _server.Throttle("/models/tiny.gguf", _model.Length * 2);

@@ -40,11 +40,11 @@ public sealed class ResultStoreTests : IDisposable
         var created = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => Task.Run(() =>
         {
             start.Wait();
-            return store.CreateHeld(Plan(), null, now);
+            return store.CreateHeld(Plan(), new BatchOrigin(), now);
         })).Append(Task.Run(() =>
         {
             start.Set();
-            return store.CreateHeld(Plan(), null, now);
+            return store.CreateHeld(Plan(), new BatchOrigin(), now);
         })));
 
         try

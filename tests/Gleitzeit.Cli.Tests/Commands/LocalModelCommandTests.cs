@@ -105,6 +105,46 @@ public sealed class LocalModelCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ResumedFromAnotherDirectory_WithoutNamingTheProvider_RunsOnTheBatchsOwnLocalModel()
+    {
+        File.WriteAllBytes(Path.Combine(_h.Root, "model.gguf"), _model);
+        _h.Write("later.txt", string.Empty);
+        var first = await _h.RunProcessAsync("batch", "docs", "--provider", "local", "--model", "model.gguf");
+        var record = new ResultStore(_h.ResultsDirectory).List().Single();
+        Assert.True(record.Results["later.txt"].Status == ItemResult.Skipped, first.ToString());
+        _h.Write("later.txt", "Written after the first run.");
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_h.Root, "elsewhere")).FullName;
+
+        var resumed = await _h.RunProcessInAsync(elsewhere, "batch-resume", record.BatchId);
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Equal(ItemResult.Success, new ResultStore(_h.ResultsDirectory).Load(record.BatchId)!.Results["later.txt"].Status);
+        Assert.Empty(_h.Server.Requests);
+    }
+
+    [Theory]
+    [InlineData("fifo")]
+    [InlineData("device")]
+    public async Task AModelPathThatIsNotARegularFile_IsRefusedAtOnce_NotReadForEver(string kind)
+    {
+        var path = Path.Combine(_h.Root, "model.gguf");
+        if (kind == "fifo")
+        {
+            Unix.MakeFifo(path);
+        }
+        else
+        {
+            path = "/dev/zero";
+        }
+
+        var result = await _h.RunProcessAsync("batch", "docs", "--provider", "local", "--model", path);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"cannot read model file {path}: it is {(kind == "fifo" ? "a FIFO (named pipe)" : "a character device")}, not a regular file", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NoNetwork_StopsWithOneErrorNamingTheUrlAndWhereToPlaceTheFile()
     {
         var result = await _h.RunProcessAsync("batch", "docs", "--provider", "local", "--model", "http://127.0.0.1:9/models/tiny.gguf", "--retries", "1");

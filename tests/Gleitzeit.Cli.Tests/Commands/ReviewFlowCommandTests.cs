@@ -139,6 +139,34 @@ public sealed partial class ReviewFlowCommandTests : IAsyncLifetime
         Assert.Contains("- `sample_story.txt` (", text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("fifo")]
+    [InlineData("directory")]
+    [InlineData("missing folder")]
+    public async Task GitHubStepSummaryThatCannotTakeTheTable_IsOneWarning_AndTheBatchStillSucceeds(string kind)
+    {
+        var summary = Path.Combine(_h.Root, "summary-" + kind.Replace(' ', '-'));
+        switch (kind)
+        {
+            case "fifo":
+                Gleitzeit.Testing.Unix.MakeFifo(summary);
+                break;
+            case "directory":
+                Directory.CreateDirectory(summary);
+                break;
+            default:
+                summary = Path.Combine(summary, "step.md");
+                break;
+        }
+
+        // A child process: a FIFO no one reads would block the end of the run for ever (bounded by the harness).
+        var result = await _h.RunProcessAsync(new Dictionary<string, string> { ["GITHUB_STEP_SUMMARY"] = summary }, "batch", "docs");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Single(result.Error.Split('\n'), line => line.StartsWith("gleitzeit: warning GZ3005: the job summary " + summary, StringComparison.Ordinal));
+        Assert.Equal(3, _h.Server.ChatRequests.Count);
+    }
+
     [Fact]
     public async Task ABudgetBelowTheEstimate_SendsNothing_AndNamesTheEstimate()
     {

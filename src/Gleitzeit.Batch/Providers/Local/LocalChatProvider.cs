@@ -140,7 +140,7 @@ public sealed class LocalChatProvider : IChatProvider
     {
         try
         {
-            return LocalModelSpec.Parse(model, _options.ModelsDirectory);
+            return LocalModelSpec.Parse(model, _options.ModelsDirectory, _options.WorkingDirectory);
         }
         catch (Configuration.ConfigurationException ex)
         {
@@ -174,7 +174,21 @@ public sealed class LocalChatProvider : IChatProvider
         _loaded?.Dispose();
         _loaded = null;
         _loadReported = false;
-        _loaded = LocalModel.Load(spec.Path, digest, _options.ContextLength, _options.PromptThreads, _options.GenerationThreads);
+        try
+        {
+            _loaded = LocalModel.Load(spec.Path, digest, _options.ContextLength, _options.PromptThreads, _options.GenerationThreads);
+        }
+        catch (ChatProviderException ex) when (spec.Url is not null && spec.PinnedSha256 is null)
+        {
+            // A bare URL's first download is trusted as it came (a server may send no length to check it by): say how to fetch it again.
+            throw new ChatProviderException(
+                $"{ex.Message}; it was downloaded from {Secrets.Redact(spec.Url.AbsoluteUri)}: delete {spec.Path} and {spec.Path}.sha256 to download it again",
+                ex.Code,
+                isTransient: false,
+                stopsBatch: true,
+                ex);
+        }
+
         return _loaded;
     }
 }

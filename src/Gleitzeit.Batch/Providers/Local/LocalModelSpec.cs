@@ -25,9 +25,9 @@ public sealed record LocalModelSpec
     /// <summary>The length it must have, when pinned.</summary>
     public long? PinnedSize { get; init; }
 
-    /// <summary>Reads <paramref name="model"/>: an alias, a URL or a path (relative to the working directory).</summary>
+    /// <summary>Reads <paramref name="model"/>: an alias, a URL or a path (relative to <paramref name="workingDirectory"/>, else this process's).</summary>
     /// <exception cref="ConfigurationException">A URL that is not http(s), or a path that cannot be a file name.</exception>
-    public static LocalModelSpec Parse(string model, string modelsDirectory)
+    public static LocalModelSpec Parse(string model, string modelsDirectory, string? workingDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         var name = model.Trim();
@@ -63,7 +63,7 @@ public sealed record LocalModelSpec
 
         try
         {
-            return new LocalModelSpec { Name = name, Path = System.IO.Path.GetFullPath(GleitzeitPaths.ExpandHome(name)) };
+            return new LocalModelSpec { Name = name, Path = System.IO.Path.GetFullPath(GleitzeitPaths.ExpandHome(name), workingDirectory ?? Environment.CurrentDirectory) };
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
         {

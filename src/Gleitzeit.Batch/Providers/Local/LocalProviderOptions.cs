@@ -6,6 +6,9 @@ public sealed record LocalProviderOptions
     /// <summary>Where downloaded models are kept.</summary>
     public required string ModelsDirectory { get; init; }
 
+    /// <summary>The directory a relative model path is resolved against; null for this process's.</summary>
+    public string? WorkingDirectory { get; init; }
+
     /// <summary>The context window in tokens; null for <see cref="LocalModel.DefaultContextLength"/> (at most what the model was trained for).</summary>
     public int? ContextLength { get; init; }
 

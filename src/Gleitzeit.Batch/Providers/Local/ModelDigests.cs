@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Gleitzeit.Batch.Discovery;
 using Gleitzeit.Batch.Serialization;
 
 namespace Gleitzeit.Batch.Providers.Local;
@@ -21,6 +22,12 @@ public sealed class ModelDigests(string modelsDirectory)
     /// <exception cref="IOException">The file cannot be read.</exception>
     public string Of(string path)
     {
+        // Opening a FIFO blocks until a writer comes, and a device never ends: only a regular file is read.
+        if (FileKinds.Of(path) is var kind and not FileKind.Regular)
+        {
+            throw new IOException(kind == FileKind.Missing ? "it does not exist" : $"it is {FileKinds.Describe(kind)}, not a regular file; point the model at a GGUF file");
+        }
+
         var stamp = Stamp(path);
         if (_known.TryGetValue(stamp, out var digest) || ReadMemo().TryGetValue(stamp, out digest))
         {

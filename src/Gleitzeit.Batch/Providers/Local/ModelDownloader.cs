@@ -111,7 +111,7 @@ public sealed class ModelDownloader(ModelDownloadOptions options) : IDisposable
         var actual = HashOf(spec);
         if (ExpectedSha256(spec) is { } expected && actual != expected)
         {
-            throw ModelDownloadException.Mismatch(spec, spec.Path, expected, actual, spec.PinnedSha256 is null ? "recorded at its download as" : "pinned as");
+            throw ModelDownloadException.Mismatch(spec, spec.Path, expected, actual, spec.PinnedSha256 is null ? "recorded at its download as" : "pinned as", downloaded: false);
         }
 
         return actual;
@@ -196,11 +196,19 @@ public sealed class ModelDownloader(ModelDownloadOptions options) : IDisposable
                     continue;
                 }
 
-                throw ModelDownloadException.Mismatch(spec, spec.Url!.AbsoluteUri, expected, actual, spec.PinnedSha256 is null ? "recorded at its first download as" : "pinned as");
+                throw ModelDownloadException.Mismatch(spec, spec.Url!.AbsoluteUri, expected, actual, spec.PinnedSha256 is null ? "recorded at its first download as" : "pinned as", downloaded: true);
             }
 
             if (expected is null)
             {
+                // Nothing vouches for a bare URL's bytes: at least they must be a GGUF file, not an HTML page or an error.
+                if (GgufStart(partPath) is { } start)
+                {
+                    var sent = new FileInfo(partPath).Length;
+                    File.Delete(partPath);
+                    throw ModelDownloadException.NotGguf(spec, sent, start);
+                }
+
                 AtomicFile.Write(RecordPath(spec), Encoding.UTF8.GetBytes(actual + "\n"));
             }
 
@@ -210,6 +218,24 @@ public sealed class ModelDownloader(ModelDownloadOptions options) : IDisposable
             options.Progress?.Invoke(new ModelTransfer(spec.Name, spec.Path, length, length, Finished: true));
             return actual;
         }
+    }
+
+    // Null when the file begins with GGUF's magic; else its first bytes, printable, for the message.
+    private static string? GgufStart(string path)
+    {
+        Span<byte> head = stackalloc byte[16];
+        int read;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+        {
+            read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+
+        if (read >= 4 && head[..4].SequenceEqual("GGUF"u8))
+        {
+            return null;
+        }
+
+        return new string([.. head[..read].ToArray().Select(b => b is >= 0x20 and < 0x7F ? (char)b : '.')]);
     }
 
     // Requests until the .part holds the whole file: a cut, a stall or a 5xx is resumed after a backoff, up to retry_attempts times.

@@ -1,0 +1,14 @@
+namespace Gleitzeit.Batch.Results;
+
+/// <summary>Where a batch ran, kept in its record so that a resume runs it the same way from anywhere.</summary>
+public sealed record BatchOrigin
+{
+    /// <summary>The provider (<c>ollama</c>, <c>openai</c>, <c>local</c>…).</summary>
+    public string? Provider { get; init; }
+
+    /// <summary>The server's address with its secrets masked; for the local provider, a description.</summary>
+    public string? Endpoint { get; init; }
+
+    /// <summary>The directory relative model paths were resolved against.</summary>
+    public string? WorkingDirectory { get; init; }
+}

@@ -1,0 +1,58 @@
+using System.Text;
+using Gleitzeit.Batch.Export;
+
+namespace Gleitzeit.Batch.Tests.Export;
+
+public sealed class ArtifactDiffTests
+{
+    private static byte[] Artifact(int successful, string betaResult, double betaTime) => Encoding.UTF8.GetBytes($$"""
+        {
+          "successful": {{successful}},
+          "processing_time": {{betaTime * 2}},
+          "results": [
+            {
+              "file": "docs/alpha.md",
+              "status": "success",
+              "result": "Alpha is about apples."
+            },
+            {
+              "file": "docs/beta \"draft\".md",
+              "status": "success",
+              "result": "{{betaResult}}",
+              "processing_time": {{betaTime}}
+            }
+          ]
+        }
+        """);
+
+    [Fact]
+    public void AnEditedInput_IsNamedByItsResultLine_NotByTheCountsAndTimesItMoved()
+    {
+        var before = Artifact(2, "Beta is about bananas.", 0.75);
+        var after = Artifact(2, "Beta is about blueberries.", 0.25);
+
+        var described = ArtifactDiff.Describe(before, after);
+
+        Assert.Equal("line 13: - \"result\": \"Beta is about bananas.\", / + \"result\": \"Beta is about blueberries.\", (in the result of docs/beta \"draft\".md)", described);
+        Assert.Equal(13, ArtifactDiff.FirstLine(before, after));
+    }
+
+    [Fact]
+    public void OnlyNumbersMoved_TheFirstOfThemIsNamed()
+    {
+        var before = Artifact(2, "Same.", 0.75);
+        var after = Artifact(1, "Same.", 0.75);
+
+        Assert.Equal("line 2: - \"successful\": 2, / + \"successful\": 1,", ArtifactDiff.Describe(before, after));
+        Assert.Equal(2, ArtifactDiff.FirstLine(before, after));
+    }
+
+    [Fact]
+    public void SameBytes_AreNoDifference_AndNoFile_IsSaidSo()
+    {
+        var bytes = Artifact(2, "Same.", 0.5);
+
+        Assert.Null(ArtifactDiff.Describe(bytes, [.. bytes]));
+        Assert.Equal("it does not exist", ArtifactDiff.Describe(null, bytes));
+    }
+}
