@@ -21,7 +21,23 @@ public sealed class BatchLock : IDisposable
     /// <summary>Takes the batch, or throws naming the process that has it.</summary>
     /// <exception cref="BatchBusyException">Another process runs the batch.</exception>
     public static BatchLock Acquire(string directory, string batchId) =>
-        TryAcquire(directory, batchId) ?? throw new BatchBusyException(batchId, ReadPid(PidPath(directory, batchId)));
+        TryAcquire(directory, batchId) ?? throw new BatchBusyException(batchId, HolderOf(PidPath(directory, batchId)));
+
+    // The holder writes its process id just after taking the lock: a moment's wait (bounded) lets the message name it.
+    private static int? HolderOf(string pidPath)
+    {
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            if (ReadPid(pidPath) is { } pid)
+            {
+                return pid;
+            }
+
+            Thread.Sleep(25);
+        }
+
+        return null;
+    }
 
     /// <summary>Takes the batch, or returns null when another process (or another holder here) has it.</summary>
     public static BatchLock? TryAcquire(string directory, string batchId)

@@ -62,6 +62,28 @@ public sealed class ResultStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task ABatchTakenAMomentAgo_IsNamedByItsHoldersProcess_EvenBeforeItsIdIsWritten()
+    {
+        // The holder writes its process id just after taking the lock: a run refused in between still names it.
+        var store = new ResultStore(_workspace.ResultsDirectory);
+        var (record, held) = store.CreateHeld(Plan(), new BatchOrigin(), DateTimeOffset.Now);
+        using var _ = held;
+        var pidPath = Path.Combine(_workspace.ResultsDirectory, record.BatchId + ".pid");
+        File.Delete(pidPath);
+        var written = Task.Run(async () =>
+        {
+            await Task.Delay(100);
+            File.WriteAllText(pidPath, "4242\n");
+        });
+
+        var busy = Assert.Throws<BatchBusyException>(() => store.Lock(record.BatchId));
+
+        await written;
+        Assert.Equal(4242, busy.ProcessId);
+        Assert.Contains("is being run by process 4242", busy.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ItemsRecordedButNeverSaved_AreThereOnLoad_AsAfterAKill()
     {
         var store = new ResultStore(_workspace.ResultsDirectory);
