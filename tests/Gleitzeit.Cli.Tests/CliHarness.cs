@@ -119,6 +119,10 @@ public sealed class CliHarness : IAsyncDisposable
     /// <summary>Runs gleitzeit as a child process started in <paramref name="workingDirectory"/> instead of the workspace.</summary>
     public Task<CliResult> RunProcessInAsync(string workingDirectory, params string[] args) => RunProcessAsync(null, args, unprivileged: false, workingDirectory);
 
+    /// <summary>Runs gleitzeit as a child process started in <paramref name="workingDirectory"/>, with more environment variables.</summary>
+    public Task<CliResult> RunProcessInAsync(string workingDirectory, IReadOnlyDictionary<string, string> extraEnvironment, params string[] args) =>
+        RunProcessAsync(extraEnvironment, args, unprivileged: false, workingDirectory);
+
     /// <summary>Runs gleitzeit as a child process of the nobody user (when these tests run as root); call <see cref="OpenToEveryone"/> first.</summary>
     public Task<CliResult> RunUnprivilegedAsync(params string[] args) => RunProcessAsync(null, args, unprivileged: Unix.IsRoot);
 

@@ -1,5 +1,6 @@
 using Gleitzeit.Batch.Caching;
 using Gleitzeit.Batch.Configuration;
+using Gleitzeit.Batch.Contract;
 using Gleitzeit.Batch.Planning;
 using Gleitzeit.Batch.Providers;
 using Gleitzeit.Batch.Providers.Local;
@@ -19,7 +20,15 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
     /// <summary>Starts a new batch record and runs every item of <paramref name="plan"/>.</summary>
     public async Task<BatchOutcome> RunAsync(BatchPlan plan, RunOptions? options, CancellationToken cancellationToken)
     {
-        var origin = new BatchOrigin { Provider = settings.Provider, Endpoint = provider.Endpoint, WorkingDirectory = settings.WorkingDirectory };
+        var inProcess = ProviderPresets.For(settings.Provider).InProcess;
+        var origin = new BatchOrigin
+        {
+            Provider = settings.Provider,
+            Endpoint = provider.Endpoint,
+            ApiKeyVariable = inProcess ? null : settings.ApiKeyVariable,
+            ModelsDirectory = inProcess ? settings.ModelsDirectory : null,
+            WorkingDirectory = settings.WorkingDirectory,
+        };
         var (record, held) = store.CreateHeld(plan, origin, time.GetLocalNow());
         using var _ = held;
         return await ExecuteAsync(record, plan.Items, options?.Artifact, cancellationToken);

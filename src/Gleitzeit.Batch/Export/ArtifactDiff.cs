@@ -1,14 +1,16 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace Gleitzeit.Batch.Export;
 
 /// <summary>
-/// Where an artifact on disk and the one its inputs give now part, for a verify failure: the first line whose words
-/// differ (a line where only numbers moved — a count, a processing time — is the effect, not the cause), and the item
-/// whose result it is.
+/// Where an artifact on disk and the one its inputs give now part, for a verify failure. In a JSON artifact results are
+/// matched by their input file: a result gone or new is named as such, and within a result the first line whose text
+/// differs (a line where only a number moved — a count, a processing time — is an effect, not the cause). Otherwise,
+/// and when only numbers moved, the first differing line.
 /// </summary>
-public static class ArtifactDiff
+public static partial class ArtifactDiff
 {
     /// <summary>The difference, or null when the bytes are the same.</summary>
     /// <param name="before">What is on disk; null when there is no file.</param>
@@ -21,83 +23,103 @@ public static class ArtifactDiff
             return "it does not exist";
         }
 
-        if (before.AsSpan().SequenceEqual(after))
-        {
-            return null;
-        }
-
-        var old = Lines(before);
-        var now = Lines(after);
-        var line = Find(old, now);
-        var text = new StringBuilder();
-        text.Append("line ").Append(line + 1).Append(": ");
-        text.Append(line < old.Length ? $"- {Clip(old[line])}" : "- (end of file)");
-        text.Append(" / ");
-        text.Append(line < now.Length ? $"+ {Clip(now[line])}" : "+ (end of file)");
-        if (ItemAt(line < now.Length ? now : old, line) is { } file)
-        {
-            text.Append(" (in the result of ").Append(file).Append(')');
-        }
-
-        return text.ToString();
+        return before.AsSpan().SequenceEqual(after) ? null : Find(Lines(before), Lines(after)).Text;
     }
 
-    /// <summary>The 1-based line of the difference <see cref="Describe"/> names (for the diagnostic's position), or 1.</summary>
+    /// <summary>The 1-based line, in the file on disk, of the difference <see cref="Describe"/> names; 1 when there is no file.</summary>
     public static int FirstLine(byte[]? before, byte[] after)
     {
         ArgumentNullException.ThrowIfNull(after);
-        return before is null ? 1 : Find(Lines(before), Lines(after)) + 1;
+        return before is null ? 1 : Find(Lines(before), Lines(after)).Line + 1;
     }
 
-    private static int Find(string[] old, string[] now)
+    private static Difference Find(string[] old, string[] now)
     {
-        var first = -1;
-        var shared = Math.Min(old.Length, now.Length);
-        for (var line = 0; line < shared; line++)
+        var oldItems = Items(old);
+        var newItems = Items(now).ToDictionary(i => i.Id);
+        foreach (var item in oldItems)
         {
-            if (old[line] == now[line])
+            if (!newItems.TryGetValue(item.Id, out var current))
             {
-                continue;
+                return new(item.Start, $"line {item.Start + 1}: the result of {item.File} would be removed (its input is gone, renamed, or did not succeed)");
             }
 
-            if (Words(old[line]) != Words(now[line]))
+            for (var offset = 0; item.Start + offset < item.End && current.Start + offset < current.End; offset++)
             {
-                return line;
+                var (was, @is) = (old[item.Start + offset], now[current.Start + offset]);
+                if (was != @is && !OnlyNumberMoved(was, @is))
+                {
+                    return Lines(item.Start + offset, was, @is, $" (in the result of {item.File})");
+                }
             }
-
-            first = first < 0 ? line : first;
         }
 
-        return first >= 0 ? first : shared;
+        var known = oldItems.Select(i => i.Id).ToHashSet();
+        if (newItems.Values.OrderBy(i => i.Start).FirstOrDefault(i => !known.Contains(i.Id)) is { } added)
+        {
+            var at = oldItems.Count > 0 ? oldItems[^1].Start : 0;
+            return new(at, $"line {at + 1}: a result for {added.File} would be added");
+        }
+
+        var shared = Math.Min(old.Length, now.Length);
+        var line = 0;
+        while (line < shared && old[line] == now[line])
+        {
+            line++;
+        }
+
+        return Lines(line, line < old.Length ? old[line] : null, line < now.Length ? now[line] : null, string.Empty);
     }
 
-    // The line with its numbers blanked: two lines with the same words differ only in counts or times.
-    private static string Words(string line) => new([.. line.Select(c => char.IsAsciiDigit(c) ? '0' : c)]);
+    private static Difference Lines(int line, string? was, string? @is, string where) =>
+        new(line, $"line {line + 1}: {(was is null ? "- (end of file)" : $"- {Clip(was)}")} / {(@is is null ? "+ (end of file)" : $"+ {Clip(@is)}")}{where}");
 
-    // The JSON artifact names each result's input on a "file" line before it.
-    private static string? ItemAt(string[] lines, int line)
+    // In the JSON artifact each result starts with its "file" line and ends where its object closes (a line indented
+    // less). A file met again (several prompts over it) is told apart by how many times it was met before.
+    private static List<Item> Items(string[] lines)
     {
-        for (var i = Math.Min(line, lines.Length - 1); i >= 0; i--)
+        var items = new List<Item>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < lines.Length; i++)
         {
             var trimmed = lines[i].TrimStart();
-            if (!trimmed.StartsWith("\"file\":", StringComparison.Ordinal))
+            if (!trimmed.StartsWith("\"file\":", StringComparison.Ordinal) || FileOf(trimmed) is not { } file)
             {
                 continue;
             }
 
-            try
+            var indent = lines[i].Length - trimmed.Length;
+            var end = i + 1;
+            while (end < lines.Length && lines[end].Length - lines[end].TrimStart().Length >= indent)
             {
-                using var document = JsonDocument.Parse("{" + trimmed.TrimEnd(',') + "}");
-                return document.RootElement.GetProperty("file").GetString();
+                end++;
             }
-            catch (JsonException)
-            {
-                return null;
-            }
+
+            var occurrence = seen[file] = seen.GetValueOrDefault(file) + 1;
+            items.Add(new Item(file, occurrence, i, end));
         }
 
-        return null;
+        return items;
     }
+
+    private static string? FileOf(string fileLine)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse("{" + fileLine.TrimEnd().TrimEnd(',') + "}");
+            return document.RootElement.GetProperty("file").GetString();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static bool OnlyNumberMoved(string was, string @is) =>
+        NumberLine().Match(was) is { Success: true } a && NumberLine().Match(@is) is { Success: true } b && a.Groups[1].Value == b.Groups[1].Value;
+
+    [GeneratedRegex(@"^\s*""([^""]+)"":\s*-?[0-9][0-9.eE+-]*,?\s*$", RegexOptions.CultureInvariant)]
+    private static partial Regex NumberLine();
 
     private static string[] Lines(byte[] bytes) => Encoding.UTF8.GetString(bytes).Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
 
@@ -105,5 +127,12 @@ public static class ArtifactDiff
     {
         var trimmed = line.Trim();
         return trimmed.Length > 120 ? trimmed[..117] + "..." : trimmed;
+    }
+
+    private readonly record struct Difference(int Line, string Text);
+
+    private sealed record Item(string File, int Occurrence, int Start, int End)
+    {
+        public (string, int) Id => (File, Occurrence);
     }
 }

@@ -9,6 +9,12 @@ public sealed record BatchOrigin
     /// <summary>The server's address with its secrets masked; for the local provider, a description.</summary>
     public string? Endpoint { get; init; }
 
+    /// <summary>The name of the environment variable the API key was read from (never the key).</summary>
+    public string? ApiKeyVariable { get; init; }
+
+    /// <summary>Where downloaded local models are kept.</summary>
+    public string? ModelsDirectory { get; init; }
+
     /// <summary>The directory relative model paths were resolved against.</summary>
     public string? WorkingDirectory { get; init; }
 }

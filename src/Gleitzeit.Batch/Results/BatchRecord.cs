@@ -32,6 +32,14 @@ public sealed class BatchRecord
     [JsonPropertyName("endpoint")]
     public string? Endpoint { get; init; }
 
+    /// <summary>The environment variable the API key came from (the name, never the key); a resume reads it again.</summary>
+    [JsonPropertyName("api_key_env")]
+    public string? ApiKeyVariable { get; init; }
+
+    /// <summary>Where the local provider keeps downloaded models; a resume looks there again.</summary>
+    [JsonPropertyName("models_directory")]
+    public string? ModelsDirectory { get; init; }
+
     /// <summary>The directory relative local model paths were resolved against; a resume resolves them there again.</summary>
     [JsonPropertyName("working_directory")]
     public string? WorkingDirectory { get; init; }

@@ -67,6 +67,8 @@ public sealed class ResultStore
                 Status = BatchStatus.Running,
                 Provider = origin.Provider,
                 Endpoint = origin.Endpoint,
+                ApiKeyVariable = origin.ApiKeyVariable,
+                ModelsDirectory = origin.ModelsDirectory,
                 WorkingDirectory = origin.WorkingDirectory,
                 Plan = plan,
             };

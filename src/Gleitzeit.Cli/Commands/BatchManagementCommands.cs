@@ -3,6 +3,7 @@ using System.Globalization;
 using Gleitzeit.Batch.Configuration;
 using Gleitzeit.Batch.Export;
 using Gleitzeit.Batch.Providers;
+using Gleitzeit.Batch.Providers.Local;
 using Gleitzeit.Batch.Results;
 
 using Gleitzeit.Cli.Rendering;
@@ -152,13 +153,15 @@ internal sealed class BatchManagementCommands(CliContext context)
         return await RunPresenter.RunAsync(context, settings, $"Resuming {record.BatchId}: {remaining} of {record.TotalFiles} items", (engine, _) => engine.ResumeAsync(record.BatchId, cancellation), null, null);
     }
 
-    // A resume runs where and how the batch ran (its provider, its server, relative model paths from its directory),
-    // unless the command line says otherwise.
+    // A resume runs where and how the batch ran (its provider, server, key variable and models directory, relative
+    // model paths from its directory), unless the command line says otherwise.
     private BatchSettings ResumeSettings(ParseResult parse, BatchRecord record, BatchSettings settings)
     {
-        if (!_settings.IsGiven(parse, Settings.Provider))
+        // Records of earlier versions name no provider: the local model shows by its description instead of an address.
+        var provider = record.Provider ?? (record.Endpoint == LocalChatProvider.Description ? ProviderPresets.Local.Kind : null);
+        if (provider is not null && !_settings.IsGiven(parse, Settings.Provider))
         {
-            settings = settings with { Provider = record.Provider ?? ProviderPresets.Ollama.Kind };
+            settings = Recorded(settings, record, Settings.Provider, provider);
         }
 
         if (record.WorkingDirectory is { } directory)
@@ -166,15 +169,32 @@ internal sealed class BatchManagementCommands(CliContext context)
             settings = settings with { WorkingDirectory = directory };
         }
 
-        var inProcess = ProviderPresets.For(settings.Provider).InProcess;
-        if (!inProcess && !_settings.IsGiven(parse, Settings.Endpoint) && record.Endpoint is not null
-            && string.Equals(record.Provider ?? ProviderPresets.Ollama.Kind, settings.Provider, StringComparison.OrdinalIgnoreCase))
+        if (provider is not null && !string.Equals(provider, settings.Provider, StringComparison.OrdinalIgnoreCase))
         {
-            settings = settings with { Endpoint = ResumeEndpoint(record, settings) };
+            // Resumed with another provider: the rest of what the record says belongs to the one it ran with.
+            return settings;
+        }
+
+        if (record.ModelsDirectory is { } models && !_settings.IsGiven(parse, Settings.ModelsDirectory))
+        {
+            settings = Recorded(settings, record, Settings.ModelsDirectory, models);
+        }
+
+        if (record.ApiKeyVariable is { } variable && !_settings.IsGiven(parse, Settings.ApiKeyVariable))
+        {
+            settings = Recorded(settings, record, Settings.ApiKeyVariable, variable);
+        }
+
+        if (!ProviderPresets.For(settings.Provider).InProcess && record.Endpoint is not null && !_settings.IsGiven(parse, Settings.Endpoint))
+        {
+            settings = Recorded(settings, record, Settings.Endpoint, ResumeEndpoint(record, settings));
         }
 
         return settings;
     }
+
+    private BatchSettings Recorded(BatchSettings settings, BatchRecord record, SettingDefinition setting, string value) =>
+        ConfigurationLoader.Apply(settings, setting, value, SettingLayer.CommandLine, context.WorkingDirectory, message => new CliException($"the record of batch {record.BatchId} holds {message}; give {setting.Flag} to resume it"));
 
     // A record keeps the server's address with its secrets masked: resume where it ran, with the credentials the
     // configuration has for that same address; a masked address the configuration does not know needs --endpoint.

@@ -19,7 +19,7 @@ internal static class BatchSummary
         if (record.Status == BatchStatus.Aborted)
         {
             context.Error.WriteLine($"gleitzeit: error {record.ErrorCode}: {record.Error}");
-            context.Error.WriteLine($"Finished items are kept; after fixing that, run `gleitzeit batch-resume {record.BatchId}`.");
+            context.Error.WriteLine($"Finished items are kept; after fixing that, run `gleitzeit batch-resume {record.BatchId}` (it goes back to where the batch ran; --endpoint sends it elsewhere).");
             return ExitCodes.UsageOrConfiguration;
         }
 

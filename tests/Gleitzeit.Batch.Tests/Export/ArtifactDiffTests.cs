@@ -55,4 +55,35 @@ public sealed class ArtifactDiffTests
         Assert.Null(ArtifactDiff.Describe(bytes, [.. bytes]));
         Assert.Equal("it does not exist", ArtifactDiff.Describe(null, bytes));
     }
+
+    private static byte[] Results(params string[] files) => Encoding.UTF8.GetBytes(
+        "{\n  \"successful\": " + files.Length + ",\n  \"results\": [\n"
+        + string.Join(",\n", files.Select(f => $"    {{\n      \"file\": \"{f}\",\n      \"result\": \"About {f}.\",\n      \"processing_time\": 0.5\n    }}"))
+        + "\n  ],\n  \"provenance\": {\n    \"model\": \"m\"\n  }\n}\n");
+
+    [Fact]
+    public void AResultGone_IsNamed_EvenWhenTheNextFileDiffersFromItOnlyByANumber()
+    {
+        var before = Results("v1.txt", "v2.txt", "v3.txt");
+        var after = Results("v1.txt", "v3.txt");
+
+        Assert.Equal("line 10: the result of v2.txt would be removed (its input is gone, renamed, or did not succeed)", ArtifactDiff.Describe(before, after));
+        Assert.Equal(10, ArtifactDiff.FirstLine(before, after));
+    }
+
+    [Fact]
+    public void ARenamedInput_IsNamedByItsOldName_AndANewOneAsAdded()
+    {
+        Assert.StartsWith("line 10: the result of v2.txt would be removed", ArtifactDiff.Describe(Results("v1.txt", "v2.txt"), Results("v1.txt", "w2.txt")), StringComparison.Ordinal);
+        Assert.Equal("line 10: a result for v3.txt would be added", ArtifactDiff.Describe(Results("v1.txt", "v2.txt"), Results("v1.txt", "v2.txt", "v3.txt")));
+    }
+
+    [Fact]
+    public void AChangeAfterTheResults_IsNotPutOnTheLastResult()
+    {
+        var before = Results("v1.txt");
+        var after = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(before).Replace("\"model\": \"m\"", "\"model\": \"n\"", StringComparison.Ordinal));
+
+        Assert.Equal("line 11: - \"model\": \"m\" / + \"model\": \"n\"", ArtifactDiff.Describe(before, after));
+    }
 }

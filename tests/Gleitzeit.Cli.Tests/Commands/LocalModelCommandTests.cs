@@ -122,25 +122,69 @@ public sealed class LocalModelCommandTests : IAsyncLifetime
         Assert.Empty(_h.Server.Requests);
     }
 
+    [Fact]
+    public async Task ResumedFromAnotherDirectory_ADownloadedModel_IsFoundInTheBatchsModelsDirectory_NotFetchedAgain()
+    {
+        _h.Write("later.txt", string.Empty);
+        await _h.RunProcessAsync("batch", "docs", "--provider", "local", "--model", _url, "--models-directory", "my-models");
+        var id = new ResultStore(_h.ResultsDirectory).List().Single().BatchId;
+        _h.Write("later.txt", "Written after the first run.");
+        _files.ClearLog();
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_h.Root, "elsewhere")).FullName;
+
+        var resumed = await _h.RunProcessInAsync(elsewhere, "batch-resume", id);
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Empty(_files.Requests);
+        Assert.False(Directory.Exists(Path.Combine(_h.Home, "models")));
+    }
+
+    [Fact]
+    public async Task ARecordOfAnEarlierVersion_WithoutItsProvider_ResumesOnTheLocalModel_NotAsAnAddress()
+    {
+        File.WriteAllBytes(Path.Combine(_h.Root, "model.gguf"), _model);
+        _h.Write("later.txt", string.Empty);
+        await _h.RunProcessAsync("batch", "docs", "--provider", "local", "--model", "model.gguf");
+        var id = new ResultStore(_h.ResultsDirectory).List().Single().BatchId;
+        var recordPath = Path.Combine(_h.ResultsDirectory, id + ".json");
+        var record = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(recordPath))!.AsObject();
+        Assert.Equal("the local model", (string?)record["endpoint"]);
+        record.Remove("provider");
+        record.Remove("working_directory");
+        record.Remove("models_directory");
+        File.WriteAllText(recordPath, record.ToJsonString());
+        _h.Write("later.txt", "Written after the first run.");
+
+        var resumed = await _h.RunProcessAsync("batch-resume", id);
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Empty(_h.Server.Requests);
+    }
+
     [Theory]
-    [InlineData("fifo")]
-    [InlineData("device")]
-    public async Task AModelPathThatIsNotARegularFile_IsRefusedAtOnce_NotReadForEver(string kind)
+    [InlineData("fifo", "a FIFO (named pipe)")]
+    [InlineData("device", "a character device")]
+    [InlineData("directory", "a directory")]
+    public async Task AModelPathThatIsNotARegularFile_IsRefusedAtOnce_NotReadForEver(string kind, string described)
     {
         var path = Path.Combine(_h.Root, "model.gguf");
-        if (kind == "fifo")
+        switch (kind)
         {
-            Unix.MakeFifo(path);
-        }
-        else
-        {
-            path = "/dev/zero";
+            case "fifo":
+                Unix.MakeFifo(path);
+                break;
+            case "directory":
+                Directory.CreateDirectory(path);
+                break;
+            default:
+                path = "/dev/zero";
+                break;
         }
 
         var result = await _h.RunProcessAsync("batch", "docs", "--provider", "local", "--model", path);
 
         Assert.True(result.ExitCode == 2, result.ToString());
-        Assert.Contains($"cannot read model file {path}: it is {(kind == "fifo" ? "a FIFO (named pipe)" : "a character device")}, not a regular file", result.Error, StringComparison.Ordinal);
+        Assert.Contains($"cannot read model file {path}: it is {described}, not a regular file", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
     }
 

@@ -47,6 +47,26 @@ public sealed class OpenAiCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PlainResume_GoesBackToTheBatchsServer_WithItsKeyVariable_FromAnyDirectory()
+    {
+        // Neither the provider, nor the address, nor the key's variable is given again, nor found in the default places.
+        var environment = new Dictionary<string, string> { ["MY_GATEWAY_KEY"] = _key.Value };
+        _server.InjectFault(ServerFault.BadRequest, times: 1, match: "compiler");
+        var first = await _h.RunProcessAsync(environment, "batch", "docs", "--provider", "openai", "--endpoint", _server.Endpoint + "/v1", "--api-key-env", "MY_GATEWAY_KEY", "--model", "gpt-4o-mini", "--retries", "1");
+        Assert.True(first.ExitCode == 1, first.ToString());
+        var id = new Batch.Results.ResultStore(_h.ResultsDirectory).List().Single().BatchId;
+        _server.ClearLog();
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_h.Root, "elsewhere")).FullName;
+
+        var resumed = await _h.RunProcessInAsync(elsewhere, environment, "batch-resume", id);
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Single(_server.ChatRequests);
+        Assert.Empty(_h.Server.ChatRequests);
+        _key.AssertNowhere([_h.Root], first.Out, first.Error, resumed.Out, resumed.Error);
+    }
+
+    [Fact]
     public async Task ABudgetForAnOpenAiModel_IsCountedWithItsTokenizer_AndNothingIsSent()
     {
         var result = await Run(_key.Value, "batch", "docs", "--provider", "openai", "--model", "gpt-4o-mini", "--max-tokens-total", "20");

@@ -40,7 +40,10 @@ public sealed class LocalChatProvider : IChatProvider
     /// <summary>Hears how a model download is coming along (the batch's progress display shows it).</summary>
     public Action<ModelTransfer>? Progress { get; set; }
 
-    public string Endpoint => "the local model";
+    /// <summary>What stands for a server's address in records and messages.</summary>
+    public const string Description = "the local model";
+
+    public string Endpoint => Description;
 
     public string? ServiceIdentity => null;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using Gleitzeit.Batch.Discovery;
 using Gleitzeit.Batch.Serialization;
 
 namespace Gleitzeit.Batch.Providers.Local;
@@ -63,10 +64,10 @@ public sealed class ModelDownloader(ModelDownloadOptions options) : IDisposable
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Url is null)
         {
-            return File.Exists(spec.Path) ? HashOf(spec) : throw ModelDownloadException.Missing(spec);
+            return FileKinds.Of(spec.Path) == FileKind.Missing ? throw ModelDownloadException.Missing(spec) : HashOf(spec);
         }
 
-        if (File.Exists(spec.Path))
+        if (FileKinds.Of(spec.Path) != FileKind.Missing)
         {
             return VerifyInPlace(spec);
         }
