@@ -158,13 +158,13 @@ public sealed class BuildRunner(
             if (settings.Verify)
             {
                 var before = File.Exists(output.Path) ? File.ReadAllBytes(output.Path) : null;
-                if (ArtifactDiff.Describe(before, bytes) is { } difference)
+                if (ArtifactDiff.Compare(before, bytes) is { } difference)
                 {
                     diagnostics.Add(Diagnostic.Error(
                         DiagnosticCodes.ArtifactNotCurrent,
                         output.Path,
-                        $"not current for its inputs ({difference}); run `dotnet build` where the model is reachable and commit the changed artifacts",
-                        ArtifactDiff.FirstLine(before, bytes), 1));
+                        $"not current for its inputs ({difference.Text}); run `dotnet build` where the model is reachable and commit the changed artifacts",
+                        difference.Line, 1));
                 }
 
                 continue;
@@ -196,11 +196,11 @@ public sealed class BuildRunner(
             {
                 var before = File.Exists(item.OutputFile) ? File.ReadAllBytes(item.OutputFile!) : null;
                 var difference = answer is null
-                    ? before is null ? null : $"its item {item.File} did not succeed, so it would be removed"
-                    : ArtifactDiff.Describe(before, answer);
+                    ? before is null ? null : new ArtifactDifference(1, $"its item {item.File} did not succeed, so it would be removed")
+                    : ArtifactDiff.Compare(before, answer);
                 if (difference is not null)
                 {
-                    diagnostics.Add(Diagnostic.Error(DiagnosticCodes.ArtifactNotCurrent, item.OutputFile!, $"not current for its inputs ({difference}); run `dotnet build` where the model is reachable and commit the changed files", answer is null ? 1 : ArtifactDiff.FirstLine(before, answer), 1));
+                    diagnostics.Add(Diagnostic.Error(DiagnosticCodes.ArtifactNotCurrent, item.OutputFile!, $"not current for its inputs ({difference.Text}); run `dotnet build` where the model is reachable and commit the changed files", difference.Line, 1));
                 }
             }
             else if (answer is not null)

@@ -15,22 +15,21 @@ public static partial class ArtifactDiff
     /// <summary>The difference, or null when the bytes are the same.</summary>
     /// <param name="before">What is on disk; null when there is no file.</param>
     /// <param name="after">What the inputs give now.</param>
-    public static string? Describe(byte[]? before, byte[] after)
+    public static ArtifactDifference? Compare(byte[]? before, byte[] after)
     {
         ArgumentNullException.ThrowIfNull(after);
         if (before is null)
         {
-            return "it does not exist";
+            return new ArtifactDifference(1, "it does not exist");
         }
 
-        return before.AsSpan().SequenceEqual(after) ? null : Find(Lines(before), Lines(after)).Text;
-    }
+        if (before.AsSpan().SequenceEqual(after))
+        {
+            return null;
+        }
 
-    /// <summary>The 1-based line, in the file on disk, of the difference <see cref="Describe"/> names; 1 when there is no file.</summary>
-    public static int FirstLine(byte[]? before, byte[] after)
-    {
-        ArgumentNullException.ThrowIfNull(after);
-        return before is null ? 1 : Find(Lines(before), Lines(after)).Line + 1;
+        var found = Find(Lines(before), Lines(after));
+        return new ArtifactDifference(found.Line + 1, found.Text);
     }
 
     private static Difference Find(string[] old, string[] now)
@@ -136,3 +135,6 @@ public static partial class ArtifactDiff
         public (string, int) Id => (File, Occurrence);
     }
 }
+
+/// <summary>Where an artifact would change: the 1-based line in the file on disk (1 when there is none) and what differs there.</summary>
+public sealed record ArtifactDifference(int Line, string Text);

@@ -57,13 +57,13 @@ internal static class RunPresenter
     private static int Verify(CliContext context, string path, byte[] bytes)
     {
         var before = File.Exists(path) ? File.ReadAllBytes(path) : null;
-        if (ArtifactDiff.Describe(before, bytes) is not { } difference)
+        if (ArtifactDiff.Compare(before, bytes) is not { } difference)
         {
             context.Out.WriteLine($"Verified: {path} is current");
             return ExitCodes.Success;
         }
 
-        context.Error.WriteLine(Diagnostic.Error(DiagnosticCodes.ArtifactNotCurrent, path, $"not current for its inputs ({difference}); run the same command without --verify where the model is reachable, and commit {Path.GetFileName(path)}", ArtifactDiff.FirstLine(before, bytes), 1).ToString());
+        context.Error.WriteLine(Diagnostic.Error(DiagnosticCodes.ArtifactNotCurrent, path, $"not current for its inputs ({difference.Text}); run the same command without --verify where the model is reachable, and commit {Path.GetFileName(path)}", difference.Line, 1).ToString());
         return ExitCodes.ItemsFailed;
     }
 

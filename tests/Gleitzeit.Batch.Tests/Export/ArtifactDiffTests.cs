@@ -31,10 +31,10 @@ public sealed class ArtifactDiffTests
         var before = Artifact(2, "Beta is about bananas.", 0.75);
         var after = Artifact(2, "Beta is about blueberries.", 0.25);
 
-        var described = ArtifactDiff.Describe(before, after);
+        var described = ArtifactDiff.Compare(before, after)?.Text;
 
         Assert.Equal("line 13: - \"result\": \"Beta is about bananas.\", / + \"result\": \"Beta is about blueberries.\", (in the result of docs/beta \"draft\".md)", described);
-        Assert.Equal(13, ArtifactDiff.FirstLine(before, after));
+        Assert.Equal(13, ArtifactDiff.Compare(before, after)!.Line);
     }
 
     [Fact]
@@ -43,8 +43,8 @@ public sealed class ArtifactDiffTests
         var before = Artifact(2, "Same.", 0.75);
         var after = Artifact(1, "Same.", 0.75);
 
-        Assert.Equal("line 2: - \"successful\": 2, / + \"successful\": 1,", ArtifactDiff.Describe(before, after));
-        Assert.Equal(2, ArtifactDiff.FirstLine(before, after));
+        Assert.Equal("line 2: - \"successful\": 2, / + \"successful\": 1,", ArtifactDiff.Compare(before, after)?.Text);
+        Assert.Equal(2, ArtifactDiff.Compare(before, after)!.Line);
     }
 
     [Fact]
@@ -52,8 +52,8 @@ public sealed class ArtifactDiffTests
     {
         var bytes = Artifact(2, "Same.", 0.5);
 
-        Assert.Null(ArtifactDiff.Describe(bytes, [.. bytes]));
-        Assert.Equal("it does not exist", ArtifactDiff.Describe(null, bytes));
+        Assert.Null(ArtifactDiff.Compare(bytes, [.. bytes]));
+        Assert.Equal("it does not exist", ArtifactDiff.Compare(null, bytes)?.Text);
     }
 
     private static byte[] Results(params string[] files) => Encoding.UTF8.GetBytes(
@@ -67,15 +67,15 @@ public sealed class ArtifactDiffTests
         var before = Results("v1.txt", "v2.txt", "v3.txt");
         var after = Results("v1.txt", "v3.txt");
 
-        Assert.Equal("line 10: the result of v2.txt would be removed (its input is gone, renamed, or did not succeed)", ArtifactDiff.Describe(before, after));
-        Assert.Equal(10, ArtifactDiff.FirstLine(before, after));
+        Assert.Equal("line 10: the result of v2.txt would be removed (its input is gone, renamed, or did not succeed)", ArtifactDiff.Compare(before, after)?.Text);
+        Assert.Equal(10, ArtifactDiff.Compare(before, after)!.Line);
     }
 
     [Fact]
     public void ARenamedInput_IsNamedByItsOldName_AndANewOneAsAdded()
     {
-        Assert.StartsWith("line 10: the result of v2.txt would be removed", ArtifactDiff.Describe(Results("v1.txt", "v2.txt"), Results("v1.txt", "w2.txt")), StringComparison.Ordinal);
-        Assert.Equal("line 10: a result for v3.txt would be added", ArtifactDiff.Describe(Results("v1.txt", "v2.txt"), Results("v1.txt", "v2.txt", "v3.txt")));
+        Assert.StartsWith("line 10: the result of v2.txt would be removed", ArtifactDiff.Compare(Results("v1.txt", "v2.txt"), Results("v1.txt", "w2.txt"))?.Text, StringComparison.Ordinal);
+        Assert.Equal("line 10: a result for v3.txt would be added", ArtifactDiff.Compare(Results("v1.txt", "v2.txt"), Results("v1.txt", "v2.txt", "v3.txt"))?.Text);
     }
 
     [Fact]
@@ -84,6 +84,6 @@ public sealed class ArtifactDiffTests
         var before = Results("v1.txt");
         var after = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(before).Replace("\"model\": \"m\"", "\"model\": \"n\"", StringComparison.Ordinal));
 
-        Assert.Equal("line 11: - \"model\": \"m\" / + \"model\": \"n\"", ArtifactDiff.Describe(before, after));
+        Assert.Equal("line 11: - \"model\": \"m\" / + \"model\": \"n\"", ArtifactDiff.Compare(before, after)?.Text);
     }
 }
