@@ -179,7 +179,9 @@ public sealed class FileDownloadServerTests : IAsyncLifetime
     {
         _server.Add("/a", Content[..20_000]);
         _server.Add("/b", Content[..20_000]);
-        _server.BytesPerSecond = 100_000;
+        // A second each: long enough that the second request starts while the first is still sending, even on a
+        // loaded machine where opening the second connection takes a few hundred milliseconds (0.2 s each was flaky).
+        _server.BytesPerSecond = 20_000;
         var clock = Stopwatch.StartNew();
 
         var both = await Task.WhenAll(_http.GetByteArrayAsync(_server.Url("/a")), _http.GetByteArrayAsync(_server.Url("/b")));
