@@ -82,8 +82,12 @@ public sealed class GleitzeitEngine : IDisposable
         new WorkflowRunner(Plans, (plan, token) => RunAsync(plan, options, token)).RunAsync(workflow, cancellationToken);
 
     /// <summary>Runs a build's batches and workflows and writes its artifacts (or, verifying, compares them).</summary>
-    public Task<BuildOutcome> BuildAsync(BuildManifest manifest, CancellationToken cancellationToken = default) =>
-        new BuildRunner(manifest, Settings, RunAsync, RunWorkflowAsync, ReadArtifact).RunAsync(cancellationToken);
+    public Task<BuildOutcome> BuildAsync(BuildManifest manifest, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        Plans.WrittenByRun = BuildOutputs.Predicate(manifest, Settings);
+        return new BuildRunner(manifest, Settings, RunAsync, RunWorkflowAsync, ReadArtifact).RunAsync(cancellationToken);
+    }
 
     public void Dispose()
     {

@@ -10,9 +10,9 @@ using Microsoft.Build.Utilities;
 namespace Gleitzeit.Build.Tasks;
 
 /// <summary>
-/// Runs in every build, before <c>GleitzeitRun</c> decides whether it is up to date. First it checks every setting the
-/// properties pass and every item's metadata (the rules the worker uses too), so a bad value fails this build and
-/// every later one until it is fixed, before any model call. Then it writes <c>gleitzeit.settings.cache</c> (an input
+/// Runs in every build, before <c>GleitzeitRun</c> decides whether it is up to date, once <see cref="GleitzeitFilterInputs"/>
+/// has checked the settings and items. It removes the artifacts of batches that have no items any more
+/// (<see cref="StaleArtifacts"/>), then writes <c>gleitzeit.settings.cache</c> (an input
 /// of <c>GleitzeitRun</c>) only when something that can change the artifacts changed, like the SDK's
 /// <c>CoreCompileInputs.cache</c>: every setting, every environment variable the settings table reads, the config
 /// files that apply (their content), every item with its metadata, the workflows and the expected artifacts. So a
@@ -32,6 +32,12 @@ public sealed class GleitzeitCheckInputs : Task
     /// <summary>The expected artifacts.</summary>
     public ITaskItem[] Outputs { get; set; } = [];
 
+    /// <summary>The artifacts' directory: artifacts of batches that have no items any more are removed from it.</summary>
+    public string OutputDirectory { get; set; } = string.Empty;
+
+    /// <summary>The OutputFiles the last run left (<see cref="WrittenOutputs"/>).</summary>
+    public string WrittenOutputsFile { get; set; } = string.Empty;
+
     /// <summary>The project file: config files are looked up from its folder.</summary>
     [Required]
     public string ProjectFile { get; set; } = string.Empty;
@@ -42,7 +48,9 @@ public sealed class GleitzeitCheckInputs : Task
 
     public override bool Execute()
     {
-        if (!SettingChecks.Validate(Log, ProjectFile, Settings, Items))
+        var verifying = IsTrue(Batch.Contract.Settings.Verify.Key) || string.Equals(Environment.GetEnvironmentVariable(Batch.Contract.Settings.Verify.Environment!), "true", StringComparison.OrdinalIgnoreCase);
+        var names = Outputs.Select(o => o.GetMetadata(BuildContract.Metadata.Batch)).Where(n => n.Length > 0);
+        if (!StaleArtifacts.Settle(Log, OutputDirectory, names, verifying))
         {
             return false;
         }
@@ -93,6 +101,12 @@ public sealed class GleitzeitCheckInputs : Task
             text.Append("output ").Append(output.GetMetadata("FullPath")).Append('\n');
         }
 
+        // An OutputFile deleted since the last run re-runs the target, which writes it again.
+        foreach (var missing in WrittenOutputs.Missing(WrittenOutputsFile))
+        {
+            text.Append("missing ").Append(missing).Append('\n');
+        }
+
         // A local model named by path: replacing the file must re-run the target (its SHA-256 is taken by the worker).
         var projectDirectory = Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!;
         var models = Settings.Where(s => s.ItemSpec == Batch.Contract.Settings.Model.Key).Select(s => s.GetMetadata(BuildContract.ValueAttribute))
@@ -107,10 +121,7 @@ public sealed class GleitzeitCheckInputs : Task
             }
         }
 
-        var checkModels = Settings.FirstOrDefault(s => s.ItemSpec == Batch.Contract.Settings.CheckModels.Key)?.GetMetadata(BuildContract.ValueAttribute);
-        var verify = Settings.FirstOrDefault(s => s.ItemSpec == Batch.Contract.Settings.Verify.Key)?.GetMetadata(BuildContract.ValueAttribute);
-        if (string.Equals(checkModels, "true", StringComparison.OrdinalIgnoreCase) || string.Equals(verify, "true", StringComparison.OrdinalIgnoreCase)
-            || string.Equals(Environment.GetEnvironmentVariable(Batch.Contract.Settings.Verify.Environment!), "true", StringComparison.OrdinalIgnoreCase))
+        if (IsTrue(Batch.Contract.Settings.CheckModels.Key) || verifying)
         {
             // Asked to check the models' digests, or to verify the artifacts (a fresh clone's timestamps say nothing
             // about whether they are current): the target runs every time.
@@ -126,6 +137,9 @@ public sealed class GleitzeitCheckInputs : Task
 
         return true;
     }
+
+    private bool IsTrue(string key) =>
+        string.Equals(Settings.FirstOrDefault(s => s.ItemSpec == key)?.GetMetadata(BuildContract.ValueAttribute), "true", StringComparison.OrdinalIgnoreCase);
 
     private static string Hash(byte[] bytes)
     {

@@ -15,6 +15,7 @@ namespace Gleitzeit.Build.Tasks;
 /// </summary>
 public sealed class GleitzeitRun : ToolTask
 {
+    private readonly System.Collections.Generic.List<string> _reported = [];
     private bool _sawMissingRuntime;
     private bool _native;
 
@@ -54,6 +55,16 @@ public sealed class GleitzeitRun : ToolTask
     /// <summary><c>$(NetCoreRoot)</c>, where to look for <c>dotnet</c> when the host path is not set.</summary>
     public string? NetCoreRoot { get; set; }
 
+    /// <summary>Where the warnings and errors of this run are kept for up-to-date builds to report again.</summary>
+    public string? DiagnosticsFile { get; set; }
+
+    /// <summary>Where the OutputFiles that exist after this run are listed: one deleted later re-runs the target.</summary>
+    public string? WrittenOutputsFile { get; set; }
+
+    /// <summary>True once the task has run (not set when MSBuild skips the target as up to date).</summary>
+    [Output]
+    public bool Ran { get; set; }
+
     protected override string ToolName => RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "dotnet.exe" : "dotnet";
 
     protected override MessageImportance StandardOutputLoggingImportance => MessageImportance.Normal;
@@ -92,9 +103,22 @@ public sealed class GleitzeitRun : ToolTask
 
         // SIGTERM (a cancelled CI job, docker stop) ends `dotnet build` through ProcessExit, with exit code 0 and no word.
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+        Ran = true;
         try
         {
-            return base.Execute();
+            var result = base.Execute();
+            if (!string.IsNullOrEmpty(DiagnosticsFile))
+            {
+                // A run that ended by itself is what an up-to-date build repeats; a cancelled or crashed one is not.
+                DiagnosticsReplay.Save(DiagnosticsFile!, ExitCode is 0 or 1 ? _reported : []);
+            }
+
+            if (!string.IsNullOrEmpty(WrittenOutputsFile))
+            {
+                WrittenOutputs.Save(WrittenOutputsFile!, ProjectFile, Items);
+            }
+
+            return result;
         }
         finally
         {
@@ -171,6 +195,7 @@ public sealed class GleitzeitRun : ToolTask
         {
             // A line number always: CI problem matchers (GitHub's csc matcher) annotate only `file(line…): error CODE:`.
             var line = diagnostic!.Line > 0 ? diagnostic.Line : 1;
+            _reported.Add(new Diagnostic(diagnostic.Severity, diagnostic.Code, diagnostic.File, diagnostic.Message, line, diagnostic.Column).ToString());
             if (diagnostic.IsError)
             {
                 Log.LogError(null, diagnostic.Code, null, diagnostic.File, line, diagnostic.Column, 0, 0, "{0}", diagnostic.Message);

@@ -39,10 +39,10 @@ internal static class SettingChecks
         }
 
         var projectDirectory = Path.GetDirectoryName(Path.GetFullPath(projectFile))!;
-        var defaultBatch = Path.GetFileNameWithoutExtension(projectFile);
         foreach (var item in items)
         {
-            foreach (var (code, message) in ItemRules.Check(name => name == BuildContract.Metadata.Batch && item.GetMetadata(name).Trim().Length == 0 ? defaultBatch : item.GetMetadata(name), projectDirectory))
+            // The item definition names the project's batch: an empty Batch was set so (Batch=""), and is an error.
+            foreach (var (code, message) in ItemRules.Check(item.GetMetadata, projectDirectory))
             {
                 log.LogError(null, code, null, item.GetMetadata("FullPath"), 1, 0, 0, 0, "{0}", message);
                 ok = false;

@@ -113,6 +113,9 @@ public sealed class OllamaTestServer : IAsyncDisposable
     /// <summary>Injects <paramref name="fault"/> into the next <paramref name="times"/> chats whose user message contains <paramref name="match"/> (any chat when null).</summary>
     public void InjectFault(ServerFault fault, int times = 1, string? match = null) => _faults.Add(fault, times, match);
 
+    /// <summary>When set, the reply to a user message it gives one for (null: the derived reply).</summary>
+    public Func<string, string?>? Replies { get; set; }
+
     /// <summary>Forgets logged requests.</summary>
     public void ClearLog() => _log.Clear();
 
@@ -274,7 +277,7 @@ public sealed class OllamaTestServer : IAsyncDisposable
             }
 
             var (prompt, promptTokens) = Truncate(logged, model, body);
-            var reply = ReplyFor(prompt);
+            var reply = Replies?.Invoke(prompt) ?? ReplyFor(prompt);
             var stream = body?["stream"]?.GetValue<bool>() ?? true;
             var created = started.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
             if (!stream)

@@ -46,7 +46,12 @@ public static class BuildPlanner
                     templateIndex[template.Identity] = index;
                 }
 
-                var file = byPath[Path.GetFullPath(item.Path)];
+                if (!byPath.TryGetValue(Path.GetFullPath(item.Path), out var file))
+                {
+                    // A file the build writes itself: never an input.
+                    continue;
+                }
+
                 var outputFile = item.Get(BuildContract.Metadata.OutputFile);
                 items.Add(new BatchItem
                 {

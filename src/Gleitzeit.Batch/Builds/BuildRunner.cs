@@ -170,6 +170,12 @@ public sealed class BuildRunner(
                 continue;
             }
 
+            if (incomplete && settings.CacheMode == CacheMode.Locked && File.Exists(output.Path))
+            {
+                // A Locked build is a check of what is committed: a result with failed items never replaces it.
+                continue;
+            }
+
             AtomicFile.Write(output.Path, bytes);
             if (incomplete)
             {
@@ -207,7 +213,7 @@ public sealed class BuildRunner(
             {
                 AtomicFile.Write(item.OutputFile!, answer);
             }
-            else if (File.Exists(item.OutputFile))
+            else if (File.Exists(item.OutputFile) && settings.CacheMode != CacheMode.Locked)
             {
                 File.Delete(item.OutputFile!);
                 diagnostics.Add(Diagnostic.Warning(DiagnosticCodes.OutputWriteFailed, item.OutputFile!, $"removed: its item {item.File} did not succeed, so its previous answer is no longer current"));

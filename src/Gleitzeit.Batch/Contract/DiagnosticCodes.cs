@@ -24,6 +24,12 @@ public static class DiagnosticCodes
     /// <summary>An OpenAI-compatible provider has no API key: the environment variable that should hold it is not set.</summary>
     public const string MissingApiKey = "GZ1006";
 
+    /// <summary>Two items, batches or workflows would write one file (an artifact or an OutputFile), or one file is in a batch twice with different metadata.</summary>
+    public const string OutputCollision = "GZ1007";
+
+    /// <summary>An item's OutputFile would overwrite an input of the build (its own document, the project, a workflow or a schema).</summary>
+    public const string OutputOverwritesInput = "GZ1008";
+
     /// <summary>The model server cannot be reached.</summary>
     public const string ServerUnreachable = "GZ2001";
 
@@ -71,6 +77,12 @@ public static class DiagnosticCodes
 
     /// <summary>An empty or whitespace-only file was skipped.</summary>
     public const string EmptyFile = "GZ3008";
+
+    /// <summary>A committed artifact holds Git merge-conflict markers: a normal build resolves it, Locked and verify builds fail.</summary>
+    public const string ArtifactConflicted = "GZ3009";
+
+    /// <summary>A committed artifact cannot be read (not a Gleitzeit JSON artifact): its answers are not used.</summary>
+    public const string ArtifactUnreadable = "GZ3010";
 
     /// <summary>The run was cancelled (Ctrl+C, SIGTERM, or the build that started the worker ended); finished items are kept.</summary>
     public const string Cancelled = "GZ4001";

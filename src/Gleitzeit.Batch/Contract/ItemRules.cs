@@ -80,7 +80,7 @@ public static class ItemRules
     {
         if (name.Length == 0)
         {
-            return "name is empty";
+            return "is empty: name the batch (Batch=\"docs\"), or leave Batch out to use the project's name";
         }
 
         if (name.Length > 100)

@@ -34,13 +34,19 @@ public sealed class PlanBuilder(BatchSettings settings)
     public DiscoveryResult Discover(DiscoveryRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return FileDiscovery.Discover(request with
+        var found = FileDiscovery.Discover(request with
         {
             MaxFileSize = settings.MaxFileSize,
             MaxFileSizeSetting = settings.Spell(Contract.Settings.MaxFileSize),
             ModifiedSince = request.ModifiedSince ?? settings.ModifiedSince,
         });
+        return WrittenByRun is { } written && found.Any(f => written(f.FullPath))
+            ? new DiscoveryResult([.. found.Where(f => !written(f.FullPath))], found.Warnings)
+            : found;
     }
+
+    /// <summary>Files the run itself writes (a build's artifacts, OutputFiles, records, cache): discovery never returns them.</summary>
+    public Func<string, bool>? WrittenByRun { get; set; }
 
     /// <summary>A plan where every file uses one template; <paramref name="parameters"/> are what exports show after the prompt.</summary>
     public static BatchPlan ForFiles(string root, IReadOnlyList<DiscoveredFile> files, PromptTemplate template, JsonObject parameters, BatchSource source, string? name = null)
