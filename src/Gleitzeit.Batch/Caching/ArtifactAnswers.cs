@@ -51,8 +51,13 @@ public sealed class ArtifactAnswers
 
     public ArtifactAnswer? TryGet(string key) => _byKey.GetValueOrDefault(key);
 
-    /// <summary>The digest recorded for <paramref name="model"/> (as the provider resolves its name), or null.</summary>
-    public string? DigestOf(string model) => _digests.GetValueOrDefault(model);
+    /// <summary>
+    /// The digest recorded for <paramref name="model"/> (as the provider resolves its name), or null. A model given as a
+    /// URL is recorded by its file name (<see cref="ModelNames.Display"/>), and found by it.
+    /// </summary>
+    public string? DigestOf(string model) =>
+        _digests.GetValueOrDefault(model)
+        ?? (ModelNames.Display(model) is var shown && !string.Equals(shown, model, StringComparison.Ordinal) ? _digests.GetValueOrDefault(shown) : null);
 
     /// <summary>
     /// Reads the artifact at <paramref name="path"/>. A UTF-8 byte order mark and CRLF line endings are read like any
