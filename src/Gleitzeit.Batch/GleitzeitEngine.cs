@@ -60,8 +60,8 @@ public sealed class GleitzeitEngine : IDisposable
     public Task<BatchOutcome> RunAsync(BatchPlan plan, RunOptions? options, CancellationToken cancellationToken = default) =>
         Executor().RunAsync(plan, options, cancellationToken);
 
-    /// <summary>The committed JSON artifact at <paramref name="path"/> as a cache tier, or null (none there, or not an artifact: a warning).</summary>
-    public ArtifactAnswers? ReadArtifact(string path) => ArtifactAnswers.Read(path, model => ChatProviders.NormalizeModel(Settings, model), Warn);
+    /// <summary>The committed JSON artifact at <paramref name="path"/> as a cache tier, and what was wrong with it (missing, conflicted, unreadable) for the caller to report.</summary>
+    public ArtifactRead ReadArtifact(string path) => ArtifactAnswers.Read(path, model => ChatProviders.NormalizeModel(Settings, model));
 
     /// <summary>Runs again only the failed, skipped and unfinished items of a recorded batch.</summary>
     /// <exception cref="KeyNotFoundException">There is no such batch.</exception>

@@ -23,13 +23,13 @@ namespace Gleitzeit.Batch.Builds;
 /// <param name="settings">The build's resolved settings.</param>
 /// <param name="runBatch">Runs one batch (the engine's).</param>
 /// <param name="runWorkflow">Runs one workflow (the engine's).</param>
-/// <param name="readArtifact">Reads a committed JSON artifact as a cache tier (null when there is none).</param>
+/// <param name="readArtifact">Reads a committed JSON artifact as a cache tier (its answers, and what was wrong with it).</param>
 public sealed class BuildRunner(
     BuildManifest manifest,
     BatchSettings settings,
     Func<BatchPlan, RunOptions?, CancellationToken, Task<BatchOutcome>> runBatch,
     Func<WorkflowDefinition, RunOptions?, CancellationToken, Task<WorkflowOutcome>> runWorkflow,
-    Func<string, ArtifactAnswers?> readArtifact)
+    Func<string, ArtifactRead> readArtifact)
 {
     private static readonly DateTime IncompleteTimestamp = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
@@ -105,7 +105,7 @@ public sealed class BuildRunner(
     private RunOptions? Options(string batch)
     {
         var json = manifest.Outputs.FirstOrDefault(o => string.Equals(o.Batch, batch, StringComparison.Ordinal) && ExportFormats.Parse(o.Format) == ExportFormat.Json);
-        return json is null ? null : new RunOptions { Artifact = readArtifact(json.Path) };
+        return json is null ? null : new RunOptions { Artifact = readArtifact(json.Path).Answers };
     }
 
     private DiagnosticSeverity Severity => settings.FailOnError ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning;

@@ -1,4 +1,7 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
+using Gleitzeit.Batch.Configuration;
 using Gleitzeit.Batch.Providers;
 
 namespace Gleitzeit.Batch.Caching;
@@ -26,6 +29,8 @@ public sealed class ArtifactAnswers
     /// <summary>The list of models and digests in <see cref="ProvenanceField"/>.</summary>
     public const string ModelsField = "models";
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private readonly Dictionary<string, ArtifactAnswer> _byKey;
     private readonly Dictionary<string, string> _digests;
 
@@ -46,17 +51,23 @@ public sealed class ArtifactAnswers
 
     public ArtifactAnswer? TryGet(string key) => _byKey.GetValueOrDefault(key);
 
-    /// <summary>The digest recorded for <paramref name="model"/> (as the provider resolves its name), or null.</summary>
-    public string? DigestOf(string model) => _digests.GetValueOrDefault(model);
+    /// <summary>
+    /// The digest recorded for <paramref name="model"/> (as the provider resolves its name), or null. A model given as a
+    /// URL is recorded by its file name (<see cref="ModelNames.Display"/>), and found by it.
+    /// </summary>
+    public string? DigestOf(string model) =>
+        _digests.GetValueOrDefault(model)
+        ?? (ModelNames.Display(model) is var shown && !string.Equals(shown, model, StringComparison.Ordinal) ? _digests.GetValueOrDefault(shown) : null);
 
     /// <summary>
-    /// Reads the artifact at <paramref name="path"/>; null when there is none. One that is not a JSON artifact (or was
-    /// damaged by a bad merge) is reported through <paramref name="warn"/> and not used.
+    /// Reads the artifact at <paramref name="path"/>. A UTF-8 byte order mark and CRLF line endings are read like any
+    /// UTF-8 file. One with git merge-conflict markers is read as both sides of the merge: their answers are served
+    /// (ours where both have a key) and the conflict is reported. Anything else that is not a Gleitzeit JSON artifact is
+    /// reported unreadable, with why, and not used.
     /// </summary>
-    public static ArtifactAnswers? Read(string path, Func<string, string> normalizeModel, Action<string> warn)
+    public static ArtifactRead Read(string path, Func<string, string> normalizeModel)
     {
         ArgumentNullException.ThrowIfNull(normalizeModel);
-        ArgumentNullException.ThrowIfNull(warn);
         byte[] bytes;
         try
         {
@@ -64,32 +75,104 @@ public sealed class ArtifactAnswers
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            return null;
+            return ArtifactRead.Missing;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            warn($"{path}: the artifact cannot be read ({ex.Message}); its answers are not used");
-            return null;
+            return ArtifactRead.Unreadable($"the artifact cannot be read ({ex.Message})");
         }
 
+        string text;
         try
         {
-            using var document = JsonDocument.Parse(bytes);
+            text = StrictUtf8.GetString(bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? bytes.AsSpan(Encoding.UTF8.Preamble.Length) : bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            return ArtifactRead.Unreadable("not a Gleitzeit JSON artifact (not UTF-8 text)");
+        }
+
+        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        if (ConflictMarkers.FirstMarker(lines) is not { } conflict)
+        {
+            return Parse(path, text, normalizeModel, line => line, out var answers) is { } reason
+                ? ArtifactRead.Unreadable($"not a Gleitzeit JSON artifact ({reason})")
+                : new ArtifactRead(answers, ArtifactProblem.None);
+        }
+
+        ConflictMarkers.Side ours, theirs;
+        try
+        {
+            (ours, theirs) = ConflictMarkers.Split(lines);
+        }
+        catch (FormatException ex)
+        {
+            return ArtifactRead.Unreadable($"the merge conflict at line {conflict} cannot be resolved: {ex.Message}", conflict);
+        }
+
+        if (Parse(path, ours.Text, normalizeModel, ours.Origin, out var mine) is { } oursProblem)
+        {
+            return ArtifactRead.Unreadable($"the merge conflict at line {conflict} cannot be resolved: our side is not a Gleitzeit JSON artifact ({oursProblem})", conflict);
+        }
+
+        if (Parse(path, theirs.Text, normalizeModel, theirs.Origin, out var others) is { } theirsProblem)
+        {
+            return ArtifactRead.Unreadable($"the merge conflict at line {conflict} cannot be resolved: their side is not a Gleitzeit JSON artifact ({theirsProblem})", conflict);
+        }
+
+        return new ArtifactRead(
+            Union(mine!, others!),
+            ArtifactProblem.Conflicted,
+            conflict,
+            $"merge-conflict markers at line {conflict}: the answers of both sides are served (ours where both have one) until it is resolved");
+    }
+
+    // Where both sides answer a key (or record a model's digest) ours wins, as `git checkout --ours` would.
+    private static ArtifactAnswers Union(ArtifactAnswers ours, ArtifactAnswers theirs)
+    {
+        var byKey = new Dictionary<string, ArtifactAnswer>(ours._byKey, StringComparer.Ordinal);
+        foreach (var (key, answer) in theirs._byKey)
+        {
+            byKey.TryAdd(key, answer);
+        }
+
+        var digests = new Dictionary<string, string>(ours._digests, StringComparer.Ordinal);
+        foreach (var (model, digest) in theirs._digests)
+        {
+            digests.TryAdd(model, digest);
+        }
+
+        return new ArtifactAnswers(ours.Path, byKey, digests);
+    }
+
+    // Null when it parsed; else why not, in words that quote none of the text (a JSON error names one character at most).
+    private static string? Parse(string path, string text, Func<string, string> normalizeModel, Func<int, int> origin, out ArtifactAnswers? answers)
+    {
+        answers = null;
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("results", out var results) || results.ValueKind != JsonValueKind.Array)
+            {
+                return "it has no \"results\" list";
+            }
+
             var byKey = new Dictionary<string, ArtifactAnswer>(StringComparer.Ordinal);
             var digests = new Dictionary<string, string>(StringComparer.Ordinal);
-            var root = document.RootElement;
-            if (root.TryGetProperty(ProvenanceField, out var provenance) && provenance.TryGetProperty(ModelsField, out var models))
+            if (root.TryGetProperty(ProvenanceField, out var provenance) && provenance.ValueKind == JsonValueKind.Object
+                && provenance.TryGetProperty(ModelsField, out var models) && models.ValueKind == JsonValueKind.Array)
             {
                 foreach (var model in models.EnumerateArray())
                 {
-                    if (Text(model, "model") is { } name && Text(model, "digest") is { } digest)
+                    if (Text(model, "model") is { } name && Text(model, "digest") is { } digest && Normalized(normalizeModel, name) is { } normalized)
                     {
-                        digests[normalizeModel(name)] = digest;
+                        digests[normalized] = digest;
                     }
                 }
             }
 
-            foreach (var result in root.GetProperty("results").EnumerateArray())
+            foreach (var result in results.EnumerateArray())
             {
                 if (Text(result, "status") != "success" || Text(result, KeyField) is not { } key || Text(result, "result") is not { } answer)
                 {
@@ -111,20 +194,36 @@ public sealed class ArtifactAnswers
                     Text(result, DigestField));
             }
 
-            return new ArtifactAnswers(path, byKey, digests);
+            answers = new ArtifactAnswers(path, byKey, digests);
+            return null;
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+        catch (JsonException ex)
         {
-            warn($"{path}: not a Gleitzeit JSON artifact ({ex.Message}); its answers are not used");
+            var message = ex.Message;
+            var at = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            var reason = (at < 0 ? message : message[..at]).TrimEnd('.', ' ');
+            return ex.LineNumber is { } line ? $"{reason} at line {origin((int)line + 1).ToString(CultureInfo.InvariantCulture)}" : reason;
+        }
+    }
+
+    // A name the provider cannot read (edited by hand) records no digest; the rest of the artifact still serves.
+    private static string? Normalized(Func<string, string> normalizeModel, string name)
+    {
+        try
+        {
+            return normalizeModel(name);
+        }
+        catch (ConfigurationException)
+        {
             return null;
         }
     }
 
     private static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static int Number(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) ? number : 0;
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) ? number : 0;
 }
 
 /// <summary>One answer of a committed artifact.</summary>

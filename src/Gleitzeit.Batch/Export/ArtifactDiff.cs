@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -8,7 +7,8 @@ namespace Gleitzeit.Batch.Export;
 /// Where an artifact on disk and the one its inputs give now part, for a verify failure. In a JSON artifact results are
 /// matched by their input file: a result gone or new is named as such, and within a result the first line whose text
 /// differs (a line where only a number moved — a count, a processing time — is an effect, not the cause). Otherwise,
-/// and when only numbers moved, the first differing line.
+/// and when only numbers moved, the first differing line. Line endings and a byte order mark are no difference (a
+/// Windows checkout with <c>core.autocrlf</c> verifies).
 /// </summary>
 public static partial class ArtifactDiff
 {
@@ -23,17 +23,19 @@ public static partial class ArtifactDiff
             return new ArtifactDifference(1, "it does not exist");
         }
 
-        if (before.AsSpan().SequenceEqual(after))
+        var (was, @is) = (DiffText.Normalize(before), DiffText.Normalize(after));
+        if (was.AsSpan().SequenceEqual(@is))
         {
             return null;
         }
 
-        var found = Find(Lines(before), Lines(after));
+        var found = Find(DiffText.Lines(was), DiffText.Lines(@is));
         return new ArtifactDifference(found.Line + 1, found.Text);
     }
 
-    private static Difference Find(string[] old, string[] now)
+    private static Difference Find((string[] Lines, bool FinalNewline) before, (string[] Lines, bool FinalNewline) after)
     {
+        var (old, now) = (before.Lines, after.Lines);
         var oldItems = Items(old);
         var newItems = Items(now).ToDictionary(i => i.Id);
         foreach (var item in oldItems)
@@ -67,11 +69,29 @@ public static partial class ArtifactDiff
             line++;
         }
 
-        return Lines(line, line < old.Length ? old[line] : null, line < now.Length ? now[line] : null, string.Empty);
+        if (line < old.Length || line < now.Length)
+        {
+            return Lines(line, line < old.Length ? old[line] : null, line < now.Length ? now[line] : null, string.Empty);
+        }
+
+        if (before.FinalNewline != after.FinalNewline)
+        {
+            var last = old.Length - 1;
+            return new(last, $"line {last + 1}: - {EndOf(before.FinalNewline)} / + {EndOf(after.FinalNewline)}");
+        }
+
+        // Same text, other bytes: only bytes that are not UTF-8 text (each read as U+FFFD) can do that.
+        var damaged = Math.Max(0, Array.FindIndex(old, l => l.Contains('\uFFFD', StringComparison.Ordinal)));
+        return new(damaged, $"line {damaged + 1}: bytes that are not UTF-8 text differ");
     }
 
-    private static Difference Lines(int line, string? was, string? @is, string where) =>
-        new(line, $"line {line + 1}: {(was is null ? "- (end of file)" : $"- {Clip(was)}")} / {(@is is null ? "+ (end of file)" : $"+ {Clip(@is)}")}{where}");
+    private static string EndOf(bool finalNewline) => finalNewline ? "(newline at end of file)" : "(no newline at end of file)";
+
+    private static Difference Lines(int line, string? was, string? @is, string where)
+    {
+        var (a, b) = DiffText.Sides(was, @is);
+        return new(line, $"line {line + 1}: - {a} / + {b}{where}");
+    }
 
     // In the JSON artifact each result starts with its "file" line and ends where its object closes (a line indented
     // less). A file met again (several prompts over it) is told apart by how many times it was met before.
@@ -119,14 +139,6 @@ public static partial class ArtifactDiff
 
     [GeneratedRegex(@"^\s*""([^""]+)"":\s*-?[0-9][0-9.eE+-]*,?\s*$", RegexOptions.CultureInvariant)]
     private static partial Regex NumberLine();
-
-    private static string[] Lines(byte[] bytes) => Encoding.UTF8.GetString(bytes).Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
-
-    private static string Clip(string line)
-    {
-        var trimmed = line.Trim();
-        return trimmed.Length > 120 ? trimmed[..117] + "..." : trimmed;
-    }
 
     private readonly record struct Difference(int Line, string Text);
 

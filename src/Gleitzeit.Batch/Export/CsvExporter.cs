@@ -2,13 +2,21 @@ using CsvHelper;
 
 namespace Gleitzeit.Batch.Export;
 
-/// <summary>The CSV layout: <c>file,status,result,processing_time,error</c>, results always quoted.</summary>
+/// <summary>
+/// The CSV layout: <c>file,status,result,processing_time,error</c>, results always quoted, and no cell a spreadsheet
+/// would run as a formula.
+/// </summary>
 public static class CsvExporter
 {
     private static readonly CsvWriterOptions Options = new()
     {
         NewLine = "\n",
         WriteByteOrderMark = false,
+
+        // OWASP's CSV Injection advice: a text cell starting with = + - @, tab or CR gets a leading ' (and is quoted), so
+        // Excel or LibreOffice shows it as text instead of running it. That includes an answer that is a negative number
+        // ("-2"): OWASP recommends it, a spreadsheet still reads it, and the JSON artifact keeps the raw answer.
+        Injection = CsvInjection.Escape,
     };
 
     public static void Write(ExportDocument document, Stream output)

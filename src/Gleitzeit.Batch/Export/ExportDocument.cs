@@ -31,10 +31,15 @@ public sealed record ExportDocument(string BatchId, DateTimeOffset? Date, JsonOb
 
     /// <summary>
     /// The reviewable build artifact of a batch: named by the batch's name, no date, and only what the
-    /// inputs and cached results determine, so an unchanged rebuild writes the same bytes.
+    /// inputs and cached results determine, so an unchanged rebuild writes the same bytes (a failed or skipped item's
+    /// time is 0; a model given as a URL is named by its file name).
     /// </summary>
-    public static ExportDocument ForArtifact(string name, JsonObject parameters, IEnumerable<ItemResult> results, Provenance? provenance = null) =>
-        new(name, null, parameters, [.. results.OrderBy(r => r.File, StringComparer.Ordinal)]) { Provenance = provenance };
+    public static ExportDocument ForArtifact(string name, JsonObject parameters, IEnumerable<ItemResult> results, Provenance? provenance = null)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(results);
+        return new(name, null, ArtifactResult.Parameters(parameters), [.. results.Select(ArtifactResult.Of).OrderBy(r => r.File, StringComparer.Ordinal)]) { Provenance = provenance };
+    }
 
     /// <summary>Prompt and answer tokens over every result (cached ones as recorded).</summary>
     public (long Prompt, long Completion) Tokens => (Results.Sum(r => (long)(r.Tokens?.Prompt ?? 0)), Results.Sum(r => (long)(r.Tokens?.Completion ?? 0)));

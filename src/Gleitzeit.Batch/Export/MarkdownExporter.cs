@@ -4,7 +4,10 @@ using System.Text.Json.Nodes;
 
 namespace Gleitzeit.Batch.Export;
 
-/// <summary>The Markdown layout: <c># Batch Processing Results</c>, a header block, then a ✅/❌ section per file.</summary>
+/// <summary>
+/// The Markdown layout: <c># Batch Processing Results</c>, a header block, then a ✅/❌ section per file. What a
+/// rendered pull request shows is what the items say: names literally, each answer inside its own section.
+/// </summary>
 public static class MarkdownExporter
 {
     public static void Write(ExportDocument document, Stream output)
@@ -12,7 +15,7 @@ public static class MarkdownExporter
         ArgumentNullException.ThrowIfNull(document);
         var text = new StringBuilder();
         text.Append("# Batch Processing Results\n");
-        text.Append("**Batch ID**: ").Append(document.BatchId).Append("  \n");
+        text.Append("**Batch ID**: ").Append(MarkdownText.Inline(document.BatchId)).Append("  \n");
         if (document.Date is { } date)
         {
             text.Append("**Date**: ").Append(date.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)).Append("  \n");
@@ -43,13 +46,13 @@ public static class MarkdownExporter
             switch (result.Status)
             {
                 case Results.ItemResult.Success:
-                    text.Append("### ✅ ").Append(result.File).Append('\n').Append(Normalize(result.Result)).Append('\n');
+                    text.Append("### ✅ ").Append(MarkdownText.Inline(result.File)).Append('\n').Append(MarkdownText.Block(result.Result ?? string.Empty)).Append('\n');
                     break;
                 case Results.ItemResult.Skipped:
-                    text.Append("### ⏭️ ").Append(result.File).Append("\nSkipped: ").Append(Normalize(result.Error)).Append('\n');
+                    text.Append("### ⏭️ ").Append(MarkdownText.Inline(result.File)).Append("\nSkipped: ").Append(MarkdownText.Lines(result.Error ?? string.Empty)).Append('\n');
                     break;
                 default:
-                    text.Append("### ❌ ").Append(result.File).Append("\nError: ").Append(Normalize(result.Error)).Append('\n');
+                    text.Append("### ❌ ").Append(MarkdownText.Inline(result.File)).Append("\nError: ").Append(MarkdownText.Lines(result.Error ?? string.Empty)).Append('\n');
                     break;
             }
         }
@@ -69,7 +72,7 @@ public static class MarkdownExporter
                 text.Append("**System**: ").Append(OneLine(template.System)).Append("  \n");
             }
 
-            text.Append("**Model**: ").Append(template.Model);
+            text.Append("**Model**: ").Append(OneLine(template.Model));
             if (template.ModelDigest is not null)
             {
                 text.Append(" (").Append(Provenance.Short(template.ModelDigest)).Append(')');
@@ -78,12 +81,12 @@ public static class MarkdownExporter
             text.Append("  \n");
             if (template.Options is { Count: > 0 } options)
             {
-                text.Append("**Options**: ").Append(string.Join(", ", options.Select(o => $"{o.Key}={o.Value?.ToJsonString()}"))).Append("  \n");
+                text.Append("**Options**: ").Append(OneLine(string.Join(", ", options.Select(o => $"{o.Key}={o.Value?.ToJsonString()}")))).Append("  \n");
             }
 
             if (template.Format is not null)
             {
-                text.Append("**Format**: ").Append(template.Format is JsonValue ? template.Format.ToString() : "JSON schema").Append("  \n");
+                text.Append("**Format**: ").Append(template.Format is JsonValue ? OneLine(template.Format.ToString()) : "JSON schema").Append("  \n");
             }
 
             if (provenance.Templates.Count > 1)
@@ -93,7 +96,6 @@ public static class MarkdownExporter
         }
     }
 
-    private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
-
-    private static string Normalize(string? text) => (text ?? string.Empty).Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd('\n');
+    // Provenance is the user's own text, shown as written: literally, and on its line.
+    private static string OneLine(string text) => MarkdownText.Inline(text, visibleLineBreaks: false);
 }

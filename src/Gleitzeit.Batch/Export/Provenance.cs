@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Gleitzeit.Batch.Planning;
+using Gleitzeit.Batch.Providers;
 using Gleitzeit.Batch.Results;
 using Gleitzeit.Batch.Serialization;
 
@@ -31,15 +32,17 @@ public sealed record Provenance(IReadOnlyList<ProvenanceTemplate> Templates, IRe
 
                 var template = plan.Templates[index];
                 var digest = items.Select(i => byFile.GetValueOrDefault(i.File)?.ModelDigest).FirstOrDefault(d => d is not null);
+                // A model given as a URL is named by its file name: no server address in a committed file.
+                var model = ModelNames.Display(template.Model);
                 if (digest is not null)
                 {
-                    models.TryAdd(template.Model, digest);
+                    models.TryAdd(model, digest);
                 }
 
                 templates.Add(new ProvenanceTemplate(
                     template.Prompt,
                     template.Messages.FirstOrDefault(m => m.Role == "system")?.Content,
-                    template.Model,
+                    model,
                     digest,
                     template.Options is { Count: > 0 } options ? CanonicalJson.Normalize(options) as JsonObject : null,
                     template.Format?.DeepClone(),
@@ -62,7 +65,7 @@ public sealed record Provenance(IReadOnlyList<ProvenanceTemplate> Templates, IRe
 /// <summary>One prompt of an artifact.</summary>
 /// <param name="Prompt">The last user message (the template's prompt).</param>
 /// <param name="System">The system message, if any.</param>
-/// <param name="Model">The model as the prompt names it.</param>
+/// <param name="Model">The model as the prompt names it (a URL by its file name).</param>
 /// <param name="ModelDigest">The digest of the weights that answered, where the provider has one.</param>
 /// <param name="Options">Generation options, in canonical order.</param>
 /// <param name="Format"><c>json</c>, a JSON schema, or null.</param>

@@ -1,4 +1,5 @@
 using Gleitzeit.Batch;
+using Gleitzeit.Batch.Caching;
 using Gleitzeit.Batch.Configuration;
 using Gleitzeit.Batch.Execution;
 using Gleitzeit.Batch.Export;
@@ -23,7 +24,7 @@ internal static class RunPresenter
         using var engine = new GleitzeitEngine(settings, renderer);
         var format = exportFormat ?? ExportFormat.Json;
         var full = exportPath is null ? null : context.Resolve(exportPath);
-        var options = full is not null && format == ExportFormat.Json ? new RunOptions { Artifact = engine.ReadArtifact(full) } : null;
+        var options = full is not null && format == ExportFormat.Json ? new RunOptions { Artifact = ReadArtifact(context, engine, full) } : null;
         var outcome = await renderer.RunAsync(title, () => start(engine, options));
         var exit = BatchSummary.Print(context, outcome, engine.Results.RecordPath(outcome.Record.BatchId));
         if (full is not null)
@@ -52,6 +53,18 @@ internal static class RunPresenter
     {
         var results = record.Results.Values.ToList();
         return ExportDocument.ForArtifact(record.Plan.Name ?? Path.GetFileNameWithoutExtension(path), record.Plan.ExportParameters, results, Provenance.From([(record.Plan, results)]));
+    }
+
+    // A conflicted or unreadable lockfile is said once; its answers (both sides of a conflict) are still served where they can be.
+    private static ArtifactAnswers? ReadArtifact(CliContext context, GleitzeitEngine engine, string path)
+    {
+        var read = engine.ReadArtifact(path);
+        if (read.Problem is ArtifactProblem.Conflicted or ArtifactProblem.Unreadable)
+        {
+            context.Error.WriteLine(read.Answers is null ? $"warning: {path}: {read.Message}; its answers are not used" : $"warning: {path}: {read.Message}");
+        }
+
+        return read.Answers;
     }
 
     private static int Verify(CliContext context, string path, byte[] bytes)

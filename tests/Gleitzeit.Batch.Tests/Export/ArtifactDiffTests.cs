@@ -86,4 +86,81 @@ public sealed class ArtifactDiffTests
 
         Assert.Equal("line 11: - \"model\": \"m\" / + \"model\": \"n\"", ArtifactDiff.Compare(before, after)?.Text);
     }
+
+    private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
+
+    [Fact]
+    public void ACrlfCheckout_AndAByteOrderMark_AreNoDifference()
+    {
+        var lf = Results("v1.txt", "v2.txt");
+        var crlf = Bytes(Encoding.UTF8.GetString(lf).Replace("\n", "\r\n", StringComparison.Ordinal));
+
+        Assert.Null(ArtifactDiff.Compare(crlf, lf));
+        Assert.Null(ArtifactDiff.Compare([.. Encoding.UTF8.Preamble, .. crlf], lf));
+        Assert.Null(ArtifactDiff.Compare([.. Encoding.UTF8.Preamble, .. lf], lf));
+    }
+
+    [Fact]
+    public void ACrlfCheckout_StillReportsARealChange_OnItsLine()
+    {
+        var before = Bytes(Encoding.UTF8.GetString(Results("v1.txt")).Replace("\n", "\r\n", StringComparison.Ordinal));
+        var after = Bytes(Encoding.UTF8.GetString(Results("v1.txt")).Replace("About v1.txt.", "All about v1.txt.", StringComparison.Ordinal));
+
+        Assert.Equal("line 6: - \"result\": \"About v1.txt.\", / + \"result\": \"All about v1.txt.\", (in the result of v1.txt)", ArtifactDiff.Compare(before, after)?.Text);
+    }
+
+    [Theory]
+    [InlineData("  \"model\": \"m\"  ", "  \"model\": \"m\"", "line 2: - \"  \\\"model\\\": \\\"m\\\"  \" / + \"  \\\"model\\\": \\\"m\\\"\"")]
+    [InlineData("\"a\":\t1", "\"a\": 1", "line 2: - \"\\\"a\\\":\\t1\" / + \"\\\"a\\\": 1\"")]
+    [InlineData("x\0", "x", "line 2: - \"x\\0\" / + \"x\"")]
+    [InlineData("x\u00A0", "x", "line 2: - \"x\\u00A0\" / + \"x\"")]
+    public void LinesThatLookEqual_AreShownEscaped(string was, string @is, string expected)
+    {
+        var described = ArtifactDiff.Compare(Bytes("{\n" + was + "\n}\n"), Bytes("{\n" + @is + "\n}\n"))?.Text;
+
+        Assert.Equal(expected, described);
+    }
+
+    [Fact]
+    public void LongLinesDifferingPastTheClip_AreShownAroundTheDifference()
+    {
+        var prefix = new string('a', 150);
+
+        var described = ArtifactDiff.Compare(Bytes(prefix + "b tail\n"), Bytes(prefix + "c tail\n"))!.Text;
+
+        Assert.Equal($"line 1: - ...\"{new string('a', 40)}b tail\" / + ...\"{new string('a', 40)}c tail\"", described);
+    }
+
+    [Fact]
+    public void AMissingFinalNewline_IsSaidSo_NotAsTwoEndsOfFile()
+    {
+        Assert.Equal("line 2: - (newline at end of file) / + (no newline at end of file)", ArtifactDiff.Compare(Bytes("{\n}\n"), Bytes("{\n}"))?.Text);
+        Assert.Equal("line 2: - (no newline at end of file) / + (newline at end of file)", ArtifactDiff.Compare(Bytes("{\n}"), Bytes("{\n}\n"))?.Text);
+    }
+
+    [Fact]
+    public void AnExtraEmptyLine_IsNamedAsSuch()
+    {
+        Assert.Equal("line 3: - (empty line) / + (end of file)", ArtifactDiff.Compare(Bytes("{\n}\n\n"), Bytes("{\n}\n"))?.Text);
+        Assert.Equal("line 3: - (end of file) / + (empty line)", ArtifactDiff.Compare(Bytes("{\n}\n"), Bytes("{\n}\n\n"))?.Text);
+    }
+
+    [Fact]
+    public void NoMessage_ShowsTwoEqualSides()
+    {
+        string[] variants = ["{\n}\n", "{\n}", "{\n} \n", "{\n}\t\n", "{\n}\n\n", "{\r\n}\r", "{\n}\0\n", "\n", ""];
+        foreach (var a in variants)
+        {
+            foreach (var b in variants)
+            {
+                if (ArtifactDiff.Compare(Bytes(a), Bytes(b))?.Text is not { } text)
+                {
+                    continue;
+                }
+
+                var sides = text[(text.IndexOf(": - ", StringComparison.Ordinal) + 4)..].Split(" / + ");
+                Assert.NotEqual(sides[0], sides[1]);
+            }
+        }
+    }
 }

@@ -51,6 +51,31 @@ public sealed class ExporterTests
         Assert.Equal("file,status,result,processing_time,error\n\"a, b.txt\",success,\"He said \"\"hi\"\"\nthen left\",1.0,\n", Export(ExportFormat.Csv, document));
     }
 
+    [Theory]
+    [InlineData("=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"")]
+    [InlineData("+1", "\"'+1\"")]
+    [InlineData("-2+3", "\"'-2+3\"")]
+    [InlineData("@SUM(A1)", "\"'@SUM(A1)\"")]
+    [InlineData("\tcmd", "\"'\tcmd\"")]
+    [InlineData("\rcmd", "\"'\rcmd\"")]
+    [InlineData("-5", "\"'-5\"")]
+    [InlineData("A plain answer = fine", "\"A plain answer = fine\"")]
+    public void Csv_AnswerThatStartsLikeAFormula_IsShownAsText(string answer, string cell)
+    {
+        var document = ExportDocument.ForArtifact("b", [], [new ItemResult { File = "a.txt", Status = ItemResult.Success, Result = answer, ProcessingTime = 1 }]);
+
+        // Not through Export: a CR in the answer is a CR in the cell.
+        Assert.Equal($"file,status,result,processing_time,error\na.txt,success,{cell},1.0,\n", Encoding.UTF8.GetString(ExportFormats.ToBytes(ExportFormat.Csv, document)));
+    }
+
+    [Fact]
+    public void Csv_FileAndErrorThatStartLikeAFormula_AreShownAsText()
+    {
+        var document = ExportDocument.ForArtifact("b", [], [new ItemResult { File = "=cmd|' /C calc'!A0.txt", Status = ItemResult.Failed, Error = "@bad" }]);
+
+        Assert.Equal("file,status,result,processing_time,error\n\"'=cmd|' /C calc'!A0.txt\",failed,,0.0,\"'@bad\"\n", Export(ExportFormat.Csv, document));
+    }
+
     [Fact]
     public void Markdown_MatchesTheSeedLayout()
     {

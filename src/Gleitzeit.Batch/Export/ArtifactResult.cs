@@ -1,0 +1,55 @@
+using System.Text.Json.Nodes;
+using Gleitzeit.Batch.Providers;
+using Gleitzeit.Batch.Results;
+
+namespace Gleitzeit.Batch.Export;
+
+/// <summary>
+/// A result as a committed artifact records it: only what its input, prompt and settings determine, so the artifact
+/// changes only when one of them (or an answer) does. A failed or skipped item took no time worth committing (its
+/// time varies from build to build), and a model given as a URL is named by its file name, never its server.
+/// </summary>
+internal static class ArtifactResult
+{
+    /// <summary><paramref name="result"/> as the artifact shows it (the same instance when nothing differs).</summary>
+    public static ItemResult Of(ItemResult result)
+    {
+        var time = result.Status == ItemResult.Success ? result.ProcessingTime : 0;
+        var model = result.Model is null ? null : ModelNames.Display(result.Model);
+        if (time.Equals(result.ProcessingTime) && string.Equals(model, result.Model, StringComparison.Ordinal))
+        {
+            return result;
+        }
+
+        return new ItemResult
+        {
+            File = result.File,
+            Status = result.Status,
+            Result = result.Result,
+            Error = result.Error,
+            ErrorCode = result.ErrorCode,
+            ProcessingTime = time,
+            Tokens = result.Tokens,
+            ServedBy = result.ServedBy,
+            Cached = result.Cached,
+            Source = result.Source,
+            Model = model,
+            ModelDigest = result.ModelDigest,
+            CacheKey = result.CacheKey,
+            MissReasons = result.MissReasons,
+            OutputFile = result.OutputFile,
+        };
+    }
+
+    /// <summary>The parameters with their <c>model</c> named as <see cref="ModelNames.Display"/> does.</summary>
+    public static JsonObject Parameters(JsonObject parameters)
+    {
+        var copy = (JsonObject)parameters.DeepClone();
+        if (copy["model"] is JsonValue value && value.TryGetValue<string>(out var model))
+        {
+            copy["model"] = ModelNames.Display(model);
+        }
+
+        return copy;
+    }
+}
