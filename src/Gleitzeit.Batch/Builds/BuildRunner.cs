@@ -55,6 +55,7 @@ public sealed class BuildRunner(
             }
         }
 
+        var committed = ReadCommittedArtifacts(diagnostics, summaries);
         if (diagnostics.Any(d => d.IsError))
         {
             // Nothing is sent and no artifact is touched: the build fails now, and again next time, until it is fixed.
@@ -63,7 +64,7 @@ public sealed class BuildRunner(
 
         foreach (var plan in plans)
         {
-            var outcome = await runBatch(plan, Options(plan.Name!), cancellationToken);
+            var outcome = await runBatch(plan, Options(committed, plan.Name!), cancellationToken);
             var results = ResultsOf(outcome.Record);
             artifacts.AddRange(WriteArtifacts(plan.Name!, plan.ExportParameters, results, Provenance.From([(plan, results)]), diagnostics));
             WriteItemOutputs(plan, results, diagnostics);
@@ -75,7 +76,7 @@ public sealed class BuildRunner(
         foreach (var workflow in workflows)
         {
             var name = Path.GetFileNameWithoutExtension(workflow.File);
-            var outcome = await runWorkflow(workflow, Options(name), cancellationToken);
+            var outcome = await runWorkflow(workflow, Options(committed, name), cancellationToken);
             var results = new List<ItemResult>();
             var batches = new List<(BatchPlan, IReadOnlyList<ItemResult>)>();
             foreach (var task in outcome.Tasks)
@@ -101,12 +102,45 @@ public sealed class BuildRunner(
         return new BuildOutcome(diagnostics, summaries, artifacts) { Reports = reports };
     }
 
-    // The committed JSON artifact of a batch (or workflow), read before anything is sent.
-    private RunOptions? Options(string batch)
+    // The committed JSON artifacts, read before anything is sent. One with merge-conflict markers serves both sides'
+    // answers and is written resolved by a normal build; Locked and verify builds check what is committed, so there a
+    // conflicted or unreadable artifact is an error and nothing is written. Elsewhere an unreadable one is a warning.
+    private Dictionary<string, ArtifactAnswers?> ReadCommittedArtifacts(List<Diagnostic> diagnostics, List<string> summaries)
     {
-        var json = manifest.Outputs.FirstOrDefault(o => string.Equals(o.Batch, batch, StringComparison.Ordinal) && ExportFormats.Parse(o.Format) == ExportFormat.Json);
-        return json is null ? null : new RunOptions { Artifact = readArtifact(json.Path).Answers };
+        var checking = settings.Verify || settings.CacheMode == CacheMode.Locked;
+        var answers = new Dictionary<string, ArtifactAnswers?>(StringComparer.Ordinal);
+        foreach (var json in manifest.Outputs.Where(o => ExportFormats.Parse(o.Format) == ExportFormat.Json))
+        {
+            var read = readArtifact(json.Path);
+            answers[json.Batch] = read.Answers;
+            var line = read.ConflictLine ?? 1;
+            switch (read.Problem)
+            {
+                case ArtifactProblem.Conflicted when checking:
+                    diagnostics.Add(Diagnostic.Error(DiagnosticCodes.ArtifactConflicted, json.Path, $"merge-conflict markers from line {line}: run `dotnet build` where the model is reachable (both sides' answers are kept, nothing is sent for them) and commit the resolved artifacts", line, 1));
+                    break;
+                case ArtifactProblem.Conflicted:
+                    summaries.Add($"Gleitzeit: {json.Path} had merge-conflict markers (line {line}): both sides' answers are served and the artifacts are written resolved");
+                    break;
+                case ArtifactProblem.Unreadable:
+                    diagnostics.Add(new Diagnostic(
+                        checking ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
+                        DiagnosticCodes.ArtifactUnreadable,
+                        json.Path,
+                        checking
+                            ? $"the committed artifact cannot be read ({read.Message}); nothing is written over it: restore it from Git (`git checkout -- <file>`), or delete it and run `dotnet build` where the model is reachable"
+                            : $"the committed artifact cannot be read ({read.Message}); its answers are not used, and this build writes it anew",
+                        line,
+                        1));
+                    break;
+            }
+        }
+
+        return answers;
     }
+
+    private static RunOptions? Options(Dictionary<string, ArtifactAnswers?> committed, string batch) =>
+        committed.TryGetValue(batch, out var answers) ? new RunOptions { Artifact = answers } : null;
 
     private DiagnosticSeverity Severity => settings.FailOnError ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning;
 
