@@ -24,7 +24,9 @@ public static class ModelNames
         var scheme = trimmed.IndexOf("://", StringComparison.Ordinal);
         if (scheme < 0)
         {
-            return model;
+            // An absolute file path differs between machines: an artifact names the file (a relative path is the project's).
+            var rooted = trimmed.StartsWith('/') || trimmed.StartsWith('\\') || (trimmed.Length > 2 && char.IsAsciiLetter(trimmed[0]) && trimmed[1] == ':' && trimmed[2] is '/' or '\\');
+            return rooted ? trimmed[(trimmed.LastIndexOfAny(['/', '\\']) + 1)..] : model;
         }
 
         // Whatever the URL looks like, only what follows its last slash, before a query or fragment, can be shown.

@@ -5,6 +5,8 @@ namespace Gleitzeit.Batch.Tests.Providers;
 public sealed class ModelNamesTests
 {
     [Theory]
+    [InlineData("/home/ci/models/tiny.gguf", "tiny.gguf")]
+    [InlineData("C:\\models\\tiny.gguf", "tiny.gguf")]
     [InlineData("http://10.0.0.5:8080/models/qwen2.5-0.5b.gguf", "qwen2.5-0.5b.gguf")]
     [InlineData("https://huggingface.co/org/repo/resolve/main/model.gguf?download=true#x", "model.gguf")]
     [InlineData("https://user:secret@models.internal/a/b%20c.gguf", "b c.gguf")]
