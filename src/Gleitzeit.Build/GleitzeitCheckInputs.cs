@@ -50,7 +50,7 @@ public sealed class GleitzeitCheckInputs : Task
     {
         var verifying = IsTrue(Batch.Contract.Settings.Verify.Key) || string.Equals(Environment.GetEnvironmentVariable(Batch.Contract.Settings.Verify.Environment!), "true", StringComparison.OrdinalIgnoreCase);
         var names = Outputs.Select(o => o.GetMetadata(BuildContract.Metadata.Batch)).Where(n => n.Length > 0);
-        if (!StaleArtifacts.Settle(Log, OutputDirectory, names, verifying))
+        if (!StaleArtifacts.Settle(Log, Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!, OutputDirectory, names, verifying))
         {
             return false;
         }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
+using System.Text.RegularExpressions;
 using Gleitzeit.Batch.Contract;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
@@ -19,8 +20,10 @@ internal static class StaleArtifacts
 {
     private const int HeadBytes = 4096;
 
+    private static readonly Regex OutputFileField = new("\"output_file\":\\s*\"((?:[^\"\\\\]|\\\\.)*)\"", RegexOptions.CultureInvariant);
+
     /// <summary>Removes (or, verifying, reports) the stale artifacts; false when verify found one.</summary>
-    public static bool Settle(TaskLoggingHelper log, string outputDirectory, IEnumerable<string> currentNames, bool verify)
+    public static bool Settle(TaskLoggingHelper log, string projectDirectory, string outputDirectory, IEnumerable<string> currentNames, bool verify)
     {
         if (string.IsNullOrEmpty(outputDirectory) || !Directory.Exists(outputDirectory))
         {
@@ -51,7 +54,7 @@ internal static class StaleArtifacts
                 .Select(c => (Path: Path.ChangeExtension(json, c.Item1), Head: c.Item2))
                 .Where(c => File.Exists(c.Path) && StartsWith(c.Path, c.Head))
                 .Select(c => c.Path);
-            var files = new[] { json }.Concat(companions).ToList();
+            var files = new[] { json }.Concat(companions).Concat(OutputFilesOf(json, projectDirectory)).ToList();
             if (verify)
             {
                 foreach (var file in files)
@@ -79,6 +82,38 @@ internal static class StaleArtifacts
         }
 
         return ok;
+    }
+
+    // The OutputFiles the artifact's results name (relative to the project): they go with it.
+    private static IEnumerable<string> OutputFilesOf(string json, string projectDirectory)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(json);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            yield break;
+        }
+
+        foreach (Match match in OutputFileField.Matches(text))
+        {
+            string relative;
+            try
+            {
+                relative = Regex.Unescape(match.Groups[1].Value);
+            }
+            catch (ArgumentException)
+            {
+                continue;
+            }
+
+            if (ItemRules.IsInside(projectDirectory, relative) && File.Exists(Path.Combine(projectDirectory, relative)))
+            {
+                yield return Path.GetFullPath(Path.Combine(projectDirectory, relative));
+            }
+        }
     }
 
     private static bool IsGleitzeitArtifact(string path, string name)

@@ -220,6 +220,17 @@ public sealed class TrueArtifactsBuildTests(PackedFeed feed) : IAsyncLifetime
         Assert.Equal(answer, File.ReadAllText(alphaSummary));
         Assert.Empty(_server.ChatRequests);
 
+        // A deleted input: its OutputFile goes with it (verify names it first).
+        var betaSummary = Path.Combine(_project.Directory, "summaries", "guides", "beta.summary.md");
+        Assert.True(File.Exists(betaSummary));
+        File.Delete(Path.Combine(_project.Directory, "docs", "guides", "beta.md"));
+        var stale = _project.Build("-p:GleitzeitVerify=true");
+        Failed(stale);
+        Assert.Contains($"{betaSummary}(1,1): error GZ3006: not current: no item of batch 'doc-summaries' writes it any more", stale.Output, StringComparison.Ordinal);
+        Succeeded(_project.Build());
+        Assert.False(File.Exists(betaSummary));
+        Assert.True(File.Exists(alphaSummary));
+
         // Every input of the batch deleted, then the item group too: the artifacts go with them.
         _project.WriteProject("""<GleitzeitBatch Include="docs/**/*.md" Batch="old-name" Prompt="Summarize this document." />""", "<GleitzeitOutputDirectory>summaries/</GleitzeitOutputDirectory>");
         var verify = _project.Build("-p:GleitzeitVerify=true", "-p:GleitzeitCacheMode=Locked");
@@ -230,6 +241,7 @@ public sealed class TrueArtifactsBuildTests(PackedFeed feed) : IAsyncLifetime
         Succeeded(_project.Build());
         Assert.False(File.Exists(Path.Combine(_project.Directory, "summaries", "doc-summaries.json")));
         Assert.False(File.Exists(Path.Combine(_project.Directory, "summaries", "doc-summaries.md")));
+        Assert.False(File.Exists(alphaSummary));
         Assert.Empty(_server.ChatRequests);
     }
 

@@ -68,6 +68,7 @@ public sealed class BuildRunner(
             var results = ResultsOf(outcome.Record);
             artifacts.AddRange(WriteArtifacts(plan.Name!, plan.ExportParameters, results, Provenance.From([(plan, results)]), diagnostics));
             WriteItemOutputs(plan, results, diagnostics);
+            RemoveOrphanedOutputFiles(plan, committed.GetValueOrDefault(plan.Name!), diagnostics, summaries);
 
             Report(plan, outcome, diagnostics, summaries);
             reports.Add(BatchReport.Of(plan.Name!, outcome));
@@ -174,7 +175,7 @@ public sealed class BuildRunner(
 
     private List<string> WriteArtifacts(string batch, JsonObject parameters, List<ItemResult> results, Provenance provenance, List<Diagnostic> diagnostics)
     {
-        var document = ExportDocument.ForArtifact(batch, parameters, results, provenance);
+        var document = ExportDocument.ForArtifact(batch, parameters, results, provenance, manifest.ProjectDirectory);
 
         // Skips (too large, empty, not a regular file) are settled until an input changes; a failure may go away on a
         // re-run, so its artifacts are dated in the past and the next build runs the target again.
@@ -251,6 +252,41 @@ public sealed class BuildRunner(
             {
                 File.Delete(item.OutputFile!);
                 diagnostics.Add(Diagnostic.Warning(DiagnosticCodes.OutputWriteFailed, item.OutputFile!, $"removed: its item {item.File} did not succeed, so its previous answer is no longer current"));
+            }
+        }
+    }
+
+    // An OutputFile the committed artifact lists whose item is gone (its input deleted or renamed, its OutputFile
+    // changed) holds an answer nothing produces any more: a normal build removes it, verify names it, Locked keeps it.
+    private void RemoveOrphanedOutputFiles(BatchPlan plan, ArtifactAnswers? committed, List<Diagnostic> diagnostics, List<string> summaries)
+    {
+        if (committed is null)
+        {
+            return;
+        }
+
+        var current = new HashSet<string>(plan.Items.Where(i => i.OutputFile is not null).Select(i => i.OutputFile!), OutputRules.Comparer);
+        foreach (var listed in committed.OutputFiles)
+        {
+            if (!ItemRules.IsInside(manifest.ProjectDirectory, listed))
+            {
+                continue;
+            }
+
+            var path = OutputRules.Full(manifest.ProjectDirectory, listed);
+            if (current.Contains(path) || !File.Exists(path))
+            {
+                continue;
+            }
+
+            if (settings.Verify)
+            {
+                diagnostics.Add(Diagnostic.Error(DiagnosticCodes.ArtifactNotCurrent, path, $"not current: no item of batch '{plan.Name}' writes it any more (its input was deleted or renamed), so a build removes it; run `dotnet build` and commit the removal", 1, 1));
+            }
+            else if (settings.CacheMode != CacheMode.Locked)
+            {
+                File.Delete(path);
+                summaries.Add($"Gleitzeit: removed {listed}: no item of batch '{plan.Name}' writes it any more");
             }
         }
     }

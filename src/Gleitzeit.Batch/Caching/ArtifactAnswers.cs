@@ -31,15 +31,23 @@ public sealed class ArtifactAnswers
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    /// <summary>The result field that holds an item's OutputFile, relative to the project, <c>/</c>-separated.</summary>
+    public const string OutputFileField = "output_file";
+
     private readonly Dictionary<string, ArtifactAnswer> _byKey;
     private readonly Dictionary<string, string> _digests;
+    private readonly SortedSet<string> _outputFiles;
 
-    private ArtifactAnswers(string path, Dictionary<string, ArtifactAnswer> byKey, Dictionary<string, string> digests)
+    private ArtifactAnswers(string path, Dictionary<string, ArtifactAnswer> byKey, Dictionary<string, string> digests, SortedSet<string> outputFiles)
     {
         Path = path;
         _byKey = byKey;
         _digests = digests;
+        _outputFiles = outputFiles;
     }
+
+    /// <summary>The OutputFiles its results name (relative to the project): one whose item is gone is removed by the next build.</summary>
+    public IReadOnlyCollection<string> OutputFiles => _outputFiles;
 
     /// <summary>The artifact's path.</summary>
     public string Path { get; }
@@ -142,7 +150,9 @@ public sealed class ArtifactAnswers
             digests.TryAdd(model, digest);
         }
 
-        return new ArtifactAnswers(ours.Path, byKey, digests);
+        var outputs = new SortedSet<string>(ours._outputFiles, StringComparer.Ordinal);
+        outputs.UnionWith(theirs._outputFiles);
+        return new ArtifactAnswers(ours.Path, byKey, digests, outputs);
     }
 
     // Null when it parsed; else why not, in words that quote none of the text (a JSON error names one character at most).
@@ -172,8 +182,14 @@ public sealed class ArtifactAnswers
                 }
             }
 
+            var outputFiles = new SortedSet<string>(StringComparer.Ordinal);
             foreach (var result in results.EnumerateArray())
             {
+                if (result.ValueKind == JsonValueKind.Object && Text(result, OutputFileField) is { Length: > 0 } outputFile)
+                {
+                    outputFiles.Add(outputFile);
+                }
+
                 if (Text(result, "status") != "success" || Text(result, KeyField) is not { } key || Text(result, "result") is not { } answer)
                 {
                     continue;
@@ -194,7 +210,7 @@ public sealed class ArtifactAnswers
                     Text(result, DigestField));
             }
 
-            answers = new ArtifactAnswers(path, byKey, digests);
+            answers = new ArtifactAnswers(path, byKey, digests, outputFiles);
             return null;
         }
         catch (JsonException ex)

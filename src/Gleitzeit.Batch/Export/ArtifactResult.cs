@@ -11,12 +11,18 @@ namespace Gleitzeit.Batch.Export;
 /// </summary>
 internal static class ArtifactResult
 {
-    /// <summary><paramref name="result"/> as the artifact shows it (the same instance when nothing differs).</summary>
-    public static ItemResult Of(ItemResult result)
+    /// <summary>
+    /// <paramref name="result"/> as the artifact shows it (the same instance when nothing differs). Its OutputFile is named
+    /// relative to <paramref name="root"/>, <c>/</c>-separated (no machine's path in a committed file), or left out.
+    /// </summary>
+    public static ItemResult Of(ItemResult result, string? root = null)
     {
         var time = result.Status == ItemResult.Success ? result.ProcessingTime : 0;
         var model = result.Model is null ? null : ModelNames.Display(result.Model);
-        if (time.Equals(result.ProcessingTime) && string.Equals(model, result.Model, StringComparison.Ordinal))
+        var outputFile = result.OutputFile is null || root is null || !Contract.ItemRules.IsInside(root, result.OutputFile)
+            ? null
+            : Path.GetRelativePath(root, result.OutputFile).Replace('\\', '/');
+        if (time.Equals(result.ProcessingTime) && string.Equals(model, result.Model, StringComparison.Ordinal) && string.Equals(outputFile, result.OutputFile, StringComparison.Ordinal))
         {
             return result;
         }
@@ -37,7 +43,7 @@ internal static class ArtifactResult
             ModelDigest = result.ModelDigest,
             CacheKey = result.CacheKey,
             MissReasons = result.MissReasons,
-            OutputFile = result.OutputFile,
+            OutputFile = outputFile,
         };
     }
 

@@ -34,11 +34,12 @@ public sealed record ExportDocument(string BatchId, DateTimeOffset? Date, JsonOb
     /// inputs and cached results determine, so an unchanged rebuild writes the same bytes (a failed or skipped item's
     /// time is 0; a model given as a URL is named by its file name).
     /// </summary>
-    public static ExportDocument ForArtifact(string name, JsonObject parameters, IEnumerable<ItemResult> results, Provenance? provenance = null)
+    /// <param name="root">The project directory items' OutputFiles are named relative to (null: they are left out).</param>
+    public static ExportDocument ForArtifact(string name, JsonObject parameters, IEnumerable<ItemResult> results, Provenance? provenance = null, string? root = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(results);
-        return new(name, null, ArtifactResult.Parameters(parameters), [.. results.Select(ArtifactResult.Of).OrderBy(r => r.File, StringComparer.Ordinal)]) { Provenance = provenance };
+        return new(name, null, ArtifactResult.Parameters(parameters), [.. results.Select(r => ArtifactResult.Of(r, root)).OrderBy(r => r.File, StringComparer.Ordinal)]) { Provenance = provenance };
     }
 
     /// <summary>Prompt and answer tokens over every result (cached ones as recorded).</summary>

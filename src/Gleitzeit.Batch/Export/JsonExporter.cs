@@ -94,6 +94,11 @@ public static class JsonExporter
         {
             writer.WriteString(Caching.ArtifactAnswers.KeyField, result.CacheKey);
         }
+
+        if (result.OutputFile is not null)
+        {
+            writer.WriteString(Caching.ArtifactAnswers.OutputFileField, result.OutputFile);
+        }
     }
 
     private static void WriteProvenance(Utf8JsonWriter writer, Provenance provenance)
