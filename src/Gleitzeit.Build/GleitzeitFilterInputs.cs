@@ -41,6 +41,9 @@ public sealed class GleitzeitFilterInputs : Task
     [Required]
     public string ProjectFile { get; set; } = string.Empty;
 
+    /// <summary>The OutputFiles the last run left (<see cref="WrittenOutputs"/>): an earlier build's answers, not documents.</summary>
+    public string WrittenOutputsFile { get; set; } = string.Empty;
+
     /// <summary>Whether to say how many files were left out (once per build: the outer build of a multi-targeted project).</summary>
     public bool Report { get; set; } = true;
 
@@ -59,22 +62,31 @@ public sealed class GleitzeitFilterInputs : Task
             var output = item.GetMetadata(BuildContract.Metadata.OutputFile).Trim();
             var batch = item.GetMetadata(BuildContract.Metadata.Batch).Trim();
             return new OutputRulesItem(
-                item.GetMetadata("FullPath"),
+                RealPath.Of(item.GetMetadata("FullPath")),
                 batch.Length == 0 ? defaultBatch : batch,
                 item.GetMetadata,
                 output.Length == 0 ? null : output,
-                output.Length == 0 || !ItemRules.IsInside(projectDirectory, output) ? null : OutputRules.Full(projectDirectory, output));
+                output.Length == 0 || !ItemRules.IsInside(projectDirectory, output) ? null : RealPath.Of(OutputRules.Full(projectDirectory, output)));
         }).ToList();
+
+        var names = items.Select(i => i.Batch).Concat(Workflows.Select(w => w.GetMetadata("Filename"))).Distinct(StringComparer.Ordinal).ToList();
+        var writtenBefore = new HashSet<string>(WrittenOutputs.Listed(WrittenOutputsFile).Select(RealPath.Of), StringComparer.OrdinalIgnoreCase);
+        foreach (var name in names.Where(n => ItemRules.BatchNameProblem(n) is null))
+        {
+            writtenBefore.UnionWith(GleitzeitFiles.OutputFilesListedIn(Path.Combine(OutputDirectory, name + ".json"), projectDirectory).Select(RealPath.Of));
+        }
 
         var check = OutputRules.Check(new OutputRulesInput
         {
             ProjectDirectory = projectDirectory,
             Items = items,
             Workflows = [.. Workflows.Select(w => w.GetMetadata("FullPath"))],
-            Artifacts = Artifacts(items.Select(i => i.Batch).Concat(Workflows.Select(w => w.GetMetadata("Filename")))),
-            OwnFiles = [.. OwnFiles.Select(f => f.GetMetadata("FullPath"))],
-            OwnDirectories = PackageDirectories.Of(Settings, projectDirectory),
-            ProtectedInputs = [.. ProtectedInputs.Select(p => p.GetMetadata("FullPath")).Concat(Workflows.Select(w => w.GetMetadata("FullPath"))).Append(Path.GetFullPath(ProjectFile))],
+            Artifacts = [.. Artifacts(names).Select(RealPath.Of)],
+            OwnFiles = [.. OwnFiles.Select(f => RealPath.Of(f.GetMetadata("FullPath")))],
+            OwnDirectories = [.. PackageDirectories.Of(Settings, projectDirectory).Select(RealPath.Of)],
+            ProtectedInputs = [.. ProtectedInputs.Select(p => p.GetMetadata("FullPath")).Concat(Workflows.Select(w => w.GetMetadata("FullPath"))).Append(Path.GetFullPath(ProjectFile)).Select(RealPath.Of)],
+            WrittenBefore = writtenBefore.Contains,
+            IsOwnArtifact = GleitzeitFiles.IsArtifact,
         });
 
         foreach (var problem in check.Problems)

@@ -2,8 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Text;
-using System.Text.RegularExpressions;
 using Gleitzeit.Batch.Contract;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
@@ -18,9 +16,6 @@ namespace Gleitzeit.Build.Tasks;
 /// </summary>
 internal static class StaleArtifacts
 {
-    private const int HeadBytes = 4096;
-
-    private static readonly Regex OutputFileField = new("\"output_file\":\\s*\"((?:[^\"\\\\]|\\\\.)*)\"", RegexOptions.CultureInvariant);
 
     /// <summary>Removes (or, verifying, reports) the stale artifacts; false when verify found one.</summary>
     public static bool Settle(TaskLoggingHelper log, string projectDirectory, string outputDirectory, IEnumerable<string> currentNames, bool verify)
@@ -45,16 +40,13 @@ internal static class StaleArtifacts
         foreach (var json in candidates.OrderBy(c => c, StringComparer.Ordinal))
         {
             var name = Path.GetFileNameWithoutExtension(json);
-            if (current.Contains(name) || !IsGleitzeitArtifact(json, name))
+            if (current.Contains(name) || !GleitzeitFiles.IsJsonArtifact(json, name))
             {
                 continue;
             }
 
-            var companions = new[] { (".csv", "file,status,result"), (".md", "# Batch Processing Results") }
-                .Select(c => (Path: Path.ChangeExtension(json, c.Item1), Head: c.Item2))
-                .Where(c => File.Exists(c.Path) && StartsWith(c.Path, c.Head))
-                .Select(c => c.Path);
-            var files = new[] { json }.Concat(companions).Concat(OutputFilesOf(json, projectDirectory)).ToList();
+            var companions = new[] { Path.ChangeExtension(json, ".csv"), Path.ChangeExtension(json, ".md") }.Where(c => File.Exists(c) && GleitzeitFiles.IsArtifact(c));
+            var files = new[] { json }.Concat(companions).Concat(GleitzeitFiles.OutputFilesListedIn(json, projectDirectory).Where(File.Exists)).ToList();
             if (verify)
             {
                 foreach (var file in files)
@@ -82,75 +74,5 @@ internal static class StaleArtifacts
         }
 
         return ok;
-    }
-
-    // The OutputFiles the artifact's results name (relative to the project): they go with it.
-    private static IEnumerable<string> OutputFilesOf(string json, string projectDirectory)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(json);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            yield break;
-        }
-
-        foreach (Match match in OutputFileField.Matches(text))
-        {
-            string relative;
-            try
-            {
-                relative = Regex.Unescape(match.Groups[1].Value);
-            }
-            catch (ArgumentException)
-            {
-                continue;
-            }
-
-            if (ItemRules.IsInside(projectDirectory, relative) && File.Exists(Path.Combine(projectDirectory, relative)))
-            {
-                yield return Path.GetFullPath(Path.Combine(projectDirectory, relative));
-            }
-        }
-    }
-
-    private static bool IsGleitzeitArtifact(string path, string name)
-    {
-        var head = Head(path);
-        var compact = new string(head.Where(c => !char.IsWhiteSpace(c)).ToArray());
-        var expected = "{\"batch_id\":\"" + name.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
-        return compact.StartsWith(expected, StringComparison.Ordinal) && Contains(path, "\"provenance\"");
-    }
-
-    private static bool StartsWith(string path, string text) => Head(path).TrimStart('\uFEFF').StartsWith(text, StringComparison.Ordinal);
-
-    private static string Head(string path)
-    {
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            var buffer = new byte[HeadBytes];
-            var read = stream.Read(buffer, 0, buffer.Length);
-            return Encoding.UTF8.GetString(buffer, 0, read).TrimStart('\uFEFF');
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return string.Empty;
-        }
-    }
-
-    private static bool Contains(string path, string text)
-    {
-        try
-        {
-            var info = new FileInfo(path);
-            return info.Length < 64L * 1024 * 1024 && File.ReadAllText(path).IndexOf(text, StringComparison.Ordinal) >= 0;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
     }
 }

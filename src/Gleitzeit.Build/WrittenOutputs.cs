@@ -35,7 +35,10 @@ internal static class WrittenOutputs
     }
 
     /// <summary>The listed files that are gone now.</summary>
-    public static IEnumerable<string> Missing(string path)
+    public static IEnumerable<string> Missing(string path) => Listed(path).Where(l => !File.Exists(l));
+
+    /// <summary>The files the last run listed.</summary>
+    public static IEnumerable<string> Listed(string path)
     {
         string[] lines;
         try
@@ -47,7 +50,7 @@ internal static class WrittenOutputs
             lines = [];
         }
 
-        return lines.Where(l => l.Length > 0 && !File.Exists(l));
+        return lines.Where(l => l.Length > 0);
     }
 
     private static IEnumerable<string> Declared(string projectDirectory, IEnumerable<ITaskItem> items) =>

@@ -59,13 +59,29 @@ public sealed class TrueArtifactsBuildTests(PackedFeed feed) : IAsyncLifetime
     [Fact]
     public void TheReadmeLayout_WithOutputsInsideTheGlobbedFolder_ConvergesToANoOpBuild_AndPassesLockedVerify()
     {
-        // Both README snippets at once: artifacts in docs/summaries/, and an OutputFile beside each document.
-        _project.WriteProject(
-            """<GleitzeitBatch Include="docs/**/*.md" Batch="doc-summaries" Prompt="Summarize this document." OutputFile="docs/%(RecursiveDir)%(Filename).summary.md" />""",
-            ReadmeLayout);
+        // Both README snippets at once, and a workflow over the same folder: artifacts in docs/summaries/, an
+        // OutputFile beside each document.
+        _project.Write("flow.yaml", """
+            name: "Flow"
+            tasks:
+              - id: "fruit"
+                protocol: "llm/v1"
+                method: "llm/chat"
+                params:
+                  directory: "docs"
+                  file_pattern: "*.md"
+                  messages:
+                    - role: "user"
+                      content: "Name the fruit."
+            """);
+        const string Items = """
+            <GleitzeitBatch Include="docs/**/*.md" Batch="doc-summaries" Prompt="Summarize this document." OutputFile="docs/%(RecursiveDir)%(Filename).summary.md" />
+            <GleitzeitWorkflow Include="flow.yaml" />
+            """;
+        _project.WriteProject(Items, ReadmeLayout);
 
         Succeeded(_project.Build());
-        Assert.Equal(["docs/alpha.md", "docs/guides/beta.md"], Sent());
+        Assert.Equal(["alpha.md", "docs/alpha.md", "docs/guides/beta.md"], Sent());
         _server.ClearLog();
 
         var second = _project.Build();
@@ -73,16 +89,20 @@ public sealed class TrueArtifactsBuildTests(PackedFeed feed) : IAsyncLifetime
         Succeeded(second);
         Assert.Empty(_server.ChatRequests);
         Assert.Contains("Skipping target \"GleitzeitRun\" because all output files are up-to-date", second.Output, StringComparison.Ordinal);
-        // The Markdown artifact and the two OutputFiles match docs/**/*.md: said once, never sent.
-        Assert.Single(second.Output.Split('\n'), l => l.Contains("Gleitzeit: 3 file(s) that GleitzeitBatch items match are written by Gleitzeit itself", StringComparison.Ordinal));
+        // The two Markdown artifacts and the two OutputFiles match docs/**/*.md: said once, never sent.
+        Assert.Single(second.Output.Split('\n'), l => l.Contains("Gleitzeit: 4 file(s) that GleitzeitBatch items match are written by Gleitzeit itself", StringComparison.Ordinal));
         var files = JsonNode.Parse(File.ReadAllText(Summaries("doc-summaries.json")))!["results"]!.AsArray().Select(r => r!["file"]!.GetValue<string>());
         Assert.Equal(["docs/alpha.md", "docs/guides/beta.md"], files);
         Assert.False(File.Exists(Path.Combine(_project.Directory, "docs", "alpha.summary.summary.md")));
 
-        var ci = LockedVerify();
-
-        Succeeded(ci);
+        Succeeded(LockedVerify());
         Assert.Empty(_server.ChatRequests);
+
+        // Artifacts left in a folder the project no longer writes to are still known by their content.
+        _project.WriteProject(Items, "<GleitzeitOutputDirectory>docs/moved/</GleitzeitOutputDirectory>");
+        Succeeded(_project.Build());
+        Assert.Empty(_server.ChatRequests);
+        Assert.Equal(files, JsonNode.Parse(File.ReadAllText(Path.Combine(_project.Directory, "docs", "moved", "doc-summaries.json")))!["results"]!.AsArray().Select(r => r!["file"]!.GetValue<string>()));
     }
 
     [Fact]
@@ -100,7 +120,11 @@ public sealed class TrueArtifactsBuildTests(PackedFeed feed) : IAsyncLifetime
             <GleitzeitBatch Include="docs/notes.md" Batch="twice" Prompt="List the headings." />
             <GleitzeitBatch Include="docs/alpha.md;docs/guides/beta.md;docs/notes.md" Batch="shared" Prompt="Summarize." OutputFile="out/one.md" />
             <GleitzeitBatch Include="docs/notes.md" Batch="" Prompt="Summarize." />
+            <GleitzeitBatch Include="docs/guides/beta.md" Batch="over-another" Prompt="Summarize." OutputFile="docs/notes.md" />
+            <GleitzeitBatch Include="docs/guides/beta.md" Batch="case" Prompt="Summarize." OutputFile="docs/guides/BETA.md" />
+            <GleitzeitBatch Include="docs/guides/beta.md" Batch="linked" Prompt="Summarize." OutputFile="link/guides/beta.md" />
             """);
+        Directory.CreateSymbolicLink(Path.Combine(_project.Directory, "link"), Path.Combine(_project.Directory, "docs"));
 
         var result = _project.Build();
 
@@ -118,6 +142,11 @@ public sealed class TrueArtifactsBuildTests(PackedFeed feed) : IAsyncLifetime
         Assert.Contains($"{beta}(1): error GZ1007: OutputFile 'out/one.md' is also the OutputFile of {alpha} (Batch 'shared'", result.Output, StringComparison.Ordinal);
         Assert.Contains($"{notes}(1): error GZ1007: OutputFile 'out/one.md' is also the OutputFile of {alpha} (Batch 'shared'", result.Output, StringComparison.Ordinal);
         Assert.Contains($"{notes}(1): error GZ1002: Batch is empty", result.Output, StringComparison.Ordinal);
+        Assert.Contains($"{beta}(1): error GZ1008: OutputFile 'docs/notes.md' is {notes}, an input of Batch 'Notes' that Gleitzeit did not write", result.Output, StringComparison.Ordinal);
+        Assert.Contains($"{beta}(1): error GZ1008: OutputFile 'docs/guides/BETA.md' is this item's own input file (the names differ only in case", result.Output, StringComparison.Ordinal);
+        Assert.Contains($"{beta}(1): error GZ1008: OutputFile 'link/guides/beta.md' is this item's own input file:", result.Output, StringComparison.Ordinal);
+        Assert.Equal("# Beta\nBananas are yellow.\n", File.ReadAllText(beta));
+        Assert.Equal("# Notes\nNothing yet.\n", File.ReadAllText(notes));
         Assert.False(Directory.Exists(Path.Combine(_project.Directory, "out")));
     }
 

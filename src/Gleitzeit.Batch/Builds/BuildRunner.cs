@@ -100,6 +100,7 @@ public sealed class BuildRunner(
             artifacts.AddRange(WriteArtifacts(name, parameters, results, Provenance.From(batches), diagnostics));
         }
 
+        DateJsonArtifactsFirst(artifacts);
         return new BuildOutcome(diagnostics, summaries, artifacts) { Reports = reports };
     }
 
@@ -221,6 +222,23 @@ public sealed class BuildRunner(
         }
 
         return written;
+    }
+
+    // Every JSON artifact is an input of the target as well as an output: none may be newer than any artifact written
+    // (a workflow's JSON is written after a batch's CSV), or the next build would run again. Back-dated ones stay so.
+    private static void DateJsonArtifactsFirst(List<string> written)
+    {
+        var existing = written.Where(File.Exists).ToList();
+        if (existing.Count == 0)
+        {
+            return;
+        }
+
+        var first = existing.Min(File.GetLastWriteTimeUtc);
+        foreach (var json in existing.Where(p => p.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && File.GetLastWriteTimeUtc(p) > first))
+        {
+            File.SetLastWriteTimeUtc(json, first);
+        }
     }
 
     // An item's own output file holds its answer; when the item did not succeed it is removed, so a stale answer never

@@ -36,21 +36,33 @@ public static class OutputRules
         var directories = build.OwnDirectories.Where(d => !string.IsNullOrWhiteSpace(d)).Select(d => Full(build.ProjectDirectory, d)).ToList();
 
         // An OutputFile is checked against every input as the globs gave them, before the written files are left out.
-        var inputs = new HashSet<string>(items.Select(i => i.FullPath), Comparer);
+        // Paths that differ only in case are one file on Windows and macOS: the repository must build there too.
+        var inputs = new Dictionary<string, OutputRulesItem>(Portable);
+        foreach (var item in items)
+        {
+            inputs[item.FullPath] = inputs.TryGetValue(item.FullPath, out var first) ? first : item;
+        }
+
         var protectedFiles = build.ProtectedInputs.Select(p => Full(build.ProjectDirectory, p)).ToList();
         foreach (var item in items.Where(i => i.OutputFile is not null))
         {
-            if (string.Equals(item.OutputFile, item.FullPath, Platform))
+            if (Portable.Equals(item.OutputFile, item.FullPath))
             {
-                problems.Add(new(DiagnosticCodes.OutputOverwritesInput, item.FullPath, $"OutputFile '{item.OutputFileAsWritten}' is this item's own input file: writing the answer there would replace the document; write it elsewhere, e.g. OutputFile=\"summaries/%(Filename).summary.md\""));
+                var caseOnly = string.Equals(item.OutputFile, item.FullPath, StringComparison.Ordinal) ? string.Empty : " (the names differ only in case: one file on Windows and macOS)";
+                problems.Add(new(DiagnosticCodes.OutputOverwritesInput, item.FullPath, $"OutputFile '{item.OutputFileAsWritten}' is this item's own input file{caseOnly}: writing the answer there would replace the document; write it elsewhere, e.g. OutputFile=\"summaries/%(Filename).summary.md\""));
             }
-            else if (protectedFiles.FirstOrDefault(p => string.Equals(p, item.OutputFile, Platform)) is { } input)
+            else if (protectedFiles.FirstOrDefault(p => Portable.Equals(p, item.OutputFile)) is { } input)
             {
                 problems.Add(new(DiagnosticCodes.OutputOverwritesInput, item.FullPath, $"OutputFile '{item.OutputFileAsWritten}' is an input of the build ({input}): writing the answer there would replace it; write it elsewhere"));
             }
             else if (artifacts.FirstOrDefault(a => Portable.Equals(a, item.OutputFile)) is { } artifact)
             {
                 problems.Add(new(DiagnosticCodes.OutputCollision, item.FullPath, $"OutputFile '{item.OutputFileAsWritten}' is also a batch artifact ({artifact}): one would overwrite the other; choose another OutputFile or GleitzeitOutputDirectory"));
+            }
+            else if (inputs.TryGetValue(item.OutputFile!, out var document) && File.Exists(document.FullPath) && !build.WrittenBefore(document.FullPath))
+            {
+                // Another item's document that no earlier build wrote (an OutputFile it wrote is left out of the items).
+                problems.Add(new(DiagnosticCodes.OutputOverwritesInput, item.FullPath, $"OutputFile '{item.OutputFileAsWritten}' is {document.FullPath}, an input of Batch '{document.Batch}' that Gleitzeit did not write: writing the answer there would replace that document; write it elsewhere (if it is an OutputFile an earlier version wrote, delete it and build again)"));
             }
         }
 
@@ -63,7 +75,7 @@ public static class OutputRules
         foreach (var index in distinct)
         {
             var item = items[index];
-            if (written.Contains(item.FullPath) || directories.Any(d => IsUnder(d, item.FullPath)))
+            if (written.Contains(item.FullPath) || directories.Any(d => IsUnder(d, item.FullPath)) || build.IsOwnArtifact(item.FullPath))
             {
                 // An item's own OutputFile is an error above; any other written file silently stays out of the batch.
                 if (!string.Equals(item.OutputFile, item.FullPath, Platform))

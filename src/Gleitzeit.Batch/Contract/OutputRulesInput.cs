@@ -25,6 +25,12 @@ public sealed class OutputRulesInput
 
     /// <summary>Inputs that are not items (the project file, workflows, JSON schemas): no OutputFile may replace them.</summary>
     public IReadOnlyList<string> ProtectedInputs { get; set; } = [];
+
+    /// <summary>Whether an earlier build wrote this file as an OutputFile (the artifacts' and <c>obj/</c>'s lists say so).</summary>
+    public Func<string, bool> WrittenBefore { get; set; } = _ => false;
+
+    /// <summary>Whether a file is a Gleitzeit artifact by its content (one left in an earlier output directory, say).</summary>
+    public Func<string, bool> IsOwnArtifact { get; set; } = _ => false;
 }
 
 /// <summary>One <c>GleitzeitBatch</c> item as <see cref="OutputRules"/> sees it.</summary>
