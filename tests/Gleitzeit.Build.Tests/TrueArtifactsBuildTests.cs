@@ -160,15 +160,18 @@ public sealed class TrueArtifactsBuildTests(PackedFeed feed) : IAsyncLifetime
         Git("add", "-A");
         Git("commit", "-q", "-m", "base");
 
-        // Two pull requests, each editing one document and regenerating the summaries.
+        // Two pull requests, each adding a document (its result lands at the same place in the list) and regenerating
+        // the summaries.
         Git("checkout", "-q", "-b", "alpha");
-        _project.Write("docs/alpha.md", "# Alpha\nApples are red or green.\n");
+        _project.Write("docs/gamma.md", "# Gamma\nGrapes are green.\n");
         Succeeded(_project.Build());
-        Git("commit", "-q", "-am", "alpha");
+        Git("add", "-A");
+        Git("commit", "-q", "-m", "gamma");
         Git("checkout", "-q", "main");
-        _project.Write("docs/guides/beta.md", "# Beta\nBananas are yellow and curved.\n");
+        _project.Write("docs/delta.md", "# Delta\nDates are brown.\n");
         Succeeded(_project.Build());
-        Git("commit", "-q", "-am", "beta");
+        Git("add", "-A");
+        Git("commit", "-q", "-m", "delta");
         var merge = Dotnet.RunProgram("git", "-C", _project.Directory, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "merge", "-q", "alpha");
         Assert.NotEqual(0, merge.ExitCode);
         var conflicted = File.ReadAllText(Summaries("doc-summaries.json"));

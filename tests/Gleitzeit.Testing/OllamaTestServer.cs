@@ -116,6 +116,9 @@ public sealed class OllamaTestServer : IAsyncDisposable
     /// <summary>When set, the reply to a user message it gives one for (null: the derived reply).</summary>
     public Func<string, string?>? Replies { get; set; }
 
+    /// <summary>When set, the <c>done_reason</c> of the reply to a user message it gives one for (null: <c>stop</c>).</summary>
+    public Func<string, string?>? DoneReasons { get; set; }
+
     /// <summary>Forgets logged requests.</summary>
     public void ClearLog() => _log.Clear();
 
@@ -278,11 +281,12 @@ public sealed class OllamaTestServer : IAsyncDisposable
 
             var (prompt, promptTokens) = Truncate(logged, model, body);
             var reply = Replies?.Invoke(prompt) ?? ReplyFor(prompt);
+            var doneReason = DoneReasons?.Invoke(prompt) ?? "stop";
             var stream = body?["stream"]?.GetValue<bool>() ?? true;
             var created = started.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
             if (!stream)
             {
-                await WriteJson(context, Final(logged.Model!, created, reply, reply, promptTokens, started), flush: false);
+                await WriteJson(context, Final(logged.Model!, created, reply, reply, promptTokens, started, doneReason), flush: false);
                 return;
             }
 
@@ -317,7 +321,7 @@ public sealed class OllamaTestServer : IAsyncDisposable
                 });
             }
 
-            await WriteLine(context, Final(logged.Model!, created, string.Empty, reply, promptTokens, started));
+            await WriteLine(context, Final(logged.Model!, created, string.Empty, reply, promptTokens, started, doneReason));
         }
         catch (OperationCanceledException)
         {
@@ -348,7 +352,7 @@ public sealed class OllamaTestServer : IAsyncDisposable
         return (user.Length <= keep ? user : user[^keep..], window);
     }
 
-    private static JsonObject Final(string model, string created, string content, string reply, int promptTokens, DateTime started)
+    private static JsonObject Final(string model, string created, string content, string reply, int promptTokens, DateTime started, string doneReason)
     {
         var total = (long)((DateTime.UtcNow - started).TotalMilliseconds * 1_000_000);
         return new JsonObject
@@ -356,7 +360,7 @@ public sealed class OllamaTestServer : IAsyncDisposable
             ["model"] = model,
             ["created_at"] = created,
             ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = content },
-            ["done_reason"] = "stop",
+            ["done_reason"] = doneReason,
             ["done"] = true,
             ["total_duration"] = total,
             ["load_duration"] = 1_000_000L,

@@ -31,7 +31,7 @@ public sealed partial class OpenAiTestServer
             return;
         }
 
-        var (content, finishReason) = Reply(logged.UserContent, Int(body["max_completion_tokens"]) ?? Int(body["max_tokens"]));
+        var (content, finishReason) = Endings?.Invoke(logged.UserContent) ?? Reply(logged.UserContent, Int(body["max_completion_tokens"]) ?? Int(body["max_tokens"]));
         var usage = new OpenAiWire.Usage(promptTokens, CompletionTokens(content));
         if (_limiter?.Acquire(usage.PromptTokens + usage.CompletionTokens) is { } decision)
         {

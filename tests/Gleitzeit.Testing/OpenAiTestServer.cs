@@ -47,6 +47,12 @@ public sealed partial class OpenAiTestServer : IAsyncDisposable
     /// <summary>Model time per reply, spent while holding a slot, before the first chunk.</summary>
     public TimeSpan Latency { get; set; }
 
+    /// <summary>
+    /// When set, the answer's content and <c>finish_reason</c> for a user message it gives one for (null: the derived
+    /// reply, cut at <c>max_tokens</c>): <c>("", "content_filter")</c>, <c>("half a", "length")</c>, an empty content.
+    /// </summary>
+    public Func<string, (string Content, string FinishReason)?>? Endings { get; set; }
+
     /// <summary>How many requests may wait for a slot before the server answers 503.</summary>
     public int QueueLimit { get; set; } = 512;
 

@@ -54,6 +54,15 @@ public static class DiagnosticCodes
     /// <summary>A local model could not be downloaded or does not match its SHA-256; nothing was sent.</summary>
     public const string ModelDownloadFailed = "GZ2008";
 
+    /// <summary>The answer was cut at the output limit (<c>max_tokens</c>, <c>num_predict</c>, the context window): not kept.</summary>
+    public const string AnswerCut = "GZ2009";
+
+    /// <summary>The service's content filter withheld or cut the answer: not kept.</summary>
+    public const string AnswerFiltered = "GZ2010";
+
+    /// <summary>The model answered nothing (empty text, or only a tool call): not kept.</summary>
+    public const string AnswerEmpty = "GZ2011";
+
     /// <summary>A file over the size limit was skipped.</summary>
     public const string FileTooLarge = "GZ3001";
 

@@ -39,12 +39,14 @@ public static class ChatProviders
             }
 
             var variable = settings.ApiKeyVariable;
+            var (key, keyProblem) = variable is null ? (null, null) : ApiKeys.Clean(settings.Environment(variable), variable);
             return new OpenAiChatProvider(new OpenAiServiceOptions
             {
                 Preset = preset,
                 Address = address,
                 KeyVariable = variable,
-                ApiKey = variable is null ? null : settings.Environment(variable),
+                ApiKey = key,
+                KeyProblem = keyProblem,
                 RequestTimeout = settings.RequestTimeout,
                 Time = time ?? TimeProvider.System,
             });

@@ -186,6 +186,7 @@ public sealed class OllamaChatProvider : IChatProvider
             throw ChatProviderException.ServerError("stream ended before its final chunk (connection cut short)");
         }
 
+        AnswerCheck.EnsureComplete(text.ToString(), AnswerCheck.FromOllama(done.DoneReason), done.EvalCount, "num_predict");
         return new ChatCompletion(
             text.ToString(),
             new TokenCounts { Prompt = done.PromptEvalCount, Completion = done.EvalCount },

@@ -99,15 +99,8 @@ public sealed class LocalChatProvider : IChatProvider
             _loadReported = true;
             return (model.Generate(call.Messages, sampling, call.Timeouts, _options.Time, cancellationToken), model.Path, load);
         });
-        if (string.IsNullOrWhiteSpace(answer.Text))
-        {
-            throw ChatProviderException.ServerError($"the local model gave an empty answer ({answer.CompletionTokens} tokens){(sampling.Seed is null ? string.Empty : "; with a fixed seed it will answer the same again: change the seed or the prompt")}");
-        }
-
-        if (sampling.Json && !answer.EndedByModel)
-        {
-            throw ChatProviderException.Rejected($"the local model's JSON answer was cut at {answer.CompletionTokens} tokens before it closed; raise num_predict");
-        }
+        // Stopped by num_predict or the context window before the model ended it: cut short, whatever the format.
+        AnswerCheck.EnsureComplete(answer.Text, answer.EndedByModel ? AnswerEnd.Finished : AnswerEnd.CutAtLimit, answer.CompletionTokens, "num_predict (or context_length)");
 
         return new ChatCompletion(
             answer.Text,

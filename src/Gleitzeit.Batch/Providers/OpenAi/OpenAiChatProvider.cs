@@ -69,6 +69,11 @@ public sealed class OpenAiChatProvider : IChatProvider
     public async Task<ChatCompletion> CompleteAsync(ChatCall call, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
+        if (_options.KeyProblem is { } keyProblem)
+        {
+            throw ApiKeys.Refused(keyProblem);
+        }
+
         if (_client is null)
         {
             throw ChatProviderException.MissingKey(_options.KeyVariable ?? "(none)", _options.Preset.Kind);
@@ -144,6 +149,14 @@ public sealed class OpenAiChatProvider : IChatProvider
             throw ChatProviderException.ServerError("stream ended without a finish reason (an error event in the middle of the stream, or the connection closed)", serverAnswered: true);
         }
 
+        var end = finish switch
+        {
+            ChatFinishReason.Length => AnswerEnd.CutAtLimit,
+            ChatFinishReason.ContentFilter => AnswerEnd.Filtered,
+            ChatFinishReason.ToolCalls or ChatFinishReason.FunctionCall => AnswerEnd.ToolCall,
+            _ => AnswerEnd.Finished,
+        };
+        AnswerCheck.EnsureComplete(text.ToString(), end, usage?.OutputTokenCount ?? 0, "max_tokens");
         return new ChatCompletion(
             text.ToString(),
             new TokenCounts { Prompt = usage?.InputTokenCount ?? 0, Completion = usage?.OutputTokenCount ?? 0 },
@@ -276,6 +289,9 @@ public sealed record OpenAiServiceOptions
 
     /// <summary>The API key, read from <see cref="KeyVariable"/>; null when that is not set (the first call then stops the batch).</summary>
     public string? ApiKey { get; init; }
+
+    /// <summary>Why the variable's key cannot be sent (control or non-ASCII characters); null when it can.</summary>
+    public string? KeyProblem { get; init; }
 
     /// <summary>The environment variable the key comes from, for messages.</summary>
     public string? KeyVariable { get; init; }

@@ -1,0 +1,76 @@
+using System.Globalization;
+
+namespace Gleitzeit.Batch.Providers;
+
+/// <summary>How a server said an answer ended, read by meaning whatever the protocol called it.</summary>
+public enum AnswerEnd
+{
+    /// <summary>The model finished (<c>stop</c>, a stop sequence, the end-of-generation token).</summary>
+    Finished,
+
+    /// <summary>Cut at the output limit (<c>length</c>: <c>max_tokens</c>, <c>num_predict</c>, the context window).</summary>
+    CutAtLimit,
+
+    /// <summary>The service's content filter withheld the answer or cut it (<c>content_filter</c>).</summary>
+    Filtered,
+
+    /// <summary>The model asked for a tool instead of answering (<c>tool_calls</c>, <c>function_call</c>).</summary>
+    ToolCall,
+}
+
+/// <summary>
+/// Whether an answer counts: only text the model finished is an answer. One cut at the token limit, filtered, empty or a
+/// tool call fails its item with its own code, is never cached, and is not sent again by the same run (the same request
+/// would end the same way); a later run or build with other settings sends it again.
+/// </summary>
+public static class AnswerCheck
+{
+    /// <summary>Throws when <paramref name="text"/> is no answer.</summary>
+    /// <param name="text">The answer's text.</param>
+    /// <param name="end">How the server said it ended.</param>
+    /// <param name="completionTokens">The answer's tokens as the server counted them (0 when unknown).</param>
+    /// <param name="limitSetting">The option that raises the limit, as the provider spells it (<c>max_tokens</c>, <c>num_predict</c>).</param>
+    /// <exception cref="ChatProviderException">The answer does not count.</exception>
+    public static void EnsureComplete(string text, AnswerEnd end, int completionTokens, string limitSetting)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var tokens = completionTokens > 0 ? string.Create(CultureInfo.InvariantCulture, $" at {completionTokens} tokens") : string.Empty;
+        switch (end)
+        {
+            case AnswerEnd.CutAtLimit:
+                throw new ChatProviderException(
+                    $"the answer was cut short{tokens} (the output limit was reached); it is not kept: raise {limitSetting}, or ask for a shorter answer",
+                    DiagnosticCodes.AnswerCut,
+                    isTransient: false,
+                    serverAnswered: true);
+            case AnswerEnd.Filtered:
+                throw new ChatProviderException(
+                    $"the service's content filter withheld the answer{(text.Trim().Length == 0 ? string.Empty : " (only part of it came)")}; it is not kept: change the prompt or the document, or the filter's settings",
+                    DiagnosticCodes.AnswerFiltered,
+                    isTransient: false,
+                    serverAnswered: true);
+            case AnswerEnd.ToolCall when text.Trim().Length == 0:
+                throw new ChatProviderException(
+                    "the model answered with a tool call, not text; ask for a text answer",
+                    DiagnosticCodes.AnswerEmpty,
+                    isTransient: false,
+                    serverAnswered: true);
+        }
+
+        if (text.Trim().Length == 0)
+        {
+            throw new ChatProviderException(
+                $"the model answered nothing (an empty answer{tokens}); it is not kept: check the prompt, the model, or its template",
+                DiagnosticCodes.AnswerEmpty,
+                isTransient: false,
+                serverAnswered: true);
+        }
+    }
+
+    /// <summary>An Ollama <c>done_reason</c> by meaning (<c>load</c>, an answer that never started, is no answer).</summary>
+    public static AnswerEnd FromOllama(string? doneReason) => doneReason?.Trim().ToLowerInvariant() switch
+    {
+        "length" => AnswerEnd.CutAtLimit,
+        _ => AnswerEnd.Finished,
+    };
+}

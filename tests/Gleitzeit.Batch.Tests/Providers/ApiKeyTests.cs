@@ -1,0 +1,62 @@
+using Gleitzeit.Batch.Configuration;
+using Gleitzeit.Batch.Contract;
+using Gleitzeit.Batch.Tests.Execution;
+using Gleitzeit.Testing;
+
+namespace Gleitzeit.Batch.Tests.Providers;
+
+/// <summary>An API key as environment variables hold it: surrounding whitespace dropped, characters no header may carry refused before any request.</summary>
+public sealed class ApiKeyTests : IAsyncLifetime
+{
+    private const string Key = "sk-test-key-for-the-test-server";
+    private BatchHarness _h = null!;
+    private OpenAiTestServer _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        _h = await BatchHarness.StartAsync();
+        _server = await OpenAiTestServer.StartAsync();
+        _server.RequiredKey = Key;
+        _h.Workspace.Write("a.txt", "Alpha");
+        _h.Workspace.Write("b.txt", "Beta");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        await _h.DisposeAsync();
+    }
+
+    private BatchSettings WithKey(string value) => _h.Workspace.Settings(_h.Server.Endpoint) with
+    {
+        Provider = "openai",
+        Endpoint = _server.Endpoint + "/v1",
+        Model = "gpt-4o-mini",
+        Environment = name => name == "OPENAI_API_KEY" ? value : null,
+    };
+
+    [Fact]
+    public async Task AKeyWithATrailingNewline_IsSentTrimmed_AndTheAnswersAreTheServers()
+    {
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), WithKey(" " + Key + "\r\n"));
+
+        Assert.True(outcome.AllSucceeded, string.Join("; ", outcome.Record.Results.Values.Select(r => r.Error)));
+        Assert.All(_server.ChatRequests, r => Assert.True(r.AuthValid));
+        Assert.All(outcome.Record.Results.Values, r => Assert.Equal(OpenAiTestServer.ReplyFor(_server.ChatRequests.First(c => c.FileName == r.File).UserContent), r.Result));
+    }
+
+    [Theory]
+    [InlineData("sk-abc\ndef")]
+    [InlineData("sk-abc déf")]
+    [InlineData("sk-abc\u0000def")]
+    public async Task AKeyWithControlOrNonAsciiCharacters_StopsTheBatchBeforeAnyRequest_NamingTheVariableNotTheValue(string key)
+    {
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), WithKey(key));
+
+        Assert.Empty(_server.ChatRequests);
+        var error = outcome.Record.Error ?? string.Join("; ", outcome.Record.Results.Values.Select(r => r.Error));
+        Assert.Contains("OPENAI_API_KEY", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("abc", error, StringComparison.Ordinal);
+        Assert.Equal(DiagnosticCodes.MissingApiKey, outcome.Record.ErrorCode ?? outcome.Record.Results.Values.First().ErrorCode);
+    }
+}

@@ -1,0 +1,95 @@
+using Gleitzeit.Batch.Configuration;
+using Gleitzeit.Batch.Contract;
+using Gleitzeit.Batch.Tests.Execution;
+using Gleitzeit.Testing;
+
+namespace Gleitzeit.Batch.Tests.Providers;
+
+/// <summary>
+/// Only an answer the server finished counts: cut at the token limit, filtered, empty or a tool call, the item fails with
+/// its own code after one request (the same request would end the same way), nothing is cached, and the next run sends
+/// it again. Against both protocols' test servers over real HTTP.
+/// </summary>
+public sealed class IncompleteAnswerTests : IAsyncLifetime
+{
+    private const string Key = "sk-test-key-for-the-test-server";
+    private BatchHarness _h = null!;
+    private OpenAiTestServer _openAi = null!;
+
+    public async Task InitializeAsync()
+    {
+        _h = await BatchHarness.StartAsync();
+        _openAi = await OpenAiTestServer.StartAsync();
+        _openAi.RequiredKey = Key;
+        _h.Workspace.Write("cut.txt", "Alpha");
+        _h.Workspace.Write("filtered.txt", "Beta");
+        _h.Workspace.Write("empty.txt", "Gamma");
+        _h.Workspace.Write("tool.txt", "Delta");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _openAi.DisposeAsync();
+        await _h.DisposeAsync();
+    }
+
+    private BatchSettings OpenAi() => _h.Workspace.Settings(_h.Server.Endpoint) with
+    {
+        Provider = "openai",
+        Endpoint = _openAi.Endpoint + "/v1",
+        Model = "gpt-4o-mini",
+        Environment = name => name == "OPENAI_API_KEY" ? Key : null,
+    };
+
+    [Fact]
+    public async Task OpenAi_CutFilteredEmptyAndToolCallAnswers_FailWithTheirCodes_OnceEach_AndAreNeverCached()
+    {
+        _openAi.Endings = user =>
+            user.Contains("Alpha", StringComparison.Ordinal) ? ("Alpha is the first", "length")
+            : user.Contains("Beta", StringComparison.Ordinal) ? (string.Empty, "content_filter")
+            : user.Contains("Gamma", StringComparison.Ordinal) ? (string.Empty, "stop")
+            : (string.Empty, "tool_calls");
+
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), OpenAi());
+
+        var results = outcome.Record.Results;
+        Assert.Equal(DiagnosticCodes.AnswerCut, results["cut.txt"].ErrorCode);
+        Assert.Contains("cut short at", results["cut.txt"].Error, StringComparison.Ordinal);
+        Assert.Contains("raise max_tokens", results["cut.txt"].Error, StringComparison.Ordinal);
+        Assert.Equal(DiagnosticCodes.AnswerFiltered, results["filtered.txt"].ErrorCode);
+        Assert.Equal(DiagnosticCodes.AnswerEmpty, results["empty.txt"].ErrorCode);
+        Assert.Equal(DiagnosticCodes.AnswerEmpty, results["tool.txt"].ErrorCode);
+        Assert.All(results.Values, r => Assert.Null(r.Result));
+        Assert.Equal(4, _openAi.ChatRequests.Count);
+
+        _openAi.Endings = null;
+        var again = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), OpenAi());
+
+        Assert.True(again.AllSucceeded);
+        Assert.Equal(8, _openAi.ChatRequests.Count);
+    }
+
+    [Fact]
+    public async Task Ollama_ALengthDoneReasonOrAnEmptyMessage_FailsOnce_AndIsNeverCached()
+    {
+        _h.Server.Replies = user => user.Contains("Alpha", StringComparison.Ordinal) ? "Alpha is the first" : user.Contains("Beta", StringComparison.Ordinal) || user.Contains("Gamma", StringComparison.Ordinal) ? string.Empty : null;
+        _h.Server.DoneReasons = user => user.Contains("Alpha", StringComparison.Ordinal) ? "length" : user.Contains("Gamma", StringComparison.Ordinal) ? "load" : null;
+
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template()), _h.Workspace.Settings(_h.Server.Endpoint));
+
+        var results = outcome.Record.Results;
+        Assert.Equal(DiagnosticCodes.AnswerCut, results["cut.txt"].ErrorCode);
+        Assert.Contains("raise num_predict", results["cut.txt"].Error, StringComparison.Ordinal);
+        Assert.Equal(DiagnosticCodes.AnswerEmpty, results["filtered.txt"].ErrorCode);
+        Assert.Equal(DiagnosticCodes.AnswerEmpty, results["empty.txt"].ErrorCode);
+        Assert.Equal("success", results["tool.txt"].Status);
+        Assert.Equal(4, _h.Server.ChatRequests.Count);
+
+        _h.Server.Replies = null;
+        _h.Server.DoneReasons = null;
+        var again = await _h.RunAsync(_h.Plan(BatchHarness.Template()), _h.Workspace.Settings(_h.Server.Endpoint));
+
+        Assert.True(again.AllSucceeded);
+        Assert.Equal(7, _h.Server.ChatRequests.Count);
+    }
+}
