@@ -92,4 +92,49 @@ public sealed class IncompleteAnswerTests : IAsyncLifetime
         Assert.True(again.AllSucceeded);
         Assert.Equal(7, _h.Server.ChatRequests.Count);
     }
+
+    [Theory]
+    [InlineData("eos_token")]
+    [InlineData("end_turn")]
+    [InlineData("")]
+    [InlineData("stop_sequence")]
+    public async Task OpenAi_AStopLikeFinishReasonTheLibraryDoesNotKnow_IsAnAnswer_BoughtOnce(string reason)
+    {
+        _openAi.Endings = user => (OpenAiTestServer.ReplyFor(user), reason);
+
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), OpenAi());
+
+        Assert.True(outcome.AllSucceeded, string.Join("; ", outcome.Record.Results.Values.Select(r => r.Error)));
+        Assert.Equal(4, _openAi.ChatRequests.Count);
+        Assert.All(outcome.Record.Results.Values, r => Assert.StartsWith("Reply ", r.Result, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task OpenAi_FinishReasonsAreReadByMeaning_LengthLikeIsCut_AndAbortedIsTheServersFailure()
+    {
+        _openAi.Endings = user =>
+            user.Contains("Alpha", StringComparison.Ordinal) ? ("Alpha is", "model_length")
+            : user.Contains("Beta", StringComparison.Ordinal) ? ("Beta", "abort")
+            : user.Contains("Gamma", StringComparison.Ordinal) ? ("Gamma", "insufficient_system_resource")
+            : (OpenAiTestServer.ReplyFor(user), "stop");
+
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), OpenAi() with { RetryAttempts = 1 });
+
+        var results = outcome.Record.Results;
+        Assert.Equal(DiagnosticCodes.AnswerCut, results["cut.txt"].ErrorCode);
+        Assert.Equal(DiagnosticCodes.ServerError, results["filtered.txt"].ErrorCode);
+        Assert.Contains("the server gave up on the answer (finish_reason: abort)", results["filtered.txt"].Error, StringComparison.Ordinal);
+        Assert.Contains("finish_reason: insufficient_system_resource", results["empty.txt"].Error, StringComparison.Ordinal);
+        Assert.Equal("success", results["tool.txt"].Status);
+    }
+
+    [Fact]
+    public async Task OpenAi_AnErrorEventMidStream_KeepsTheServersOwnText()
+    {
+        _openAi.InjectFault(ServerFault.ErrorMidStream, times: 10, match: "Alpha");
+
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), OpenAi() with { RetryAttempts = 1 });
+
+        Assert.Contains("an error was encountered while running the model: unexpected EOF", outcome.Record.Results["cut.txt"].Error, StringComparison.Ordinal);
+    }
 }

@@ -4,7 +4,8 @@ namespace Gleitzeit.Batch.Providers.OpenAi;
 
 /// <summary>
 /// A pipeline policy that keeps what a response's headers say of the rate limits, for the call running in this async
-/// flow (the library does not hand a streamed call's response headers to its caller).
+/// flow (the library does not hand a streamed call's response headers to its caller), and reads its event stream's
+/// finish reasons and error events on the way (<see cref="FinishReasonStream"/>).
 /// </summary>
 internal sealed class HeaderCapture : PipelinePolicy
 {
@@ -32,6 +33,10 @@ internal sealed class HeaderCapture : PipelinePolicy
         if (Current.Value is { } captured && message.Response is { } response)
         {
             captured.Limits = RateLimitHeaders.Limits(name => response.Headers.TryGetValue(name, out var value) ? value : null);
+            if (response.ContentStream is { } stream && response.Headers.TryGetValue("Content-Type", out var type) && type?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true)
+            {
+                response.ContentStream = new FinishReasonStream(stream, captured.Stream);
+            }
         }
     }
 
@@ -39,5 +44,8 @@ internal sealed class HeaderCapture : PipelinePolicy
     internal sealed class Captured
     {
         public RateLimitState? Limits { get; set; }
+
+        /// <summary>What the event stream said beyond what the library reads.</summary>
+        public FinishReasonStream.Seen Stream { get; } = new();
     }
 }

@@ -134,9 +134,11 @@ public sealed class OpenAiChatProvider : IChatProvider
         {
             throw ChatProviderException.Timeout(waitingFor);
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is IOException or HttpRequestException or JsonException or ObjectDisposedException or ArgumentOutOfRangeException)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is IOException or HttpRequestException or JsonException or ObjectDisposedException or ArgumentOutOfRangeException or InvalidOperationException or KeyNotFoundException or FormatException)
         {
-            throw ChatProviderException.ServerError($"stream broke off: {ex.Message}", ex);
+            throw captured.Stream.StreamError is { } error
+                ? ChatProviderException.ServerError($"server error in the middle of the stream: {Secrets.Redact(error)}", ex, serverAnswered: true)
+                : ChatProviderException.ServerError($"stream broke off: {ex.Message}", ex);
         }
         finally
         {
@@ -146,7 +148,11 @@ public sealed class OpenAiChatProvider : IChatProvider
         cancellationToken.ThrowIfCancellationRequested();
         if (finish is null)
         {
-            throw ChatProviderException.ServerError("stream ended without a finish reason (an error event in the middle of the stream, or the connection closed)", serverAnswered: true);
+            throw captured.Stream.Aborted is { } aborted
+                ? ChatProviderException.ServerError($"the server gave up on the answer (finish_reason: {aborted})", serverAnswered: true)
+                : captured.Stream.StreamError is { } error
+                    ? ChatProviderException.ServerError($"server error in the middle of the stream: {Secrets.Redact(error)}", serverAnswered: true)
+                    : ChatProviderException.ServerError("stream ended without a finish reason (an error event in the middle of the stream, or the connection closed)", serverAnswered: true);
         }
 
         var end = finish switch

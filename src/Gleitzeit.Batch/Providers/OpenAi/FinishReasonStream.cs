@@ -1,0 +1,220 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Gleitzeit.Batch.Providers.OpenAi;
+
+/// <summary>
+/// Reads a streamed chat completion's server-sent events on the way to the OpenAI library and reads each
+/// <c>finish_reason</c> by meaning, not through the library's enum, which throws on a value it does not know (TGI's
+/// <c>eos_token</c>, Mistral's <c>model_length</c>, vLLM's <c>abort</c>, DeepSeek's <c>insufficient_system_resource</c>,
+/// <c>end_turn</c>, <c>""</c>) after the whole answer was paid for. A stop-, length- or filter-like value is passed on as
+/// <c>stop</c>, <c>length</c> or <c>content_filter</c>; any other means the server gave up, and is passed on as none. The
+/// raw value, and the text of an error event, are kept for the call's messages.
+/// </summary>
+internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen seen) : Stream
+{
+    private const int MaxLine = 1024 * 1024;
+    private static readonly HashSet<string> Known = new(StringComparer.Ordinal) { "stop", "length", "content_filter", "tool_calls", "function_call" };
+    private static readonly HashSet<string> StopLike = new(StringComparer.OrdinalIgnoreCase) { "", "eos", "eos_token", "end_turn", "stop_sequence", "end", "complete", "completed", "finished" };
+    private static readonly HashSet<string> LengthLike = new(StringComparer.OrdinalIgnoreCase) { "model_length", "max_tokens", "max_length", "max_output_tokens", "length_capped", "context_length" };
+    private static readonly HashSet<string> FilterLike = new(StringComparer.OrdinalIgnoreCase) { "safety", "recitation", "blocked", "content_filtered", "prohibited_content", "refusal" };
+
+    private readonly MemoryStream _pending = new();
+    private byte[] _ready = [];
+    private int _readyAt;
+    private bool _ended;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    /// <summary>What the stream said beyond what the library reads.</summary>
+    public static AnswerEnd? Meaning(string reason) =>
+        Known.Contains(reason) ? null
+        : StopLike.Contains(reason.Trim()) ? AnswerEnd.Finished
+        : LengthLike.Contains(reason.Trim()) ? AnswerEnd.CutAtLimit
+        : FilterLike.Contains(reason.Trim()) ? AnswerEnd.Filtered
+        : null;
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var chunk = new byte[Math.Max(4096, buffer.Length)];
+        while (_readyAt >= _ready.Length && !_ended)
+        {
+            var read = await inner.ReadAsync(chunk, cancellationToken);
+            if (read == 0)
+            {
+                _ended = true;
+                Release(flushPartial: true);
+                break;
+            }
+
+            _pending.Write(chunk, 0, read);
+            Release(flushPartial: _pending.Length > MaxLine);
+        }
+
+        var count = Math.Min(buffer.Length, _ready.Length - _readyAt);
+        _ready.AsMemory(_readyAt, count).CopyTo(buffer);
+        _readyAt += count;
+        return count;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+            _pending.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    // Moves every complete line (and, at the end or past the size bound, the rest) from pending to ready, rewritten.
+    private void Release(bool flushPartial)
+    {
+        var bytes = _pending.ToArray();
+        var end = flushPartial ? bytes.Length : Array.LastIndexOf(bytes, (byte)'\n') + 1;
+        if (end <= 0)
+        {
+            return;
+        }
+
+        var output = new StringBuilder();
+        var text = Encoding.UTF8.GetString(bytes, 0, end);
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            output.Append(Rewrite(lines[i]));
+            if (i < lines.Length - 1)
+            {
+                output.Append('\n');
+            }
+        }
+
+        var rest = _ready.AsSpan(_readyAt).ToArray();
+        _ready = [.. rest, .. Encoding.UTF8.GetBytes(output.ToString())];
+        _readyAt = 0;
+        _pending.SetLength(0);
+        _pending.Write(bytes, end, bytes.Length - end);
+    }
+
+    private string Rewrite(string line)
+    {
+        var trimmed = line.TrimEnd('\r');
+        if (!trimmed.StartsWith("data:", StringComparison.Ordinal) || (!HasFinishReason(trimmed) && trimmed.IndexOf("\"error\"", StringComparison.Ordinal) < 0))
+        {
+            return line;
+        }
+
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(trimmed["data:".Length..]);
+        }
+        catch (JsonException)
+        {
+            return line;
+        }
+
+        if (node is not JsonObject root)
+        {
+            return line;
+        }
+
+        if (root["error"] is { } error)
+        {
+            seen.StreamError = (error is JsonObject body ? body["message"]?.ToString() : error.ToString()) ?? "an error event";
+            return line;
+        }
+
+        var changed = false;
+        foreach (var choice in (root["choices"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            if (choice["finish_reason"] is not JsonValue value || !value.TryGetValue<string>(out var reason))
+            {
+                continue;
+            }
+
+            seen.RawFinishReason = reason;
+            if (Known.Contains(reason))
+            {
+                continue;
+            }
+
+            changed = true;
+            choice["finish_reason"] = Meaning(reason) switch
+            {
+                AnswerEnd.Finished => "stop",
+                AnswerEnd.CutAtLimit => "length",
+                AnswerEnd.Filtered => "content_filter",
+                _ => null,
+            };
+            if (choice["finish_reason"] is null)
+            {
+                seen.Aborted = reason;
+            }
+        }
+
+        return changed ? "data: " + root.ToJsonString() + (line.EndsWith('\r') ? "\r" : string.Empty) : line;
+    }
+
+    // Every chunk carries "finish_reason": null; only one with a value is worth parsing.
+    private static bool HasFinishReason(string line)
+    {
+        for (var at = line.IndexOf("\"finish_reason\"", StringComparison.Ordinal); at >= 0; at = line.IndexOf("\"finish_reason\"", at + 1, StringComparison.Ordinal))
+        {
+            var next = at + "\"finish_reason\"".Length;
+            while (next < line.Length && (line[next] == ':' || char.IsWhiteSpace(line[next])))
+            {
+                next++;
+            }
+
+            if (next < line.Length && line[next] == '"')
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>What one call's stream said beyond what the library reads.</summary>
+    internal sealed class Seen
+    {
+        /// <summary>The <c>finish_reason</c> as the server spelled it.</summary>
+        public string? RawFinishReason { get; set; }
+
+        /// <summary>A finish reason that means the server gave up on the answer (<c>abort</c>, <c>insufficient_system_resource</c>).</summary>
+        public string? Aborted { get; set; }
+
+        /// <summary>The server's own text of an error event in the stream.</summary>
+        public string? StreamError { get; set; }
+    }
+}
