@@ -95,6 +95,27 @@ public sealed class ConsumerProject
     /// <summary>Starts <c>dotnet build</c> without waiting for it (output redirected), for tests that stop it.</summary>
     public System.Diagnostics.Process StartBuild(params string[] args) => Dotnet.Start(Directory, Environment(), ["build", "-nr:false", "-v:n", .. args]);
 
+    /// <summary>
+    /// A pull request's CI at dotnet build's default verbosity: a fresh clone (no bin/obj), no cache, no model server,
+    /// Locked and verifying, with more arguments after those.
+    /// </summary>
+    public DotnetResult CleanCiBuild(params string[] args)
+    {
+        foreach (var folder in new[] { "bin", "obj" })
+        {
+            var path = Path.Combine(Directory, folder);
+            if (System.IO.Directory.Exists(path))
+            {
+                System.IO.Directory.Delete(path, recursive: true);
+            }
+        }
+
+        var environment = Environment();
+        environment["GLEITZEIT_HOME"] = Path.Combine(Root, "ci-home-" + Guid.NewGuid().ToString("N"));
+        environment["OLLAMA_HOST"] = "http://127.0.0.1:9";
+        return Dotnet.Run(Directory, environment, ["build", "-nr:false", "-p:GleitzeitCacheMode=Locked", "-p:GleitzeitVerify=true", .. args]);
+    }
+
     public DotnetResult Clean() => Dotnet.Run(Directory, Environment(), "clean", "-nr:false");
 
     public Dictionary<string, string> Environment() => new()

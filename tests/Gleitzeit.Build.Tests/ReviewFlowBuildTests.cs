@@ -33,24 +33,7 @@ public sealed partial class ReviewFlowBuildTests(PackedFeed feed) : IAsyncLifeti
 
     private static void Succeeded(DotnetResult result) => Assert.True(result.ExitCode == 0, result.ToString());
 
-    // What a pull request's CI has: a fresh clone (no bin/obj), no cache, no model server, no key.
-    private DotnetResult CleanCiBuild(params string[] args)
-    {
-        foreach (var folder in new[] { "bin", "obj" })
-        {
-            var path = Path.Combine(_project.Directory, folder);
-            if (Directory.Exists(path))
-            {
-                Directory.Delete(path, recursive: true);
-            }
-        }
-
-        // At dotnet build's default verbosity, as a CI log shows it.
-        var environment = _project.Environment();
-        environment["GLEITZEIT_HOME"] = Path.Combine(_project.Root, "ci-home-" + Guid.NewGuid().ToString("N"));
-        environment["OLLAMA_HOST"] = "http://127.0.0.1:9";
-        return Dotnet.Run(_project.Directory, environment, ["build", "-nr:false", "-p:GleitzeitCacheMode=Locked", "-p:GleitzeitVerify=true", .. args]);
-    }
+    private DotnetResult CleanCiBuild(params string[] args) => _project.CleanCiBuild(args);
 
     [Fact]
     public void CommittedArtifacts_MakeACleanLockedVerifyBuildSucceed_WithNoCallAndNoChange()

@@ -35,23 +35,7 @@ public sealed class TrueArtifactsBuildTests(PackedFeed feed) : IAsyncLifetime
 
     private List<string> Sent() => [.. _server.ChatRequests.Select(c => c.FileName!).Order(StringComparer.Ordinal)];
 
-    // A pull request's CI: no bin/obj, no cache, no server, Locked and verifying.
-    private DotnetResult LockedVerify()
-    {
-        foreach (var folder in new[] { "bin", "obj" })
-        {
-            var path = Path.Combine(_project.Directory, folder);
-            if (Directory.Exists(path))
-            {
-                Directory.Delete(path, recursive: true);
-            }
-        }
-
-        var environment = _project.Environment();
-        environment["GLEITZEIT_HOME"] = Path.Combine(_project.Root, "ci-home-" + Guid.NewGuid().ToString("N"));
-        environment["OLLAMA_HOST"] = "http://127.0.0.1:9";
-        return Dotnet.Run(_project.Directory, environment, ["build", "-nr:false", "-p:GleitzeitCacheMode=Locked", "-p:GleitzeitVerify=true"]);
-    }
+    private DotnetResult LockedVerify() => _project.CleanCiBuild();
 
     private Dictionary<string, byte[]> Snapshot(string folder) => Directory.GetFiles(Path.Combine(_project.Directory, folder), "*", SearchOption.AllDirectories)
         .ToDictionary(f => Path.GetRelativePath(_project.Directory, f), File.ReadAllBytes);

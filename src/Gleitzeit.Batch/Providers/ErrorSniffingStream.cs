@@ -5,25 +5,11 @@ namespace Gleitzeit.Batch.Providers;
 /// and makes every read honour the call's cancellation: OllamaSharp reads lines without it, so a stalled
 /// stream would otherwise hang until the server sends something.
 /// </summary>
-internal sealed class ErrorSniffingStream(Stream inner, StreamErrorCapture? capture, CancellationToken callCancellation) : Stream
+internal sealed class ErrorSniffingStream(Stream inner, StreamErrorCapture? capture, CancellationToken callCancellation) : ReadOnlyWrapperStream(inner)
 {
     private const int MaxInspectedLine = 64 * 1024;
     private readonly MemoryStream _line = new();
     private bool _lineTooLong;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     // StreamReader.EndOfStream, which OllamaSharp checks before every line, reads synchronously: a plain
     // synchronous read of a stalled response blocks until the server sends something, so this one waits on
@@ -52,34 +38,20 @@ internal sealed class ErrorSniffingStream(Stream inner, StreamErrorCapture? capt
         if (cancellationToken.CanBeCanceled)
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, callCancellation);
-            read = await inner.ReadAsync(buffer, linked.Token);
+            read = await Inner.ReadAsync(buffer, linked.Token);
         }
         else
         {
-            read = await inner.ReadAsync(buffer, callCancellation);
+            read = await Inner.ReadAsync(buffer, callCancellation);
         }
 
         return Observe(buffer.Span[..read]);
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            inner.Dispose();
             _line.Dispose();
         }
 

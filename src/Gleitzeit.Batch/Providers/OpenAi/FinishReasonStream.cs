@@ -12,7 +12,7 @@ namespace Gleitzeit.Batch.Providers.OpenAi;
 /// <c>stop</c>, <c>length</c> or <c>content_filter</c>; any other means the server gave up, and is passed on as none. The
 /// raw value, and the text of an error event, are kept for the call's messages.
 /// </summary>
-internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen seen) : Stream
+internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen seen) : ReadOnlyWrapperStream(inner)
 {
     private const int MaxLine = 1024 * 1024;
     private static readonly HashSet<string> Known = new(StringComparer.Ordinal) { "stop", "length", "content_filter", "tool_calls", "function_call" };
@@ -24,20 +24,6 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
     private byte[] _ready = [];
     private int _readyAt;
     private bool _ended;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     /// <summary>What the stream said beyond what the library reads.</summary>
     public static AnswerEnd? Meaning(string reason) =>
@@ -54,7 +40,7 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
         var chunk = new byte[Math.Max(4096, buffer.Length)];
         while (_readyAt >= _ready.Length && !_ended)
         {
-            var read = await inner.ReadAsync(chunk, cancellationToken);
+            var read = await Inner.ReadAsync(chunk, cancellationToken);
             if (read == 0)
             {
                 _ended = true;
@@ -72,24 +58,10 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
         return count;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            inner.Dispose();
             _pending.Dispose();
         }
 
