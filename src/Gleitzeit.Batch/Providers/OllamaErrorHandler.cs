@@ -72,6 +72,17 @@ internal sealed class OllamaErrorHandler(string endpoint, HttpMessageHandler inn
                 : ChatProviderException.NotAnOllamaApi(endpoint, path, code);
         }
 
+        if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        {
+            // An authenticating proxy in front of Ollama: every further request would be refused the same way.
+            return new ChatProviderException(
+                $"{Secrets.Redact(endpoint)} refused the request's credentials ({code}): {message}; give the proxy's user and password in the endpoint (http://user:password@host:11434, kept out of every file) or check its access rules",
+                DiagnosticCodes.KeyRefused,
+                isTransient: false,
+                stopsBatch: true,
+                serverAnswered: true);
+        }
+
         if (code >= 500 || status == HttpStatusCode.TooManyRequests || status == HttpStatusCode.RequestTimeout)
         {
             var busy = status is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests;

@@ -59,4 +59,21 @@ public sealed class ApiKeyTests : IAsyncLifetime
         Assert.DoesNotContain("abc", error, StringComparison.Ordinal);
         Assert.Equal(DiagnosticCodes.MissingApiKey, outcome.Record.ErrorCode ?? outcome.Record.Results.Values.First().ErrorCode);
     }
+
+    [Fact]
+    public async Task OllamaBehindAnAuthenticatingProxy_StopsTheBatchAtTheFirstRefusal_KeepingTheServersText()
+    {
+        for (var i = 0; i < 30; i++)
+        {
+            _h.Workspace.Write($"f{i:00}.txt", $"File {i}");
+        }
+
+        _h.Server.RequiredBasicAuth = "reader:secret";
+
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template()), _h.Workspace.Settings(_h.Server.Endpoint) with { MaxConcurrent = 2 });
+
+        Assert.Equal(DiagnosticCodes.KeyRefused, outcome.Record.ErrorCode);
+        Assert.Contains("refused the request's credentials (401)", outcome.Record.Error, StringComparison.Ordinal);
+        Assert.True(_h.Server.Requests.Count(r => r.Path == "/api/chat") <= 2, $"{_h.Server.Requests.Count} requests");
+    }
 }
