@@ -63,6 +63,9 @@ public static class DiagnosticCodes
     /// <summary>The model answered nothing (empty text, or only a tool call): not kept.</summary>
     public const string AnswerEmpty = "GZ2011";
 
+    /// <summary>The service's account has no credit left (OpenAI's 429 <c>insufficient_quota</c>): the batch stops, its answers so far kept.</summary>
+    public const string OutOfCredit = "GZ2012";
+
     /// <summary>A file over the size limit was skipped.</summary>
     public const string FileTooLarge = "GZ3001";
 

@@ -76,4 +76,21 @@ public sealed class ApiKeyTests : IAsyncLifetime
         Assert.Contains("refused the request's credentials (401)", outcome.Record.Error, StringComparison.Ordinal);
         Assert.True(_h.Server.Requests.Count(r => r.Path == "/api/chat") <= 2, $"{_h.Server.Requests.Count} requests");
     }
+
+    [Fact]
+    public async Task AnAccountWithoutCredit_StopsTheBatchAtTheFirstRefusal_InsteadOfWaitingItOut()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            _h.Workspace.Write($"f{i:00}.txt", $"File {i}");
+        }
+
+        _server.InjectFault(ServerFault.InsufficientQuota, times: 1000);
+
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), WithKey(Key) with { MaxConcurrent = 1 });
+
+        Assert.Equal(DiagnosticCodes.OutOfCredit, outcome.Record.ErrorCode);
+        Assert.Contains("You exceeded your current quota", outcome.Record.Error, StringComparison.Ordinal);
+        Assert.Single(_server.ChatRequests);
+    }
 }

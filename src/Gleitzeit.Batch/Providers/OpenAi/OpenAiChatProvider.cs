@@ -207,6 +207,9 @@ public sealed class OpenAiChatProvider : IChatProvider
                 return ChatProviderException.ModelNotFound(ModelOf(message), Endpoint, message, "check the model id (for Azure OpenAI, the deployment name) or choose another model");
             case 404:
                 return ChatProviderException.NotAnApi(Endpoint, status, "an OpenAI-compatible server's base address (for example https://api.openai.com/v1, or http://host:8000/v1 for vLLM)");
+            case 429 when code is "insufficient_quota":
+                // No credit: waiting does not help, and every further request is refused the same way.
+                return new ChatProviderException($"out of credit (429 insufficient_quota): {message}; check the account's plan and billing, then resume", DiagnosticCodes.OutOfCredit, isTransient: false, stopsBatch: true, serverAnswered: true);
             case 429:
                 return new ChatProviderException($"rate limited (429): {message}", DiagnosticCodes.RateLimited, isTransient: true, serverAnswered: true, isBusy: true)
                 {
