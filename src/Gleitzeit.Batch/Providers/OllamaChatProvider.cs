@@ -37,6 +37,7 @@ public sealed class OllamaChatProvider : IChatProvider
             ConnectTimeout = _requestTimeout,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
             MaxConnectionsPerServer = int.MaxValue,
+            AllowAutoRedirect = false,
         };
         _http = new HttpClient(new OllamaErrorHandler(Endpoint, sockets))
         {

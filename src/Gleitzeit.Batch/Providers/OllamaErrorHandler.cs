@@ -72,6 +72,11 @@ internal sealed class OllamaErrorHandler(string endpoint, HttpMessageHandler inn
                 : ChatProviderException.NotAnOllamaApi(endpoint, path, code);
         }
 
+        if (code is >= 300 and < 400)
+        {
+            return Redirects.Refused(endpoint, code, response.Headers.Location?.ToString());
+        }
+
         if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
             // An authenticating proxy in front of Ollama: every further request would be refused the same way.

@@ -93,4 +93,37 @@ public sealed class ApiKeyTests : IAsyncLifetime
         Assert.Contains("You exceeded your current quota", outcome.Record.Error, StringComparison.Ordinal);
         Assert.Single(_server.ChatRequests);
     }
+
+    [Theory]
+    [InlineData("openai", 307)]
+    [InlineData("azure-openai", 302)]
+    public async Task ARedirectToAnotherAddress_IsNotFollowed_SoTheKeyNeverReachesIt(string provider, int status)
+    {
+        await using var redirect = await RedirectServer.StartAsync(_server.Endpoint, status);
+        var settings = WithKey(Key) with
+        {
+            Provider = provider,
+            Endpoint = redirect.Endpoint + (provider == "openai" ? "/v1" : string.Empty),
+            Environment = name => name is "OPENAI_API_KEY" or "AZURE_OPENAI_API_KEY" ? Key : null,
+        };
+
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), settings);
+
+        Assert.Empty(_server.Requests);
+        Assert.Equal(DiagnosticCodes.RequestRejected, outcome.Record.ErrorCode);
+        Assert.Contains($"redirected the request ({status}) to {_server.Endpoint}: not followed", outcome.Record.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ARedirectFromOllama_IsNotFollowed_SoItsUserAndPasswordNeverReachAnotherAddress()
+    {
+        await using var redirect = await RedirectServer.StartAsync(_h.Server.Endpoint);
+        var endpoint = redirect.Endpoint.Replace("http://", "http://reader:canary-secret@", StringComparison.Ordinal);
+
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template()), _h.Workspace.Settings(endpoint));
+
+        Assert.DoesNotContain(_h.Server.Requests, r => r.Path == "/api/chat");
+        Assert.Contains("not followed", outcome.Record.Error ?? string.Join("; ", outcome.Record.Results.Values.Select(r => r.Error)), StringComparison.Ordinal);
+        Assert.DoesNotContain("canary-secret", outcome.Record.Error ?? string.Empty, StringComparison.Ordinal);
+    }
 }

@@ -34,6 +34,7 @@ public sealed class OpenAiChatProvider : IChatProvider
             ConnectTimeout = options.RequestTimeout,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
             MaxConnectionsPerServer = int.MaxValue,
+            AllowAutoRedirect = false,
         };
         _http = new HttpClient(sockets) { Timeout = Timeout.InfiniteTimeSpan };
         if (options.ApiKey is { Length: > 0 } key)
@@ -200,6 +201,8 @@ public sealed class OpenAiChatProvider : IChatProvider
         string? Header(string name) => response is not null && response.Headers.TryGetValue(name, out var value) ? value : null;
         switch (status)
         {
+            case >= 300 and < 400:
+                return Redirects.Refused(Endpoint, status, Header("Location"));
             case 401 or 403:
                 Volatile.Write(ref _keyRefused, status);
                 return ChatProviderException.KeyRefused(Endpoint, _options.KeyVariable, status);
