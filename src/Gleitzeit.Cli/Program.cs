@@ -22,5 +22,22 @@ using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Cre
             cancellation.Cancel();
         }
     });
-Console.OutputEncoding = System.Text.Encoding.UTF8;
-return await GleitzeitCli.RunAsync(args, CliContext.FromProcess(), cancellation.Token);
+try
+{
+    Console.OutputEncoding = System.Text.Encoding.UTF8;
+    return await GleitzeitCli.RunAsync(args, CliContext.FromProcess(), cancellation.Token);
+}
+catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+{
+    // Standard output or error cannot take what is written (closed, /dev/full, a broken pipe): what finished is
+    // recorded already; say so where possible, and end with the code of an output that could not be written.
+    try
+    {
+        Console.Error.WriteLine($"gleitzeit: error GZ3005: cannot write the output ({ex.Message})");
+    }
+    catch (Exception again) when (again is IOException or UnauthorizedAccessException)
+    {
+    }
+
+    return 2;
+}
