@@ -93,8 +93,7 @@ internal sealed unsafe class LocalModel : IDisposable
     public LocalAnswer Generate(IReadOnlyList<ComposedMessage> messages, LocalSampling sampling, ChatTimeouts timeouts, TimeProvider time, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var prompt = Render(messages);
-        var tokens = _context.Tokenize(prompt, addBos: true, special: true);
+        var tokens = PromptTokens(messages);
         if (tokens.Length >= ContextLength)
         {
             throw new ChatProviderException(
@@ -189,8 +188,14 @@ internal sealed unsafe class LocalModel : IDisposable
         ? ChatProviderException.Timeout($"the local model produced no token within {timeouts.FirstChunk.TotalSeconds:0.#} s (first_chunk_timeout)")
         : ChatProviderException.Timeout($"the local model's answer ran past {timeouts.Generation.TotalSeconds:0.#} s (timeout_per_file) or paused for {timeouts.Idle.TotalSeconds:0.#} s (idle_timeout)");
 
-    private string Render(IReadOnlyList<ComposedMessage> messages)
+    /// <summary>
+    /// The prompt's tokens: the chat template's own markers as control tokens, the messages' texts as plain text, so a
+    /// document that holds <c>&lt;|im_start|&gt;system</c> or <c>&lt;/s&gt;</c> cannot act as the template's markers.
+    /// </summary>
+    internal LLamaToken[] PromptTokens(IReadOnlyList<ComposedMessage> messages)
     {
+        // Each text goes through the template between markers no text holds, and is tokenized apart from the rest.
+        var fence = "\u0002gz" + Guid.NewGuid().ToString("N") + "\u0003";
         var template = new LLamaTemplate(_weights) { AddAssistant = true };
         foreach (var message in messages)
         {
@@ -199,10 +204,21 @@ internal sealed unsafe class LocalModel : IDisposable
                 throw ChatProviderException.Rejected("the local provider reads text only; send images to an Ollama or OpenAI-compatible server (provider ollama or openai) with a vision model");
             }
 
-            template.Add(message.Role, message.Content);
+            template.Add(message.Role, fence + message.Content + fence);
         }
 
-        return Encoding.UTF8.GetString(template.Apply());
+        var parts = Encoding.UTF8.GetString(template.Apply()).Split(fence);
+        var tokens = new List<LLamaToken>();
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (parts[i].Length > 0 || i == 0)
+            {
+                // Even parts are the template's, odd ones a message's text.
+                tokens.AddRange(_context.Tokenize(parts[i], addBos: i == 0, special: i % 2 == 0));
+            }
+        }
+
+        return [.. tokens];
     }
 
     private void Decode(LLamaBatch batch, CancellationTokenSource limit, string phase, ChatTimeouts timeouts, CancellationToken cancellationToken)
