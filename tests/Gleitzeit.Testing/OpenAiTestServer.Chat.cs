@@ -66,6 +66,10 @@ public sealed partial class OpenAiTestServer
                 await Refuse(context, logged, 429, OpenAiWire.Error(
                     $"Rate limit reached for requests per min (RPM). Please try again in {OpenAiRateLimiter.GoDuration(FaultRetryAfter)}.", "requests", "rate_limit_exceeded"));
                 return;
+            case ServerFault.EchoCredentials:
+                await Refuse(context, logged, 400, OpenAiWire.Error(
+                    $"Invalid request headers: Authorization: {context.Request.Headers.Authorization}; api-key: {context.Request.Headers["api-key"]}; key {RequiredKey} rejected", "invalid_request_error", null));
+                return;
             case ServerFault.InsufficientQuota:
                 await Refuse(context, logged, 429, OpenAiWire.Error(
                     "You exceeded your current quota, please check your plan and billing details.", "insufficient_quota", "insufficient_quota"));

@@ -36,6 +36,9 @@ public enum ServerFault
     /// <summary>OpenAI server only: HTTP 429 with <c>Retry-After</c>, <c>retry-after-ms</c> and rate-limit headers.</summary>
     RateLimited,
 
+    /// <summary>OpenAI server only: HTTP 400 whose message quotes the request's credentials, as some proxies do.</summary>
+    EchoCredentials,
+
     /// <summary>OpenAI server only: HTTP 429 <c>insufficient_quota</c>, as OpenAI answers an account without credit.</summary>
     InsufficientQuota,
 

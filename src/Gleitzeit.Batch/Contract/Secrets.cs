@@ -30,6 +30,21 @@ public static class Secrets
         return SecretQueryValue.Replace(UserInfo.Replace(text, Mask + "@"), Mask);
     }
 
+    private static readonly Regex CredentialHeader = new(
+        @"(?<=\b(?:Bearer|Basic)\s+|\b(?:api-key|x-api-key|authorization)[""']?\s*[:=]\s*[""']?(?:Bearer\s+|Basic\s+)?)[A-Za-z0-9._~+/=\-]{6,}",
+        RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
+
+    /// <summary>
+    /// A server's text as it may be stored or printed: <see cref="Redact(string)"/>, the configured key's value wherever it
+    /// stands (a server or proxy that echoes the request), and any credential after <c>Bearer</c>, <c>Basic</c>,
+    /// <c>api-key:</c> or <c>Authorization:</c>.
+    /// </summary>
+    public static string Redact(string text, string? knownSecret)
+    {
+        var redacted = CredentialHeader.Replace(Redact(text), Mask);
+        return knownSecret is { Length: >= 4 } secret ? redacted.Replace(secret, Mask) : redacted;
+    }
+
     /// <summary>Whether <paramref name="text"/> has anything to mask.</summary>
     public static bool HasSecrets(string text) => !string.Equals(Redact(text), text, StringComparison.Ordinal);
 

@@ -17,6 +17,7 @@ namespace Gleitzeit.Batch.Providers;
 /// </summary>
 public sealed class OllamaChatProvider : IChatProvider
 {
+    private readonly string? _secret;
     private readonly HttpClient _http;
     private readonly OllamaApiClient _client;
     private readonly TimeSpan _requestTimeout;
@@ -39,7 +40,8 @@ public sealed class OllamaChatProvider : IChatProvider
             MaxConnectionsPerServer = int.MaxValue,
             AllowAutoRedirect = false,
         };
-        _http = new HttpClient(new OllamaErrorHandler(Endpoint, sockets))
+        _secret = userInfo?.Split(':', 2) is [_, var password] ? password : userInfo;
+        _http = new HttpClient(new OllamaErrorHandler(Endpoint, sockets, _secret))
         {
             BaseAddress = new Uri(address.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped).TrimEnd('/') + "/"),
             Timeout = Timeout.InfiniteTimeSpan,
@@ -179,7 +181,7 @@ public sealed class OllamaChatProvider : IChatProvider
         cancellationToken.ThrowIfCancellationRequested();
         if (capture.Error is { } error)
         {
-            throw ChatProviderException.ServerError($"server error in the middle of the stream: {error}", serverAnswered: true);
+            throw ChatProviderException.ServerError($"server error in the middle of the stream: {Secrets.Redact(error, _secret)}", serverAnswered: true);
         }
 
         if (done is null)

@@ -10,7 +10,7 @@ namespace Gleitzeit.Batch.Providers;
 /// <see cref="ChatProviderException"/>; it disposes a streaming response when the call is cancelled
 /// (OllamaSharp does not notice cancellation until the next line arrives); and it watches streams for error lines.
 /// </summary>
-internal sealed class OllamaErrorHandler(string endpoint, HttpMessageHandler inner) : DelegatingHandler(inner)
+internal sealed class OllamaErrorHandler(string endpoint, HttpMessageHandler inner, string? secret = null) : DelegatingHandler(inner)
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -38,7 +38,8 @@ internal sealed class OllamaErrorHandler(string endpoint, HttpMessageHandler inn
             using (response)
             {
                 var body = await ReadBodyAsync(response, cancellationToken);
-                throw Classify(response, ErrorText(body), request);
+                // A proxy may echo the request: the endpoint's password never reaches a message.
+                throw Classify(response, Secrets.Redact(ErrorText(body), secret), request);
             }
         }
 

@@ -126,4 +126,21 @@ public sealed class ApiKeyTests : IAsyncLifetime
         Assert.Contains("not followed", outcome.Record.Error ?? string.Join("; ", outcome.Record.Results.Values.Select(r => r.Error)), StringComparison.Ordinal);
         Assert.DoesNotContain("canary-secret", outcome.Record.Error ?? string.Empty, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AServerThatEchoesTheKey_NeverHasItStored_InTheRecordOrItsFile()
+    {
+        _server.InjectFault(ServerFault.EchoCredentials, times: 10);
+
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), WithKey(Key));
+
+        var errors = string.Join("; ", outcome.Record.Results.Values.Select(r => r.Error));
+        Assert.Contains("Invalid request headers", errors, StringComparison.Ordinal);
+        Assert.DoesNotContain(Key, errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("test-key", errors, StringComparison.Ordinal);
+        foreach (var file in Directory.GetFiles(_h.Workspace.Root, "*", SearchOption.AllDirectories))
+        {
+            Assert.DoesNotContain(Key, File.ReadAllText(file), StringComparison.Ordinal);
+        }
+    }
 }

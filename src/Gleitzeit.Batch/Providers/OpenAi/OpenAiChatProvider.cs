@@ -138,7 +138,7 @@ public sealed class OpenAiChatProvider : IChatProvider
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is IOException or HttpRequestException or JsonException or ObjectDisposedException or ArgumentOutOfRangeException or InvalidOperationException or KeyNotFoundException or FormatException)
         {
             throw captured.Stream.StreamError is { } error
-                ? ChatProviderException.ServerError($"server error in the middle of the stream: {Secrets.Redact(error)}", ex, serverAnswered: true)
+                ? ChatProviderException.ServerError($"server error in the middle of the stream: {Secrets.Redact(error, _options.ApiKey)}", ex, serverAnswered: true)
                 : ChatProviderException.ServerError($"stream broke off: {ex.Message}", ex);
         }
         finally
@@ -152,7 +152,7 @@ public sealed class OpenAiChatProvider : IChatProvider
             throw captured.Stream.Aborted is { } aborted
                 ? ChatProviderException.ServerError($"the server gave up on the answer (finish_reason: {aborted})", serverAnswered: true)
                 : captured.Stream.StreamError is { } error
-                    ? ChatProviderException.ServerError($"server error in the middle of the stream: {Secrets.Redact(error)}", serverAnswered: true)
+                    ? ChatProviderException.ServerError($"server error in the middle of the stream: {Secrets.Redact(error, _options.ApiKey)}", serverAnswered: true)
                     : ChatProviderException.ServerError("stream ended without a finish reason (an error event in the middle of the stream, or the connection closed)", serverAnswered: true);
         }
 
@@ -197,7 +197,8 @@ public sealed class OpenAiChatProvider : IChatProvider
                 : ChatProviderException.ServerError($"connection failed: {ex.InnerException?.Message ?? ex.Message}", ex);
         }
 
-        var (code, message) = ErrorBody(response);
+        var (code, body) = ErrorBody(response);
+        var message = Secrets.Redact(body, _options.ApiKey);
         string? Header(string name) => response is not null && response.Headers.TryGetValue(name, out var value) ? value : null;
         switch (status)
         {
