@@ -314,6 +314,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
             ModelDigest = (key ?? miss.Key)?.Inputs["model_digest"]?.GetValue<string>(),
             MissReasons = run.Misses is null ? null : run.Explain(miss),
             OutputFile = miss.Item.OutputFile,
+            Reasoning = completion.Reasoning,
         };
         run.Succeed(miss.Item, result, completion.Text, elapsed, cached: false);
     }

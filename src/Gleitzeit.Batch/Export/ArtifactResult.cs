@@ -22,7 +22,7 @@ internal static class ArtifactResult
         var outputFile = result.OutputFile is null || root is null || !Contract.ItemRules.IsInside(root, result.OutputFile)
             ? null
             : Path.GetRelativePath(root, result.OutputFile).Replace('\\', '/');
-        if (time.Equals(result.ProcessingTime) && string.Equals(model, result.Model, StringComparison.Ordinal) && string.Equals(outputFile, result.OutputFile, StringComparison.Ordinal))
+        if (time.Equals(result.ProcessingTime) && string.Equals(model, result.Model, StringComparison.Ordinal) && string.Equals(outputFile, result.OutputFile, StringComparison.Ordinal) && result.Reasoning is null)
         {
             return result;
         }

@@ -31,7 +31,8 @@ public static class AnswerCheck
     /// <param name="completionTokens">The answer's tokens as the server counted them (0 when unknown).</param>
     /// <param name="limitSetting">The option that raises the limit, as the provider spells it (<c>max_tokens</c>, <c>num_predict</c>).</param>
     /// <exception cref="ChatProviderException">The answer does not count.</exception>
-    public static void EnsureComplete(string text, AnswerEnd end, int completionTokens, string limitSetting)
+    /// <param name="reasoning">The reasoning that came with it, if any (an answer of reasoning alone is none).</param>
+    public static void EnsureComplete(string text, AnswerEnd end, int completionTokens, string limitSetting, string? reasoning = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         var tokens = completionTokens > 0 ? string.Create(CultureInfo.InvariantCulture, $" at {completionTokens} tokens") : string.Empty;
@@ -57,6 +58,15 @@ public static class AnswerCheck
                     serverAnswered: true);
         }
 
+        if (text.Trim().Length == 0 && !string.IsNullOrWhiteSpace(reasoning))
+        {
+            throw new ChatProviderException(
+                $"the model only reasoned and gave no answer{tokens}; it is not kept: raise {limitSetting} so it can finish, or ask for a shorter answer",
+                DiagnosticCodes.AnswerEmpty,
+                isTransient: false,
+                serverAnswered: true);
+        }
+
         if (text.Trim().Length == 0)
         {
             throw new ChatProviderException(
@@ -66,6 +76,45 @@ public static class AnswerCheck
                 serverAnswered: true);
         }
     }
+
+    /// <summary>
+    /// A reasoning model's text split into its answer and its reasoning: <c>&lt;think&gt;…&lt;/think&gt;</c> blocks (Qwen3,
+    /// DeepSeek-R1), a leading reasoning closed by <c>&lt;/think&gt;</c> whose opening the template sent, and an opened
+    /// block never closed (the model ran out before it answered) are reasoning; the rest, trimmed, is the answer.
+    /// </summary>
+    public static (string Answer, string? Reasoning) SplitReasoning(string text, string? reasoning = null)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var thoughts = new List<string>();
+        if (!string.IsNullOrWhiteSpace(reasoning))
+        {
+            thoughts.Add(reasoning.Trim());
+        }
+
+        var rest = text;
+        var close = rest.IndexOf(CloseThink, StringComparison.Ordinal);
+        var open = rest.IndexOf(OpenThink, StringComparison.Ordinal);
+        if (close >= 0 && (open < 0 || close < open))
+        {
+            thoughts.Add(rest[..close].Trim());
+            rest = rest[(close + CloseThink.Length)..];
+        }
+
+        while ((open = rest.IndexOf(OpenThink, StringComparison.Ordinal)) >= 0)
+        {
+            close = rest.IndexOf(CloseThink, open, StringComparison.Ordinal);
+            var end = close < 0 ? rest.Length : close + CloseThink.Length;
+            thoughts.Add(rest[(open + OpenThink.Length)..(close < 0 ? rest.Length : close)].Trim());
+            rest = rest[..open] + rest[end..];
+        }
+
+        var kept = thoughts.Where(t => t.Length > 0).ToList();
+        return (kept.Count == 0 && ReferenceEquals(rest, text) ? text : rest.Trim(), kept.Count == 0 ? null : string.Join("\n\n", kept));
+    }
+
+    private const string OpenThink = "<think>";
+
+    private const string CloseThink = "</think>";
 
     /// <summary>An Ollama <c>done_reason</c> by meaning (<c>load</c>, an answer that never started, is no answer).</summary>
     public static AnswerEnd FromOllama(string? doneReason) => doneReason?.Trim().ToLowerInvariant() switch

@@ -29,6 +29,9 @@ public sealed record ChatCompletion(string Text, TokenCounts Tokens, ModelDurati
 
     /// <summary>What the server said of its rate limits with this answer; null when it said nothing.</summary>
     public RateLimitState? Limits { get; init; }
+
+    /// <summary>A reasoning model's reasoning, kept apart from the answer (the batch record keeps it, artifacts never).</summary>
+    public string? Reasoning { get; init; }
 }
 
 /// <summary>The model and build a hosted service answered with.</summary>

@@ -122,6 +122,7 @@ public sealed class OllamaChatProvider : IChatProvider
         StreamErrorCapture.Current = capture;
         var text = new StringBuilder();
         ChatDoneResponseStream? done = null;
+        var thinking = new StringBuilder();
         long? generationStarted = null;
         try
         {
@@ -151,6 +152,7 @@ public sealed class OllamaChatProvider : IChatProvider
                 }
 
                 text.Append(chunk.Message?.Content);
+                thinking.Append(chunk.Message?.Thinking);
                 if (chunk is ChatDoneResponseStream { Done: true } final)
                 {
                     done = final;
@@ -189,11 +191,15 @@ public sealed class OllamaChatProvider : IChatProvider
             throw ChatProviderException.ServerError("stream ended before its final chunk (connection cut short)");
         }
 
-        AnswerCheck.EnsureComplete(text.ToString(), AnswerCheck.FromOllama(done.DoneReason), done.EvalCount, "num_predict");
+        var (answer, reasoning) = AnswerCheck.SplitReasoning(text.ToString(), thinking.ToString());
+        AnswerCheck.EnsureComplete(answer, AnswerCheck.FromOllama(done.DoneReason), done.EvalCount, "num_predict", reasoning);
         return new ChatCompletion(
-            text.ToString(),
+            answer,
             new TokenCounts { Prompt = done.PromptEvalCount, Completion = done.EvalCount },
-            new ModelDurations { Total = done.TotalDuration, Load = done.LoadDuration, PromptEval = done.PromptEvalDuration, Eval = done.EvalDuration });
+            new ModelDurations { Total = done.TotalDuration, Load = done.LoadDuration, PromptEval = done.PromptEvalDuration, Eval = done.EvalDuration })
+        {
+            Reasoning = reasoning,
+        };
     }
 
     public void Dispose() => _http.Dispose();

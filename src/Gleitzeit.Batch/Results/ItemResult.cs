@@ -68,4 +68,8 @@ public sealed class ItemResult
 
     [JsonPropertyName("output_file")]
     public string? OutputFile { get; init; }
+
+    /// <summary>A reasoning model's reasoning (<c>&lt;think&gt;</c>, <c>reasoning_content</c>, Ollama's <c>thinking</c>): in the record, never in artifacts.</summary>
+    [JsonPropertyName("reasoning")]
+    public string? Reasoning { get; init; }
 }

@@ -137,4 +137,44 @@ public sealed class IncompleteAnswerTests : IAsyncLifetime
 
         Assert.Contains("an error was encountered while running the model: unexpected EOF", outcome.Record.Results["cut.txt"].Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AReasoningModelsThinking_StaysOutOfTheAnswer_IsKeptInTheRecord_AndThinkingAloneIsNoAnswer()
+    {
+        _h.Server.Replies = user =>
+            user.Contains("Alpha", StringComparison.Ordinal) ? "<think>\nThe user wants a summary. Apples.\n</think>\n\nApples are red."
+            : user.Contains("Beta", StringComparison.Ordinal) ? "<think>\nLet me think about bananas for a long"
+            : user.Contains("Gamma", StringComparison.Ordinal) ? "<think>\n\n</think>\n\nGrapes."
+            : null;
+
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template()), _h.Workspace.Settings(_h.Server.Endpoint));
+
+        var results = outcome.Record.Results;
+        Assert.Equal("Apples are red.", results["cut.txt"].Result);
+        Assert.Equal("The user wants a summary. Apples.", results["cut.txt"].Reasoning);
+        Assert.Equal(DiagnosticCodes.AnswerEmpty, results["filtered.txt"].ErrorCode);
+        Assert.Contains("only reasoned", results["filtered.txt"].Error, StringComparison.Ordinal);
+        Assert.Equal("Grapes.", results["empty.txt"].Result);
+        Assert.Null(results["empty.txt"].Reasoning);
+        var artifact = System.Text.Encoding.UTF8.GetString(Gleitzeit.Batch.Export.ExportFormats.ToBytes(
+            Gleitzeit.Batch.Export.ExportFormat.Json,
+            Gleitzeit.Batch.Export.ExportDocument.ForArtifact("docs", new System.Text.Json.Nodes.JsonObject(), results.Values)));
+        Assert.DoesNotContain("The user wants", artifact, StringComparison.Ordinal);
+        Assert.DoesNotContain("<think>", artifact, StringComparison.Ordinal);
+
+        _h.Server.Replies = null;
+        var again = await _h.RunAsync(_h.Plan(BatchHarness.Template()), _h.Workspace.Settings(_h.Server.Endpoint));
+        Assert.Equal("Apples are red.", again.Record.Results["cut.txt"].Result);
+    }
+
+    [Fact]
+    public async Task OpenAi_ThinkBlocksAreSplitOffTheAnswerToo()
+    {
+        _openAi.Endings = user => ("<think>Plan the answer.</think>The answer is " + (user.Contains("Alpha", StringComparison.Ordinal) ? "alpha." : "other."), "stop");
+
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), OpenAi());
+
+        Assert.Equal("The answer is alpha.", outcome.Record.Results["cut.txt"].Result);
+        Assert.Equal("Plan the answer.", outcome.Record.Results["cut.txt"].Reasoning);
+    }
 }

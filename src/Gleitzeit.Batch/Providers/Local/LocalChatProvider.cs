@@ -100,10 +100,11 @@ public sealed class LocalChatProvider : IChatProvider
             return (model.Generate(call.Messages, sampling, call.Timeouts, _options.Time, cancellationToken), model.Path, load);
         });
         // Stopped by num_predict or the context window before the model ended it: cut short, whatever the format.
-        AnswerCheck.EnsureComplete(answer.Text, answer.EndedByModel ? AnswerEnd.Finished : AnswerEnd.CutAtLimit, answer.CompletionTokens, "num_predict (or context_length)");
+        var (text, reasoning) = AnswerCheck.SplitReasoning(answer.Text);
+        AnswerCheck.EnsureComplete(text, answer.EndedByModel ? AnswerEnd.Finished : AnswerEnd.CutAtLimit, answer.CompletionTokens, "num_predict (or context_length)", reasoning);
 
         return new ChatCompletion(
-            answer.Text,
+            text,
             new TokenCounts { Prompt = answer.PromptTokens, Completion = answer.CompletionTokens },
             new ModelDurations
             {
@@ -114,6 +115,7 @@ public sealed class LocalChatProvider : IChatProvider
             })
         {
             ServedBy = new ServedBy { Model = Path.GetFileName(model) },
+            Reasoning = reasoning,
         };
     }
 

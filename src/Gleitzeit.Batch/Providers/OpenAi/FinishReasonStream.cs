@@ -72,7 +72,7 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
     private void Release(bool flushPartial)
     {
         var bytes = _pending.ToArray();
-        var end = flushPartial ? bytes.Length : Array.LastIndexOf(bytes, (byte)'\n') + 1;
+        var end = !flushPartial ? Array.LastIndexOf(bytes, (byte)'\n') + 1 : _ended ? bytes.Length : WholeCharacters(bytes);
         if (end <= 0)
         {
             return;
@@ -100,7 +100,8 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
     private string Rewrite(string line)
     {
         var trimmed = line.TrimEnd('\r');
-        if (!trimmed.StartsWith("data:", StringComparison.Ordinal) || (!HasFinishReason(trimmed) && trimmed.IndexOf("\"error\"", StringComparison.Ordinal) < 0))
+        if (!trimmed.StartsWith("data:", StringComparison.Ordinal)
+            || (!HasFinishReason(trimmed) && trimmed.IndexOf("\"error\"", StringComparison.Ordinal) < 0 && trimmed.IndexOf("\"reasoning", StringComparison.Ordinal) < 0))
         {
             return line;
         }
@@ -129,6 +130,12 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
         var changed = false;
         foreach (var choice in (root["choices"] as JsonArray ?? []).OfType<JsonObject>())
         {
+            // A reasoning model's reasoning (DeepSeek's and vLLM's reasoning_content, others' reasoning), which the library drops.
+            if (choice["delta"] is JsonObject delta && (delta["reasoning_content"] ?? delta["reasoning"]) is JsonValue thought && thought.TryGetValue<string>(out var piece))
+            {
+                seen.Reasoning.Append(piece);
+            }
+
             if (choice["finish_reason"] is not JsonValue value || !value.TryGetValue<string>(out var reason))
             {
                 continue;
@@ -155,6 +162,26 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
         }
 
         return changed ? "data: " + root.ToJsonString() + (line.EndsWith('\r') ? "\r" : string.Empty) : line;
+    }
+
+    // How many leading bytes end on a whole UTF-8 character (an over-long line is passed on in parts).
+    private static int WholeCharacters(byte[] bytes)
+    {
+        var at = bytes.Length;
+        var back = 0;
+        while (back < 3 && at - back - 1 >= 0 && (bytes[at - back - 1] & 0xC0) == 0x80)
+        {
+            back++;
+        }
+
+        var lead = at - back - 1;
+        if (lead < 0)
+        {
+            return at;
+        }
+
+        var needed = (bytes[lead] & 0xE0) == 0xC0 ? 1 : (bytes[lead] & 0xF0) == 0xE0 ? 2 : (bytes[lead] & 0xF8) == 0xF0 ? 3 : 0;
+        return needed > back ? lead : at;
     }
 
     // Every chunk carries "finish_reason": null; only one with a value is worth parsing.
@@ -188,5 +215,8 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
 
         /// <summary>The server's own text of an error event in the stream.</summary>
         public string? StreamError { get; set; }
+
+        /// <summary>The reasoning the stream carried beside the answer.</summary>
+        public StringBuilder Reasoning { get; } = new();
     }
 }

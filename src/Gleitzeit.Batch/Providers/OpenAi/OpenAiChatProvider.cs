@@ -163,14 +163,16 @@ public sealed class OpenAiChatProvider : IChatProvider
             ChatFinishReason.ToolCalls or ChatFinishReason.FunctionCall => AnswerEnd.ToolCall,
             _ => AnswerEnd.Finished,
         };
-        AnswerCheck.EnsureComplete(text.ToString(), end, usage?.OutputTokenCount ?? 0, "max_tokens");
+        var (answer, reasoning) = AnswerCheck.SplitReasoning(text.ToString(), captured.Stream.Reasoning.ToString());
+        AnswerCheck.EnsureComplete(answer, end, usage?.OutputTokenCount ?? 0, "max_tokens", reasoning);
         return new ChatCompletion(
-            text.ToString(),
+            answer,
             new TokenCounts { Prompt = usage?.InputTokenCount ?? 0, Completion = usage?.OutputTokenCount ?? 0 },
             new ModelDurations())
         {
             ServedBy = model is null && fingerprint is null ? null : new ServedBy { Model = model, SystemFingerprint = fingerprint },
             Limits = captured.Limits,
+            Reasoning = reasoning,
         };
     }
 
