@@ -31,6 +31,25 @@ public sealed partial class OpenAiTestServer
             return;
         }
 
+        if (RawReplies?.Invoke(logged.UserContent) is { } raw)
+        {
+            logged.StatusCode = 200;
+            context.Response.ContentType = raw.ContentType;
+            try
+            {
+                foreach (var piece in raw.Pieces)
+                {
+                    await context.Response.Body.WriteAsync(System.Text.Encoding.UTF8.GetBytes(piece), aborted);
+                    await context.Response.Body.FlushAsync(aborted);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            {
+            }
+
+            return;
+        }
+
         var (content, finishReason) = Endings?.Invoke(logged.UserContent) ?? Reply(logged.UserContent, Int(body["max_completion_tokens"]) ?? Int(body["max_tokens"]));
         var usage = new OpenAiWire.Usage(promptTokens, CompletionTokens(content));
         if (_limiter?.Acquire(usage.PromptTokens + usage.CompletionTokens) is { } decision)

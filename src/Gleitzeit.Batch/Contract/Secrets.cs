@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Text.RegularExpressions;
 
 namespace Gleitzeit.Batch.Contract;
@@ -42,7 +43,18 @@ public static class Secrets
     public static string Redact(string text, string? knownSecret)
     {
         var redacted = CredentialHeader.Replace(Redact(text), Mask);
-        return knownSecret is { Length: >= 4 } secret ? redacted.Replace(secret, Mask) : redacted;
+        if (knownSecret is not { Length: >= 4 } secret)
+        {
+            return redacted;
+        }
+
+        // As sent, and as a server may quote it: URL-encoded (either hex case), or in other letter case.
+        foreach (var form in new[] { secret, Uri.EscapeDataString(secret), System.Net.WebUtility.UrlEncode(secret) }.Distinct(StringComparer.Ordinal))
+        {
+            redacted = Regex.Replace(redacted, Regex.Escape(form), Mask, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+        }
+
+        return redacted;
     }
 
     /// <summary>Whether <paramref name="text"/> has anything to mask.</summary>

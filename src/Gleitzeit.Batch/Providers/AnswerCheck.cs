@@ -46,11 +46,11 @@ public static class AnswerCheck
                     serverAnswered: true);
             case AnswerEnd.Filtered:
                 throw new ChatProviderException(
-                    $"the service's content filter withheld the answer{(text.Trim().Length == 0 ? string.Empty : " (only part of it came)")}; it is not kept: change the prompt or the document, or the filter's settings",
+                    $"the service's content filter withheld the answer{(IsBlank(text) ? string.Empty : " (only part of it came)")}; it is not kept: change the prompt or the document, or the filter's settings",
                     DiagnosticCodes.AnswerFiltered,
                     isTransient: false,
                     serverAnswered: true);
-            case AnswerEnd.ToolCall when text.Trim().Length == 0:
+            case AnswerEnd.ToolCall when IsBlank(text):
                 throw new ChatProviderException(
                     "the model answered with a tool call, not text; ask for a text answer",
                     DiagnosticCodes.AnswerEmpty,
@@ -58,7 +58,7 @@ public static class AnswerCheck
                     serverAnswered: true);
         }
 
-        if (text.Trim().Length == 0 && !string.IsNullOrWhiteSpace(reasoning))
+        if (IsBlank(text) && !string.IsNullOrWhiteSpace(reasoning))
         {
             throw new ChatProviderException(
                 $"the model only reasoned and gave no answer{tokens}; it is not kept: raise {limitSetting} so it can finish, or ask for a shorter answer",
@@ -67,7 +67,7 @@ public static class AnswerCheck
                 serverAnswered: true);
         }
 
-        if (text.Trim().Length == 0)
+        if (IsBlank(text))
         {
             throw new ChatProviderException(
                 $"the model answered nothing (an empty answer{tokens}); it is not kept: check the prompt, the model, or its template",
@@ -111,6 +111,10 @@ public static class AnswerCheck
         var kept = thoughts.Where(t => t.Length > 0).ToList();
         return (kept.Count == 0 && ReferenceEquals(rest, text) ? text : rest.Trim(), kept.Count == 0 ? null : string.Join("\n\n", kept));
     }
+
+    // Whitespace, and characters that show nothing (zero-width spaces, a BOM): no answer.
+    private static bool IsBlank(string text) =>
+        text.All(c => char.IsWhiteSpace(c) || char.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.Control);
 
     private const string OpenThink = "<think>";
 

@@ -127,6 +127,19 @@ public sealed class ApiKeyTests : IAsyncLifetime
         Assert.DoesNotContain("canary-secret", outcome.Record.Error ?? string.Empty, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("bad key sk-test%2Bkey%2Ffor%3Dthe-test-server given")]
+    [InlineData("bad key sk-test%2bkey%2ffor%3dthe-test-server given")]
+    [InlineData("token SK-TEST+KEY/FOR=THE-TEST-SERVER")]
+    [InlineData("bad key sk-test+key/for=the-test-server given")]
+    public void AnEchoedKey_IsMasked_EncodedOrInOtherCase(string echoed)
+    {
+        var masked = Gleitzeit.Batch.Contract.Secrets.Redact(echoed, "sk-test+key/for=the-test-server");
+
+        Assert.DoesNotContain("the-test-server", masked, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("***", masked, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AServerThatEchoesTheKey_NeverHasItStored_InTheRecordOrItsFile()
     {

@@ -177,4 +177,58 @@ public sealed class IncompleteAnswerTests : IAsyncLifetime
         Assert.Equal("The answer is alpha.", outcome.Record.Results["cut.txt"].Result);
         Assert.Equal("Plan the answer.", outcome.Record.Results["cut.txt"].Reasoning);
     }
+
+    private static string Event(string content, string? finish) =>
+        "data: " + new System.Text.Json.Nodes.JsonObject
+        {
+            ["id"] = "c1",
+            ["object"] = "chat.completion.chunk",
+            ["created"] = 1,
+            ["model"] = "gpt-4o-mini",
+            ["choices"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+            {
+                ["index"] = 0,
+                ["delta"] = new System.Text.Json.Nodes.JsonObject { ["content"] = content },
+                ["finish_reason"] = finish,
+            }),
+        }.ToJsonString();
+
+    [Theory]
+    [InlineData("STOP", "text/event-stream", "\n", null)]
+    [InlineData(" stop", "text/event-stream", "\n", null)]
+    [InlineData("Length", "text/event-stream", "\n", DiagnosticCodes.AnswerCut)]
+    [InlineData("eos_token", "text/plain", "\n", null)]
+    [InlineData("eos_token", "application/json", "\r\n", null)]
+    [InlineData("eos_token", "text/event-stream", "\r", null)]
+    public async Task OpenAi_FinishReasonsInAnySpelling_Framing_OrContentType_AreReadByMeaning(string reason, string contentType, string newline, string? code)
+    {
+        _openAi.RawReplies = _ => (contentType, [Event("Über 😀 ", null) + newline + newline, Event("done", reason) + newline + newline, "data: [DONE]" + newline + newline]);
+
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), OpenAi() with { RetryAttempts = 1 });
+
+        var result = outcome.Record.Results["cut.txt"];
+        Assert.Equal(code, result.ErrorCode);
+        if (code is null)
+        {
+            Assert.Equal("Über 😀 done", result.Result);
+        }
+
+        Assert.Equal(4, _openAi.ChatRequests.Count);
+    }
+
+    [Fact]
+    public async Task OpenAi_ANonStringFinishReason_FailsOnce_AndAServerThatIgnoresStreaming_StillGivesItsAnswer()
+    {
+        _openAi.RawReplies = user => user.Contains("Alpha", StringComparison.Ordinal)
+            ? ("text/event-stream", [Event("half", null) + "\n\n" + Event(string.Empty, null).Replace("\"finish_reason\":null", "\"finish_reason\":7", StringComparison.Ordinal) + "\n\ndata: [DONE]\n\n"])
+            : ("application/json", ["{\"id\":\"c2\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Whole answer.\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2,\"total_tokens\":7}}"]);
+
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), OpenAi());
+
+        Assert.Equal(DiagnosticCodes.RequestRejected, outcome.Record.Results["cut.txt"].ErrorCode);
+        Assert.Contains("finish_reason 7", outcome.Record.Results["cut.txt"].Error, StringComparison.Ordinal);
+        Assert.Equal("Whole answer.", outcome.Record.Results["filtered.txt"].Result);
+        Assert.Equal(2, outcome.Record.Results["filtered.txt"].Tokens!.Completion);
+        Assert.Equal(4, _openAi.ChatRequests.Count);
+    }
 }

@@ -14,7 +14,7 @@ namespace Gleitzeit.Batch.Providers.OpenAi;
 /// </summary>
 internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen seen) : ReadOnlyWrapperStream(inner)
 {
-    private const int MaxLine = 1024 * 1024;
+    private const int MaxLine = 16 * 1024 * 1024;
     private static readonly HashSet<string> Known = new(StringComparer.Ordinal) { "stop", "length", "content_filter", "tool_calls", "function_call" };
     private static readonly HashSet<string> StopLike = new(StringComparer.OrdinalIgnoreCase) { "", "eos", "eos_token", "end_turn", "stop_sequence", "end", "complete", "completed", "finished" };
     private static readonly HashSet<string> LengthLike = new(StringComparer.OrdinalIgnoreCase) { "model_length", "max_tokens", "max_length", "max_output_tokens", "length_capped", "context_length" };
@@ -24,6 +24,7 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
     private byte[] _ready = [];
     private int _readyAt;
     private bool _ended;
+    private bool? _wholeDocument;
 
     /// <summary>What the stream said beyond what the library reads.</summary>
     public static AnswerEnd? Meaning(string reason) =>
@@ -69,10 +70,24 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
     }
 
     // Moves every complete line (and, at the end or past the size bound, the rest) from pending to ready, rewritten.
+    // Lines end with LF, CRLF or a lone CR, as server-sent events allow; a body that is one JSON document (a server that
+    // ignored stream: true) is held to its end and passed on as the events it stands for.
     private void Release(bool flushPartial)
     {
         var bytes = _pending.ToArray();
-        var end = !flushPartial ? Array.LastIndexOf(bytes, (byte)'\n') + 1 : _ended ? bytes.Length : WholeCharacters(bytes);
+        _wholeDocument ??= bytes.SkipWhile(b => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n').Take(1).Select(b => (bool?)(b == (byte)'{')).FirstOrDefault();
+        if (_wholeDocument == true)
+        {
+            if (_ended)
+            {
+                Emit(AsEvents(bytes) ?? bytes);
+                _pending.SetLength(0);
+            }
+
+            return;
+        }
+
+        var end = flushPartial ? (_ended ? bytes.Length : WholeCharacters(bytes)) : LastLineEnd(bytes);
         if (end <= 0)
         {
             return;
@@ -80,26 +95,100 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
 
         var output = new StringBuilder();
         var text = Encoding.UTF8.GetString(bytes, 0, end);
-        var lines = text.Split('\n');
-        for (var i = 0; i < lines.Length; i++)
+        var start = 0;
+        for (var i = 0; i <= text.Length; i++)
         {
-            output.Append(Rewrite(lines[i]));
-            if (i < lines.Length - 1)
+            if (i < text.Length && text[i] is not '\n' and not '\r')
             {
-                output.Append('\n');
+                continue;
             }
+
+            output.Append(Rewrite(text[start..i]));
+            if (i < text.Length)
+            {
+                var crlf = text[i] == '\r' && i + 1 < text.Length && text[i + 1] == '\n';
+                output.Append(crlf ? "\r\n" : text[i]);
+                i += crlf ? 1 : 0;
+            }
+
+            start = i + 1;
         }
 
-        var rest = _ready.AsSpan(_readyAt).ToArray();
-        _ready = [.. rest, .. Encoding.UTF8.GetBytes(output.ToString())];
-        _readyAt = 0;
+        Emit(Encoding.UTF8.GetBytes(output.ToString()));
         _pending.SetLength(0);
         _pending.Write(bytes, end, bytes.Length - end);
     }
 
+    private void Emit(byte[] bytes)
+    {
+        var rest = _ready.AsSpan(_readyAt).ToArray();
+        _ready = [.. rest, .. bytes];
+        _readyAt = 0;
+    }
+
+    // After the last line end; a CR at the very end waits for the next read, which may bring its LF.
+    private int LastLineEnd(byte[] bytes)
+    {
+        for (var i = bytes.Length - 1; i >= 0; i--)
+        {
+            if (bytes[i] == (byte)'\n' || (bytes[i] == (byte)'\r' && (i < bytes.Length - 1 || _ended)))
+            {
+                return i + 1;
+            }
+        }
+
+        return 0;
+    }
+
+    // A whole chat.completion as the events a stream would have sent; null when the body is no completion.
+    private byte[]? AsEvents(byte[] body)
+    {
+        try
+        {
+            if (JsonNode.Parse(body) is not JsonObject root || root["choices"] is not JsonArray { Count: > 0 } choices || choices[0]?["message"] is not JsonObject message)
+            {
+                return null;
+            }
+
+            JsonObject Chunk(JsonObject delta, JsonNode? finish) => new()
+            {
+                ["id"] = root["id"]?.DeepClone(),
+                ["object"] = "chat.completion.chunk",
+                ["created"] = root["created"]?.DeepClone() ?? 0,
+                ["model"] = root["model"]?.DeepClone(),
+                ["system_fingerprint"] = root["system_fingerprint"]?.DeepClone(),
+                ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finish }),
+            };
+
+            var delta = new JsonObject { ["role"] = "assistant", ["content"] = message["content"]?.DeepClone() };
+            if (message["reasoning_content"]?.DeepClone() is { } reasoning)
+            {
+                delta["reasoning_content"] = reasoning;
+            }
+
+            var events = new StringBuilder();
+            events.Append(Rewrite("data: " + Chunk(delta, null).ToJsonString())).Append("\n\n");
+            events.Append(Rewrite("data: " + Chunk([], choices[0]?["finish_reason"]?.DeepClone()).ToJsonString())).Append("\n\n");
+            if (root["usage"] is JsonObject usage)
+            {
+                var last = Chunk([], null);
+                last["choices"] = new JsonArray();
+                last["usage"] = usage.DeepClone();
+                events.Append("data: ").Append(last.ToJsonString()).Append("\n\n");
+            }
+
+            events.Append("data: [DONE]\n\n");
+            return Encoding.UTF8.GetBytes(events.ToString());
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     private string Rewrite(string line)
     {
-        var trimmed = line.TrimEnd('\r');
+        var trimmed = line;
         if (!trimmed.StartsWith("data:", StringComparison.Ordinal)
             || (!HasFinishReason(trimmed) && trimmed.IndexOf("\"error\"", StringComparison.Ordinal) < 0 && trimmed.IndexOf("\"reasoning", StringComparison.Ordinal) < 0))
         {
@@ -136,14 +225,30 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
                 seen.Reasoning.Append(piece);
             }
 
-            if (choice["finish_reason"] is not JsonValue value || !value.TryGetValue<string>(out var reason))
+            if (choice["finish_reason"] is not JsonValue value)
             {
+                continue;
+            }
+
+            if (!value.TryGetValue<string>(out var reason))
+            {
+                // Not a string: no known server sends it; the answer cannot be trusted to be finished.
+                changed = true;
+                seen.Invalid = value.ToJsonString();
+                choice["finish_reason"] = null;
                 continue;
             }
 
             seen.RawFinishReason = reason;
             if (Known.Contains(reason))
             {
+                continue;
+            }
+
+            if (Known.Contains(reason.Trim().ToLowerInvariant()))
+            {
+                changed = true;
+                choice["finish_reason"] = reason.Trim().ToLowerInvariant();
                 continue;
             }
 
@@ -161,7 +266,7 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
             }
         }
 
-        return changed ? "data: " + root.ToJsonString() + (line.EndsWith('\r') ? "\r" : string.Empty) : line;
+        return changed ? "data: " + root.ToJsonString() : line;
     }
 
     // How many leading bytes end on a whole UTF-8 character (an over-long line is passed on in parts).
@@ -195,7 +300,7 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
                 next++;
             }
 
-            if (next < line.Length && line[next] == '"')
+            if (next < line.Length && line[next] != 'n')
             {
                 return true;
             }
@@ -212,6 +317,9 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
 
         /// <summary>A finish reason that means the server gave up on the answer (<c>abort</c>, <c>insufficient_system_resource</c>).</summary>
         public string? Aborted { get; set; }
+
+        /// <summary>A <c>finish_reason</c> that is not a string (no OpenAI-compatible server sends one).</summary>
+        public string? Invalid { get; set; }
 
         /// <summary>The server's own text of an error event in the stream.</summary>
         public string? StreamError { get; set; }

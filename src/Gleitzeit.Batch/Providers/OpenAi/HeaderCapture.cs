@@ -33,7 +33,8 @@ internal sealed class HeaderCapture : PipelinePolicy
         if (Current.Value is { } captured && message.Response is { } response)
         {
             captured.Limits = RateLimitHeaders.Limits(name => response.Headers.TryGetValue(name, out var value) ? value : null);
-            if (response.ContentStream is { } stream && response.Headers.TryGetValue("Content-Type", out var type) && type?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true)
+            // Whatever the Content-Type says (a proxy may relabel the stream): every streamed body is read on its way.
+            if (response.ContentStream is { } stream && !message.BufferResponse)
             {
                 response.ContentStream = new FinishReasonStream(stream, captured.Stream);
             }

@@ -149,7 +149,9 @@ public sealed class OpenAiChatProvider : IChatProvider
         cancellationToken.ThrowIfCancellationRequested();
         if (finish is null)
         {
-            throw captured.Stream.Aborted is { } aborted
+            throw captured.Stream.Invalid is { } invalid
+                ? ChatProviderException.Rejected($"the server ended the answer with finish_reason {invalid}, which is not an OpenAI-compatible value; it is not kept")
+                : captured.Stream.Aborted is { } aborted
                 ? ChatProviderException.ServerError($"the server gave up on the answer (finish_reason: {aborted})", serverAnswered: true)
                 : captured.Stream.StreamError is { } error
                     ? ChatProviderException.ServerError($"server error in the middle of the stream: {Secrets.Redact(error, _options.ApiKey)}", serverAnswered: true)
