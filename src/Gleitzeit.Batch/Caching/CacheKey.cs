@@ -27,7 +27,8 @@ public sealed record CacheKey(string Value, JsonObject Inputs, JsonObject Source
         string? file,
         string? contentSha256,
         string templateSha256,
-        string? service = null)
+        string? service = null,
+        string? answerRules = null)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var messageArray = new JsonArray();
@@ -59,6 +60,12 @@ public sealed record CacheKey(string Value, JsonObject Inputs, JsonObject Source
             ["format"] = FormatDescriptor(format),
             ["messages"] = messageArray,
         };
+        if (answerRules is not null)
+        {
+            // empty_answers / keep_reasoning away from their defaults: another answer for the same request.
+            inputs["answer_rules"] = answerRules;
+        }
+
         if (service is not null)
         {
             // Hosted services have no digest: the same model name is different weights on different services.

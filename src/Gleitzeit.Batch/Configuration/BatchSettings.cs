@@ -138,6 +138,10 @@ public sealed record BatchSettings
     public long MaxFileSize { get => (long)Get(Contract.Settings.MaxFileSize)!; init => Set(Contract.Settings.MaxFileSize, value); }
 
     /// <summary>Whether empty and whitespace-only files are sent (otherwise skipped with a warning).</summary>
+    public bool AcceptEmptyAnswers { get => Text(Contract.Settings.EmptyAnswers) == "accept"; init => Set(Contract.Settings.EmptyAnswers, value ? "accept" : "fail"); }
+
+    public bool KeepReasoning { get => (bool)Get(Contract.Settings.KeepReasoning)!; init => Set(Contract.Settings.KeepReasoning, value); }
+
     public bool SendEmptyFiles { get => Text(Contract.Settings.EmptyFiles) == "send"; init => Set(Contract.Settings.EmptyFiles, value ? "send" : "skip"); }
 
     /// <summary>A fixed context window for every item, or null to fit each item's prompt (auto).</summary>

@@ -197,6 +197,29 @@ public static class Settings
         Flag = "--empty-files",
     };
 
+    public static readonly SettingDefinition EmptyAnswers = new()
+    {
+        Key = "empty_answers",
+        Description = "what an empty answer is: a failure (GZ2011), or an answer to keep",
+        Kind = SettingKind.Choice,
+        Choices = ["fail", "accept"],
+        Default = "fail",
+        ChangesAnswers = true,
+        Property = "GleitzeitEmptyAnswers",
+        Flag = "--empty-answers",
+    };
+
+    public static readonly SettingDefinition KeepReasoning = new()
+    {
+        Key = "keep_reasoning",
+        Description = "keep a reasoning model's reasoning in the answer, as <think>…</think> before it (it is always in the batch record)",
+        Kind = SettingKind.Boolean,
+        Default = "false",
+        ChangesAnswers = true,
+        Property = "GleitzeitKeepReasoning",
+        Flag = "--keep-reasoning",
+    };
+
     public static readonly SettingDefinition ContextLength = new()
     {
         Key = "context_length",
@@ -330,7 +353,7 @@ public static class Settings
     public static IReadOnlyList<SettingDefinition> All { get; } =
     [
         Provider, Endpoint, ApiKeyVariable, Model, VisionModel, MaxConcurrent, TimeoutPerFile, FirstChunkTimeout, IdleTimeout, RequestTimeout,
-        RetryAttempts, RateLimitWait, RequestsPerMinute, TokensPerMinute, MaxFileSize, EmptyFiles, ContextLength, DefaultPattern, ModifiedSince, ResultsDirectory, CacheDirectory,
+        RetryAttempts, RateLimitWait, RequestsPerMinute, TokensPerMinute, MaxFileSize, EmptyFiles, EmptyAnswers, KeepReasoning, ContextLength, DefaultPattern, ModifiedSince, ResultsDirectory, CacheDirectory,
         ModelsDirectory, CacheMode, CheckModels, Verify, MaxTokensTotal, Formats, FailOnError,
     ];
 

@@ -84,7 +84,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
 
         var concurrency = new AdaptiveConcurrency(Math.Min(settings.MaxConcurrent * Math.Max(1, provider.Servers), provider.MaxInFlight), time);
         var pacer = new RatePacer(time, settings.RequestsPerMinute, settings.TokensPerMinute, tracker.Retrying);
-        var scope = KeyScope.Of(provider);
+        var scope = KeyScope.Of(provider) with { Rules = KeyScope.RulesOf(settings) };
         var sender = new MissSender(run, provider, catalog, retries, concurrency, pacer, scope, time);
         try
         {

@@ -35,7 +35,8 @@ internal static class ItemKeying
             work.Item.FullPath is null ? null : work.Item.File,
             input?.ContentSha256,
             work.Template.MessagesHash,
-            scope.Service);
+            scope.Service,
+            scope.Rules.KeyText);
 
     /// <summary>Reads the item's file (when it has one) and composes what the model receives.</summary>
     public static async Task<(IReadOnlyList<ComposedMessage> Messages, LoadedInput? Input)> ComposeAsync(ItemWork work, BatchSettings settings, CancellationToken cancellationToken)
@@ -98,11 +99,19 @@ internal static class ItemKeying
 /// <param name="KeyModel">The model's name in keys (the local model's is fixed: its digest names it).</param>
 internal sealed record KeyScope(string? Service, Func<string, string> NormalizeModel, bool FitsContext, Func<string, string> KeyModel)
 {
+    /// <summary>What counts as an answer in this run: part of every key when not the defaults.</summary>
+    public AnswerRules Rules { get; init; } = AnswerRules.Default;
+
     public static KeyScope Of(IChatProvider provider) => new(provider.ServiceIdentity, provider.NormalizeModel, provider.TruncatesSilently, provider.KeyModelName);
 
     public static KeyScope Of(BatchSettings settings) => new(
         ChatProviders.ServiceIdentity(settings),
         model => ChatProviders.NormalizeModel(settings, model),
         ProviderPresets.For(settings.Provider) is { OpenAiCompatible: false, InProcess: false },
-        model => ChatProviders.KeyModelName(settings, model));
+        model => ChatProviders.KeyModelName(settings, model))
+    {
+        Rules = RulesOf(settings),
+    };
+
+    public static AnswerRules RulesOf(BatchSettings settings) => new(settings.AcceptEmptyAnswers, settings.KeepReasoning);
 }

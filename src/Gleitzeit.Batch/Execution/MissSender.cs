@@ -186,7 +186,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
             ChatCompletion? completion = null;
             for (var raises = 0; completion is null; raises++)
             {
-                var call = new ChatCall(scope.NormalizeModel(miss.Model), messages, options, miss.Template.Format, Timeouts);
+                var call = new ChatCall(scope.NormalizeModel(miss.Model), messages, options, miss.Template.Format, Timeouts) { Rules = scope.Rules };
                 var answer = await retries.RunAsync(
                     async attempt =>
                     {

@@ -120,6 +120,23 @@ public static class AnswerCheck
 
     private const string CloseThink = "</think>";
 
+    /// <summary>
+    /// The answer to keep from a finished generation under <paramref name="rules"/>: split from its reasoning, checked
+    /// (<see cref="EnsureComplete"/>; an empty one passes with <c>empty_answers: accept</c>), and with the reasoning put
+    /// back before it with <c>keep_reasoning: true</c>.
+    /// </summary>
+    public static (string Answer, string? Reasoning) Finish(string text, string? reasoning, AnswerEnd end, int completionTokens, string limitSetting, AnswerRules rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        var (answer, thoughts) = SplitReasoning(text, reasoning);
+        if (!(rules.AcceptEmpty && end == AnswerEnd.Finished && IsBlank(answer)))
+        {
+            EnsureComplete(answer, end, completionTokens, limitSetting, thoughts);
+        }
+
+        return (rules.KeepReasoning && thoughts is not null ? $"<think>\n{thoughts}\n</think>\n\n{answer}" : answer, thoughts);
+    }
+
     /// <summary>An Ollama <c>done_reason</c> by meaning (<c>load</c>, an answer that never started, is no answer).</summary>
     public static AnswerEnd FromOllama(string? doneReason) => doneReason?.Trim().ToLowerInvariant() switch
     {

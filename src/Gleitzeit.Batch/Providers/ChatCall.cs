@@ -10,7 +10,22 @@ namespace Gleitzeit.Batch.Providers;
 /// <param name="Options">Generation options by wire name.</param>
 /// <param name="Format"><c>"json"</c>, a JSON schema, or null.</param>
 /// <param name="Timeouts">Our limits; the HTTP client itself has none.</param>
-public sealed record ChatCall(string Model, IReadOnlyList<ComposedMessage> Messages, JsonObject? Options, JsonNode? Format, ChatTimeouts Timeouts);
+public sealed record ChatCall(string Model, IReadOnlyList<ComposedMessage> Messages, JsonObject? Options, JsonNode? Format, ChatTimeouts Timeouts)
+{
+    /// <summary>What counts as an answer (<c>empty_answers</c>, <c>keep_reasoning</c>).</summary>
+    public AnswerRules Rules { get; init; } = AnswerRules.Default;
+}
+
+/// <summary>What counts as an answer: whether an empty one is kept, and whether the reasoning stays in it.</summary>
+/// <param name="AcceptEmpty"><c>empty_answers: accept</c>.</param>
+/// <param name="KeepReasoning"><c>keep_reasoning: true</c>.</param>
+public sealed record AnswerRules(bool AcceptEmpty, bool KeepReasoning)
+{
+    public static AnswerRules Default { get; } = new(false, false);
+
+    /// <summary>What the cache key records of these rules: null for the defaults, so keys made before them stay.</summary>
+    public string? KeyText => this == Default ? null : $"empty_answers={(AcceptEmpty ? "accept" : "fail")};keep_reasoning={(KeepReasoning ? "true" : "false")}";
+}
 
 /// <summary>Limits on one streamed generation.</summary>
 /// <param name="FirstChunk">Wait for the first chunk (server queue and model load included).</param>

@@ -191,8 +191,7 @@ public sealed class OllamaChatProvider : IChatProvider
             throw ChatProviderException.ServerError("stream ended before its final chunk (connection cut short)");
         }
 
-        var (answer, reasoning) = AnswerCheck.SplitReasoning(text.ToString(), thinking.ToString());
-        AnswerCheck.EnsureComplete(answer, AnswerCheck.FromOllama(done.DoneReason), done.EvalCount, "num_predict", reasoning);
+        var (answer, reasoning) = AnswerCheck.Finish(text.ToString(), thinking.ToString(), AnswerCheck.FromOllama(done.DoneReason), done.EvalCount, "num_predict", call.Rules);
         return new ChatCompletion(
             answer,
             new TokenCounts { Prompt = done.PromptEvalCount, Completion = done.EvalCount },

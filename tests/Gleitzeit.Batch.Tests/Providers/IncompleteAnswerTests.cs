@@ -231,4 +231,24 @@ public sealed class IncompleteAnswerTests : IAsyncLifetime
         Assert.Equal(2, outcome.Record.Results["filtered.txt"].Tokens!.Completion);
         Assert.Equal(4, _openAi.ChatRequests.Count);
     }
+
+    [Fact]
+    public async Task EmptyAnswersAccepted_AndReasoningKept_WhenTheSettingsSaySo_UnderKeysOfTheirOwn()
+    {
+        _h.Server.Replies = user => user.Contains("Alpha", StringComparison.Ordinal) ? "<think>Apples.</think>Red." : user.Contains("Beta", StringComparison.Ordinal) ? string.Empty : null;
+        var settings = _h.Workspace.Settings(_h.Server.Endpoint) with { AcceptEmptyAnswers = true, KeepReasoning = true };
+
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template()), settings);
+
+        Assert.Equal("<think>\nApples.\n</think>\n\nRed.", outcome.Record.Results["cut.txt"].Result);
+        Assert.Equal("success", outcome.Record.Results["filtered.txt"].Status);
+        Assert.Equal(string.Empty, outcome.Record.Results["filtered.txt"].Result);
+
+        // With the defaults again, the answers kept under those settings are not served: their keys differ.
+        var defaults = await _h.RunAsync(_h.Plan(BatchHarness.Template()), _h.Workspace.Settings(_h.Server.Endpoint));
+
+        Assert.Equal("Red.", defaults.Record.Results["cut.txt"].Result);
+        Assert.Equal(DiagnosticCodes.AnswerEmpty, defaults.Record.Results["filtered.txt"].ErrorCode);
+        Assert.Equal(8, _h.Server.ChatRequests.Count);
+    }
 }

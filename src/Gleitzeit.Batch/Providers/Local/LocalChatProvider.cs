@@ -100,8 +100,7 @@ public sealed class LocalChatProvider : IChatProvider
             return (model.Generate(call.Messages, sampling, call.Timeouts, _options.Time, cancellationToken), model.Path, load);
         });
         // Stopped by num_predict or the context window before the model ended it: cut short, whatever the format.
-        var (text, reasoning) = AnswerCheck.SplitReasoning(answer.Text);
-        AnswerCheck.EnsureComplete(text, answer.EndedByModel ? AnswerEnd.Finished : AnswerEnd.CutAtLimit, answer.CompletionTokens, "num_predict (or context_length)", reasoning);
+        var (text, reasoning) = AnswerCheck.Finish(answer.Text, null, answer.EndedByModel ? AnswerEnd.Finished : AnswerEnd.CutAtLimit, answer.CompletionTokens, "num_predict (or context_length)", call.Rules);
 
         return new ChatCompletion(
             text,

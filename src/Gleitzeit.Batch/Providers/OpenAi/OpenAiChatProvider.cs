@@ -165,8 +165,7 @@ public sealed class OpenAiChatProvider : IChatProvider
             ChatFinishReason.ToolCalls or ChatFinishReason.FunctionCall => AnswerEnd.ToolCall,
             _ => AnswerEnd.Finished,
         };
-        var (answer, reasoning) = AnswerCheck.SplitReasoning(text.ToString(), captured.Stream.Reasoning.ToString());
-        AnswerCheck.EnsureComplete(answer, end, usage?.OutputTokenCount ?? 0, "max_tokens", reasoning);
+        var (answer, reasoning) = AnswerCheck.Finish(text.ToString(), captured.Stream.Reasoning.ToString(), end, usage?.OutputTokenCount ?? 0, "max_tokens", call.Rules);
         return new ChatCompletion(
             answer,
             new TokenCounts { Prompt = usage?.InputTokenCount ?? 0, Completion = usage?.OutputTokenCount ?? 0 },
