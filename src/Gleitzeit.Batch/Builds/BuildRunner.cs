@@ -62,13 +62,15 @@ public sealed class BuildRunner(
             return new BuildOutcome(diagnostics, summaries, artifacts) { Reports = reports };
         }
 
+        // Every batch's OutputFiles: one that moved to another batch is that batch's now, never an orphan.
+        var ownedOutputFiles = new HashSet<string>(plans.SelectMany(p => p.Items).Where(i => i.OutputFile is not null).Select(i => i.OutputFile!), OutputRules.Comparer);
         foreach (var plan in plans)
         {
             var outcome = await runBatch(plan, Options(committed, plan.Name!), cancellationToken);
             var results = ResultsOf(outcome.Record);
             artifacts.AddRange(WriteArtifacts(plan.Name!, plan.ExportParameters, results, Provenance.From([(plan, results)]), diagnostics));
             WriteItemOutputs(plan, results, diagnostics);
-            RemoveOrphanedOutputFiles(plan, committed.GetValueOrDefault(plan.Name!), diagnostics, summaries);
+            RemoveOrphanedOutputFiles(plan, committed.GetValueOrDefault(plan.Name!), ownedOutputFiles, diagnostics, summaries);
 
             Report(plan, outcome, diagnostics, summaries);
             reports.Add(BatchReport.Of(plan.Name!, outcome));
@@ -276,14 +278,13 @@ public sealed class BuildRunner(
 
     // An OutputFile the committed artifact lists whose item is gone (its input deleted or renamed, its OutputFile
     // changed) holds an answer nothing produces any more: a normal build removes it, verify names it, Locked keeps it.
-    private void RemoveOrphanedOutputFiles(BatchPlan plan, ArtifactAnswers? committed, List<Diagnostic> diagnostics, List<string> summaries)
+    private void RemoveOrphanedOutputFiles(BatchPlan plan, ArtifactAnswers? committed, HashSet<string> current, List<Diagnostic> diagnostics, List<string> summaries)
     {
         if (committed is null)
         {
             return;
         }
 
-        var current = new HashSet<string>(plan.Items.Where(i => i.OutputFile is not null).Select(i => i.OutputFile!), OutputRules.Comparer);
         foreach (var listed in committed.OutputFiles)
         {
             if (!ItemRules.IsInside(manifest.ProjectDirectory, listed))
