@@ -5,15 +5,19 @@ namespace Gleitzeit.Testing;
 /// <summary>Runs the dotnet CLI as a child process, with MSBuild's own variables of the test host removed.</summary>
 public static class Dotnet
 {
-    public static DotnetResult Run(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static DotnetResult Run(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        Run(workingDirectory, environment, TimeSpan.FromMinutes(5), args);
+
+    /// <summary>Runs dotnet bounded by <paramref name="limit"/> (a pack that compiles ahead of time for several runtimes takes longer on a loaded machine).</summary>
+    public static DotnetResult Run(string workingDirectory, IReadOnlyDictionary<string, string>? environment, TimeSpan limit, params string[] args)
     {
         using var process = Start(workingDirectory, environment, args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        if (!process.WaitForExit(limit))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish in 5 minutes");
+            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish in {limit.TotalMinutes:0} minutes");
         }
 
         return new DotnetResult(process.ExitCode, stdout.Result + stderr.Result);

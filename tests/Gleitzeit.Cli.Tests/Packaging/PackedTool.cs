@@ -17,6 +17,7 @@ public sealed class PackedTool : TemporaryFeed
         var pack = Dotnet.Run(
             repository,
             null,
+            TimeSpan.FromMinutes(15),
             "pack",
             Path.Combine(repository, "src", "Gleitzeit.Cli"),
             "-c",
