@@ -1,15 +1,22 @@
 using Gleitzeit.Cli;
 
 using var cancellation = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+try
 {
-    // The first Ctrl+C stops in-flight calls and saves what finished; a second one ends the process.
-    if (!cancellation.IsCancellationRequested)
+    Console.CancelKeyPress += (_, e) =>
     {
-        e.Cancel = true;
-        cancellation.Cancel();
-    }
-};
+        // The first Ctrl+C stops in-flight calls and saves what finished; a second one ends the process.
+        if (!cancellation.IsCancellationRequested)
+        {
+            e.Cancel = true;
+            cancellation.Cancel();
+        }
+    };
+}
+catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+{
+    // Standard output is closed (registering opens it): the run reports that below, where it first writes.
+}
 // SIGTERM (a CI job being stopped) cancels the same way: in-flight calls stop and finished items stay recorded.
 // A second SIGTERM ends the process at once, as a second Ctrl+C does.
 using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(
