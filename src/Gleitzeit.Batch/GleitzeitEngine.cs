@@ -17,6 +17,7 @@ namespace Gleitzeit.Batch;
 public sealed class GleitzeitEngine : IDisposable
 {
     private readonly IProgress<BatchProgressEvent>? _progress;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _warned = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly Lazy<IChatProvider> _provider;
 
@@ -99,6 +100,12 @@ public sealed class GleitzeitEngine : IDisposable
 
     private BatchExecutor Executor() => new(Provider, Settings, Results, Cache, _progress, _time);
 
-    private void Warn(string message) =>
-        _progress?.Report(new BatchProgressEvent { Kind = BatchEventKind.Warning, Message = message });
+    // The same entry may be read more than once in a run (keying, then serving): one warning each.
+    private void Warn(string message)
+    {
+        if (_warned.TryAdd(message, 0))
+        {
+            _progress?.Report(new BatchProgressEvent { Kind = BatchEventKind.Warning, Message = message });
+        }
+    }
 }

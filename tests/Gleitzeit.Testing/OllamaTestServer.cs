@@ -241,6 +241,11 @@ public sealed class OllamaTestServer : IAsyncDisposable
             case ServerFault.Busy:
                 await WriteError(context, 503, "server busy, please try again.  maximum pending requests exceeded");
                 return;
+            case ServerFault.HtmlGatewayError or ServerFault.HtmlLoginPage:
+                context.Response.StatusCode = fault == ServerFault.HtmlGatewayError ? 503 : 200;
+                context.Response.ContentType = "text/html; charset=utf-8";
+                await context.Response.WriteAsync(fault == ServerFault.HtmlGatewayError ? ProxyPages.GatewayError : ProxyPages.Login);
+                return;
             case ServerFault.ModelNotFound:
                 await WriteError(context, 404, $"model \"{logged.Model}\" not found, try pulling it first");
                 return;

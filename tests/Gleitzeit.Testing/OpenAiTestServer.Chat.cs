@@ -71,6 +71,12 @@ public sealed partial class OpenAiTestServer
             case ServerFault.Busy:
                 await Refuse(context, logged, 503, Overloaded());
                 return;
+            case ServerFault.HtmlGatewayError or ServerFault.HtmlLoginPage:
+                logged.StatusCode = fault == ServerFault.HtmlGatewayError ? 503 : 200;
+                context.Response.StatusCode = logged.StatusCode;
+                context.Response.ContentType = "text/html; charset=utf-8";
+                await context.Response.WriteAsync(fault == ServerFault.HtmlGatewayError ? ProxyPages.GatewayError : ProxyPages.Login);
+                return;
             case ServerFault.BadRequest:
                 await Refuse(context, logged, 400, OpenAiWire.Error("Invalid value for 'temperature': bad value.", "invalid_request_error", "invalid_value", "temperature"));
                 return;
@@ -123,6 +129,8 @@ public sealed partial class OpenAiTestServer
         }
 
         Interlocked.Decrement(ref _waiting);
+        var inFlight = Interlocked.Increment(ref _inFlight);
+        InterlockedMax(ref _peakInFlight, inFlight);
         try
         {
             if (Latency > TimeSpan.Zero)
@@ -150,7 +158,17 @@ public sealed partial class OpenAiTestServer
         }
         finally
         {
+            Interlocked.Decrement(ref _inFlight);
             slots.Release();
+        }
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var seen = Volatile.Read(ref target);
+        while (value > seen && Interlocked.CompareExchange(ref target, value, seen) is var actual && actual != seen)
+        {
+            seen = actual;
         }
     }
 

@@ -42,6 +42,12 @@ public sealed partial class OpenAiTestServer
             return;
         }
 
+        if (route is RouteKind.Models or RouteKind.Model && !ListsModels)
+        {
+            await Refuse(context, logged, 404, OpenAiWire.Error($"Resource not found ({request.Method} {path})", "404", null));
+            return;
+        }
+
         if (auth.Status != 200)
         {
             await Refuse(context, logged, auth.Status, auth.Error!);

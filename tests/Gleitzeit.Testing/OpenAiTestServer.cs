@@ -25,6 +25,8 @@ public sealed partial class OpenAiTestServer : IAsyncDisposable
     private const string ModelInfix = "/models/";
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<LoggedRequest> _log = new();
+    private int _inFlight;
+    private int _peakInFlight;
     private readonly ConcurrentDictionary<string, string> _models = new(StringComparer.Ordinal);
     private readonly ChatFaults _faults = new();
     private SemaphoreSlim _slots;
@@ -110,6 +112,12 @@ public sealed partial class OpenAiTestServer : IAsyncDisposable
 
     /// <summary>Every request received, in arrival order, including refused ones.</summary>
     public IReadOnlyList<LoggedRequest> Requests => [.. _log];
+
+    /// <summary>Whether <c>…/models</c> is served; false answers it 404, as services without a model list (Azure deployment routes) do.</summary>
+    public bool ListsModels { get; set; } = true;
+
+    /// <summary>The most chat completions that were being answered at one moment.</summary>
+    public int PeakInFlight => Volatile.Read(ref _peakInFlight);
 
     /// <summary>The <c>…/chat/completions</c> requests received, including refused ones.</summary>
     public IReadOnlyList<LoggedRequest> ChatRequests => [.. _log.Where(r => r.Path.EndsWith(ChatSuffix, StringComparison.Ordinal))];

@@ -1,5 +1,15 @@
 namespace Gleitzeit.Testing;
 
+/// <summary>HTML pages proxies and gateways answer with.</summary>
+public static class ProxyPages
+{
+    public const string GatewayError = "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n" + Padding + "</body>\r\n</html>\r\n";
+
+    public const string Login = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign in &ndash; Corp Access</title><script>var x = 1;</script></head><body><form method=\"post\" action=\"/login\"><input name=\"user\"><input type=\"password\" name=\"pass\"></form>" + Padding + "</body></html>\n";
+
+    private const string Padding = "<!-- a padding to more than 512 bytes, as real error pages are ............................................................................................................................................................................................................................................................................................................................................................................................................................................................................................................ -->\n";
+}
+
 /// <summary>A failure a test server injects into a chat request (<c>/api/chat</c>, <c>…/chat/completions</c>).</summary>
 public enum ServerFault
 {
@@ -8,6 +18,12 @@ public enum ServerFault
 
     /// <summary>HTTP 503 "server busy".</summary>
     Busy,
+
+    /// <summary>HTTP 503 with a gateway's HTML error page (nginx, a corporate proxy), as Ollama or OpenAI servers behind one answer.</summary>
+    HtmlGatewayError,
+
+    /// <summary>HTTP 200 with a proxy's HTML login page instead of the API's answer.</summary>
+    HtmlLoginPage,
 
     /// <summary>HTTP 400 with an Ollama error body (never retried).</summary>
     BadRequest,

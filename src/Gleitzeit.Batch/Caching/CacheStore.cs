@@ -42,6 +42,11 @@ public sealed class CacheStore
         {
             return null;
         }
+        catch (Exception ex) when ((ex is IOException or UnauthorizedAccessException) && System.IO.Directory.Exists(path))
+        {
+            // A directory where the entry belongs holds no answer; storing one there is what fails, and says so.
+            return null;
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             _warn?.Invoke($"{path}: cache entry could not be read ({ex.Message}); treating it as a miss");

@@ -23,6 +23,14 @@ internal static class YamlFiles
         try
         {
             using var reader = new StreamReader(file);
+            if (reader.BaseStream.CanSeek && reader.BaseStream.Length > MaxTextLength)
+            {
+                throw new ConfigurationException(
+                    $"YAML file too large: {reader.BaseStream.Length} bytes, over the {MaxTextLength / (1024 * 1024)} MiB a workflow or configuration may hold; it was not read (keep prompts in the file short, and name the documents with a pattern or a list instead of pasting them in)",
+                    file,
+                    code: DiagnosticCodes.InvalidYaml);
+            }
+
             yaml.Load(reader);
         }
         catch (YamlException ex)
@@ -36,8 +44,12 @@ internal static class YamlFiles
             var (nodes, text) = Measure(document.RootNode, size, [], file);
             if (nodes > MaxNodes || text > MaxTextLength)
             {
+                // A node met twice is an alias's target: only then is the size the aliases' doing.
+                var aliased = size.Count < Math.Min(nodes, MaxNodes);
                 throw new ConfigurationException(
-                    $"YAML too large once its aliases are expanded (more than {MaxNodes} nodes or {MaxTextLength / (1024 * 1024)} MiB of text): remove the repeated aliases",
+                    aliased
+                        ? $"YAML too large once its aliases are expanded (more than {MaxNodes} nodes or {MaxTextLength / (1024 * 1024)} MiB of text): remove the repeated aliases"
+                        : $"YAML too large: more than {MaxNodes} nodes or {MaxTextLength / (1024 * 1024)} MiB of text, more than a workflow or configuration holds; keep it to settings and prompts",
                     file,
                     (int)document.RootNode.Start.Line,
                     (int)document.RootNode.Start.Column,

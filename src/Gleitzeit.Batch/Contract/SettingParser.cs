@@ -169,6 +169,14 @@ public static class SettingParser
             value = builder.Uri.GetComponents(UriComponents.AbsoluteUri, UriFormat.UriEscaped).TrimEnd('/');
         }
 
+        // A server's listen address (OLLAMA_HOST=0.0.0.0 is how Ollama is told to listen everywhere) names no host to
+        // connect to; like Ollama's own client, connect to this machine.
+        if (uri.Host is "0.0.0.0" or "[::]" or "::")
+        {
+            var builder = new UriBuilder(value) { Host = uri.Host == "0.0.0.0" ? "127.0.0.1" : "[::1]" };
+            value = builder.Uri.GetComponents(UriComponents.AbsoluteUri, UriFormat.UriEscaped).TrimEnd('/');
+        }
+
         return value;
     }
 

@@ -71,7 +71,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
 
         if (provider is OllamaServers servers)
         {
-            servers.Warn = tracker.Warning;
+            servers.Warn = message => tracker.Warning(message);
         }
 
         var busy = new BusyClock(time, settings.RateLimitWait);

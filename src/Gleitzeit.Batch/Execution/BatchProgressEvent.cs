@@ -57,6 +57,9 @@ public sealed record BatchProgressEvent
     /// <summary>For <see cref="BatchEventKind.CacheHit"/>: <c>artifact</c> (the committed JSON artifact) or <c>cache</c>.</summary>
     public string? Source { get; init; }
 
+    /// <summary>For warnings: their GZ code, when they have one (a cache that cannot be written: GZ3005).</summary>
+    public string? Code { get; init; }
+
     /// <summary>For <see cref="BatchEventKind.Preparing"/>: how far the model's download has come.</summary>
     public Providers.Local.ModelTransfer? Transfer { get; init; }
 }

@@ -20,6 +20,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
     private const int MaxWindowRaises = 6;
     private readonly Channel<ItemWork> _queue = Channel.CreateUnbounded<ItemWork>(new UnboundedChannelOptions { SingleReader = false });
     private readonly ConcurrentDictionary<string, long> _waitingSince = new(StringComparer.Ordinal);
+    private readonly FirstContact _contact = new(models.IsConfirmed);
     private int _outstanding;
     private int _producerDone;
     private int _sent;
@@ -79,6 +80,12 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
             return true;
         }
 
+        using var ticket = await EnterAsync(miss, token);
+        if (run.Fatal is not null)
+        {
+            return true;
+        }
+
         using var held = Coordinate(miss, out var outcome);
         if (outcome == Coordination.Answered)
         {
@@ -91,8 +98,30 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
             return false;
         }
 
-        await SendAsync(miss, token);
+        await SendAsync(miss, ticket, token);
         return true;
+    }
+
+    // Before a model's first call the server is asked about it (one short request); until it has shown that it takes
+    // the model's calls, they go one at a time.
+    private async Task<FirstContact.Ticket> EnterAsync(ItemWork miss, CancellationToken token)
+    {
+        if (!provider.CanRefuse)
+        {
+            return FirstContact.Ticket.Free;
+        }
+
+        try
+        {
+            await models.VerifyAsync(miss.Model, token);
+        }
+        catch (ChatProviderException ex) when (ex.StopsBatch)
+        {
+            run.Stop(ex);
+            return FirstContact.Ticket.Free;
+        }
+
+        return await _contact.EnterAsync(miss.Model, token);
     }
 
     private KeyLock? Coordinate(ItemWork miss, out Coordination outcome)
@@ -135,9 +164,18 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
     private bool ServeStored(ItemWork miss)
     {
         var verified = models.VerifiedDigest(miss.Model, out var known);
-        var entry = run.Cache!.TryGet(miss.Key!.Value)
-            ?? (known ? run.Cache.TryGet(miss.Key.WithDigest(verified).Value) : null)
-            ?? (models.Remembered(miss.Model)?.Digest is { } remembered ? run.Cache.TryGet(miss.Key.WithDigest(remembered).Value) : null);
+        var keys = new List<string> { miss.Key!.Value };
+        if (known)
+        {
+            keys.Add(miss.Key.WithDigest(verified).Value);
+        }
+
+        if (models.Remembered(miss.Model)?.Digest is { } remembered)
+        {
+            keys.Add(miss.Key.WithDigest(remembered).Value);
+        }
+
+        var entry = keys.Distinct(StringComparer.Ordinal).Select(run.Cache!.TryGet).FirstOrDefault(e => e is not null);
         if (entry is null)
         {
             return false;
@@ -159,7 +197,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
         }
     }
 
-    private async Task SendAsync(ItemWork miss, CancellationToken token)
+    private async Task SendAsync(ItemWork miss, FirstContact.Ticket ticket, CancellationToken token)
     {
         var started = time.GetTimestamp();
         var clock = new Elapsed(time, started);
@@ -186,7 +224,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
             ChatCompletion? completion = null;
             for (var raises = 0; completion is null; raises++)
             {
-                var call = new ChatCall(scope.NormalizeModel(miss.Model), messages, options, miss.Template.Format, Timeouts) { Rules = scope.Rules };
+                var call = new ChatCall(scope.NormalizeModel(miss.Model), messages, options, miss.Template.Format, Timeouts) { Rules = scope.Rules, Accepted = ticket.Leads ? ticket.Accepted : null };
                 var answer = await retries.RunAsync(
                     async attempt =>
                     {
@@ -206,6 +244,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
                         }
                     },
                     token);
+                ticket.Accepted();
                 Interlocked.Increment(ref _sent);
                 var spent = Interlocked.Add(ref _tokens, (long)answer.Tokens.Prompt + answer.Tokens.Completion);
                 if (run.Settings.MaxTokensTotal is { } budget && spent >= budget)
@@ -254,6 +293,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
         }
         catch (ChatProviderException ex)
         {
+            ticket.Accepted();
             if (ex.ServerAnswered)
             {
                 Interlocked.Increment(ref _sent);

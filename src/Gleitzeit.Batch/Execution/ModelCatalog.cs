@@ -11,9 +11,13 @@ namespace Gleitzeit.Batch.Execution;
 /// run, within the request timeout and its retries) while the first items are already on their way, and results are
 /// stored under the digest the server reported.
 /// </summary>
-internal sealed class ModelCatalog(IChatProvider provider, CacheStore? cache, ArtifactAnswers? artifact, CachePolicy policy, ResiliencePipeline retries, Action<string> warn)
+internal sealed class ModelCatalog(IChatProvider provider, CacheStore? cache, ArtifactAnswers? artifact, CachePolicy policy, ResiliencePipeline retries, Action<string, string?> warn)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<ModelMemo?>>> _verified = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _confirmed = new(StringComparer.Ordinal);
+
+    /// <summary>Whether the server's answer about the model showed that it takes the model's calls (see <see cref="ModelInfo.Confirmed"/>).</summary>
+    public bool IsConfirmed(string model) => _confirmed.ContainsKey(model);
 
     /// <summary>
     /// What the provider knows of a model without asking (the local model's file digest), else what the cache directory
@@ -57,8 +61,13 @@ internal sealed class ModelCatalog(IChatProvider provider, CacheStore? cache, Ar
         catch (ChatProviderException ex) when (!ex.StopsBatch)
         {
             // The model list failed where chats may not: keep to what was seen last.
-            warn($"could not ask {provider.Endpoint} about model '{model}' ({ex.Message}); using what the cache remembers of it");
+            warn($"could not ask {provider.Endpoint} about model '{model}' ({ex.Message}); using what the cache remembers of it", null);
             return Remembered(model);
+        }
+
+        if (info.Confirmed)
+        {
+            _confirmed[model] = true;
         }
 
         var memo = new ModelMemo { Digest = info.Digest, ContextLength = info.ContextLength };
@@ -70,7 +79,7 @@ internal sealed class ModelCatalog(IChatProvider provider, CacheStore? cache, Ar
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                warn($"{cache.Directory}: the cache could not be written ({ex.Message}); answers are kept in the batch record and artifacts, but the next run will send them again");
+                warn($"{cache.Directory}: the cache could not be written ({ex.Message}); answers are kept in the batch record and outputs, but a later run will send them again", DiagnosticCodes.OutputWriteFailed);
             }
         }
 

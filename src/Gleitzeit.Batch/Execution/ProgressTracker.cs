@@ -117,7 +117,7 @@ internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? 
     }
 
     /// <summary>A warning, reported once however often it happens.</summary>
-    public void Warning(string message)
+    public void Warning(string message, string? code = null)
     {
         lock (_lock)
         {
@@ -127,7 +127,7 @@ internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? 
             }
         }
 
-        progress?.Report(new BatchProgressEvent { Kind = BatchEventKind.Warning, Message = message, Elapsed = Elapsed });
+        progress?.Report(new BatchProgressEvent { Kind = BatchEventKind.Warning, Message = message, Code = code, Elapsed = Elapsed });
     }
 
     /// <summary>The first words of a result, on one line.</summary>

@@ -125,7 +125,7 @@ internal sealed class RunState(BatchRecord record, ProgressTracker tracker, Resu
     {
         if (Interlocked.Exchange(ref _cacheWriteFailed, 1) == 0)
         {
-            Tracker.Warning($"{Cache?.Directory}: the cache could not be written ({ex.Message}); answers are kept in the batch record and outputs, but a later run will send them again");
+            Tracker.Warning($"{Cache?.Directory}: the cache could not be written ({ex.Message}); answers are kept in the batch record and outputs, but a later run will send them again", DiagnosticCodes.OutputWriteFailed);
         }
     }
 

@@ -14,6 +14,9 @@ public sealed record ChatCall(string Model, IReadOnlyList<ComposedMessage> Messa
 {
     /// <summary>What counts as an answer (<c>empty_answers</c>, <c>keep_reasoning</c>).</summary>
     public AnswerRules Rules { get; init; } = AnswerRules.Default;
+
+    /// <summary>Called once when the server's first chunk arrives: it took the call.</summary>
+    public Action? Accepted { get; init; }
 }
 
 /// <summary>What counts as an answer: whether an empty one is kept, and whether the reasoning stays in it.</summary>
@@ -70,7 +73,11 @@ public sealed record RateLimitState(int? RequestsPerMinute, int? RequestsRemaini
 /// <summary>What the server says of a model.</summary>
 /// <param name="Digest">The digest of its weights; null when the server does not say.</param>
 /// <param name="ContextLength">The longest context it was trained for, in tokens; null when the server does not say.</param>
-public sealed record ModelInfo(string? Digest, int? ContextLength);
+public sealed record ModelInfo(string? Digest, int? ContextLength)
+{
+    /// <summary>The server showed that it takes this model's calls (the model is listed, the key was accepted): no first call needs to go alone.</summary>
+    public bool Confirmed { get; init; }
+}
 
 /// <summary>Token counts the server reported for one generation.</summary>
 public sealed class TokenCounts

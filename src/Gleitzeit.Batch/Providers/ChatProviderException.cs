@@ -86,8 +86,8 @@ public sealed class ChatProviderException : Exception
 
     internal static ChatProviderException Rejected(string message) => new(message, DiagnosticCodes.RequestRejected, isTransient: false, serverAnswered: true);
 
-    internal static ChatProviderException KeyRefused(string endpoint, string? variable, int status) => new(
-        $"{endpoint} refused the API key{(variable is null ? string.Empty : $" in {variable}")} ({status}): check the key{(status == 403 ? " and its permissions (GitHub Models needs `permissions: models: read` in the workflow)" : string.Empty)}",
+    internal static ChatProviderException KeyRefused(string endpoint, string? variable, int status, string? serverMessage = null) => new(
+        $"{endpoint} refused the API key{(variable is null ? string.Empty : $" in {variable}")} ({status}{(string.IsNullOrWhiteSpace(serverMessage) ? string.Empty : $": {serverMessage}")}): check the key{(status == 403 ? " and its permissions (GitHub Models needs `permissions: models: read` in the workflow)" : string.Empty)}",
         DiagnosticCodes.KeyRefused,
         isTransient: false,
         stopsBatch: true,

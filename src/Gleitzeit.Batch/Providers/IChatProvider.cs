@@ -21,6 +21,9 @@ public interface IChatProvider : IDisposable
     /// <summary>How many calls it can serve at once, whatever <c>max_concurrent</c> says (the local model: one).</summary>
     int MaxInFlight => int.MaxValue;
 
+    /// <summary>Whether calls go to a server that may refuse them all (a wrong key, model or address): then the first call of a model goes alone until the server has shown it takes them.</summary>
+    bool CanRefuse => true;
+
     /// <summary>A model name as this server resolves it (Ollama adds the <c>:latest</c> tag).</summary>
     string NormalizeModel(string model);
 

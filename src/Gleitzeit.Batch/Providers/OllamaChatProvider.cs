@@ -92,7 +92,7 @@ public sealed class OllamaChatProvider : IChatProvider
         }
 
         using var show = await GetJsonAsync(HttpMethod.Post, "api/show", new JsonObject { ["model"] = wanted }, $"the details of '{wanted}'", cancellationToken);
-        return new ModelInfo(digest, ContextLengthOf(show.RootElement));
+        return new ModelInfo(digest, ContextLengthOf(show.RootElement)) { Confirmed = true };
     }
 
     public async Task<ChatCompletion> CompleteAsync(ChatCall call, CancellationToken cancellationToken)
@@ -133,7 +133,12 @@ public sealed class OllamaChatProvider : IChatProvider
                     continue;
                 }
 
-                generationStarted ??= _time.GetTimestamp();
+                if (generationStarted is null)
+                {
+                    generationStarted = _time.GetTimestamp();
+                    call.Accepted?.Invoke();
+                }
+
                 var left = call.Timeouts.Generation - _time.GetElapsedTime(generationStarted.Value);
                 if (left <= TimeSpan.Zero)
                 {

@@ -39,7 +39,22 @@ internal sealed class OllamaErrorHandler(string endpoint, HttpMessageHandler inn
             {
                 var body = await ReadBodyAsync(response, cancellationToken);
                 // A proxy may echo the request: the endpoint's password never reaches a message.
-                throw Classify(response, Secrets.Redact(ErrorText(body), secret), request);
+                throw Classify(response, Secrets.Redact(ErrorText(body), secret), request, Providers.ErrorText.LooksLikeHtml(body));
+            }
+        }
+
+        if (response.Content.Headers.ContentType?.MediaType is "text/html" or "application/xhtml+xml")
+        {
+            // A proxy's login or error page where the API's JSON should be: every further request would get it too.
+            using (response)
+            {
+                var page = Providers.ErrorText.Page(await ReadBodyAsync(response, cancellationToken));
+                throw new ChatProviderException(
+                    $"{Secrets.Redact(endpoint)} answered with {page} instead of Ollama's JSON (a proxy's login or error page?); nothing else is sent: point the endpoint at the Ollama server itself, or let the proxy pass its requests",
+                    DiagnosticCodes.RequestRejected,
+                    isTransient: false,
+                    stopsBatch: true,
+                    serverAnswered: true);
             }
         }
 
@@ -61,7 +76,8 @@ internal sealed class OllamaErrorHandler(string endpoint, HttpMessageHandler inn
 
     // Item-level messages name the request's path, not the server: they end up in artifacts, which must not depend on
     // where the server runs. Batch-level ones (model missing, not an Ollama API) name the server.
-    private ChatProviderException Classify(HttpResponseMessage response, string message, HttpRequestMessage request)
+    // A gateway's HTML page for a 503 says the server behind it is down, not busy: the usual retries, not the long wait.
+    private ChatProviderException Classify(HttpResponseMessage response, string message, HttpRequestMessage request, bool htmlPage)
     {
         var status = response.StatusCode;
         var code = (int)status;
@@ -91,7 +107,7 @@ internal sealed class OllamaErrorHandler(string endpoint, HttpMessageHandler inn
 
         if (code >= 500 || status == HttpStatusCode.TooManyRequests || status == HttpStatusCode.RequestTimeout)
         {
-            var busy = status is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests;
+            var busy = status is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests && !htmlPage;
             return new ChatProviderException($"server error {code} for {path}: {message}", DiagnosticCodes.ServerError, isTransient: true, serverAnswered: true, isBusy: busy)
             {
                 RetryAfter = RetryAfter(response),
@@ -143,7 +159,7 @@ internal sealed class OllamaErrorHandler(string endpoint, HttpMessageHandler inn
         {
         }
 
-        return body.Length > 500 ? body[..500] : body;
+        return Providers.ErrorText.Describe(body);
     }
 
     // Ollama says: model "llama9" not found, try pulling it first

@@ -140,7 +140,11 @@ internal sealed class BatchCommand
         }
 
         context.Out.WriteLine();
-        context.Out.WriteLine($"{previews.Count} files: {previews.Count(p => p.Action == PreviewAction.Cached)} cached, {previews.Count(p => p.Action == PreviewAction.Send)} to send to {plan.Templates[0].Model} at {Secrets.Redact(settings.Endpoint)}, {previews.Count(p => p.Action == PreviewAction.Skip)} skipped, {previews.Count(p => p.Action == PreviewAction.Fail)} failing. Dry run: no model was contacted.");
+        context.Out.WriteLine($"{previews.Count} files: {previews.Count(p => p.Action == PreviewAction.Cached)} cached, {previews.Count(p => p.Action == PreviewAction.Send)} {Target(settings, plan.Templates[0].Model)}, {previews.Count(p => p.Action == PreviewAction.Skip)} skipped, {previews.Count(p => p.Action == PreviewAction.Fail)} failing. Dry run: no model was contacted.");
         return ExitCodes.Success;
     }
+
+    private static string Target(BatchSettings settings, string model) => ProviderPresets.For(settings.Provider).InProcess
+        ? $"to run here with the local model {ModelNames.Display(model)}"
+        : $"to send to {model} at {Secrets.Redact(settings.Endpoint)}";
 }

@@ -44,7 +44,7 @@ internal sealed class BuildWorkerCommand(CliContext context)
         BuildOutcome outcome;
         try
         {
-            using var engine = new GleitzeitEngine(settings, new PlainProgressRenderer(context));
+            using var engine = new GleitzeitEngine(settings, new PlainProgressRenderer(context, manifest.ProjectFile));
             outcome = await engine.BuildAsync(manifest, stop.Token);
         }
         catch (ConfigurationException ex)

@@ -80,7 +80,7 @@ internal sealed class LiveProgressRenderer(CliContext context) : IProgressRender
                     break;
                 case BatchEventKind.Retrying:
                 case BatchEventKind.Warning:
-                    _warnings.Add($"[yellow]{Markup.Escape(Diagnostic.OneLine((value.File is null ? string.Empty : value.File + ": ") + value.Message))}[/]");
+                    _warnings.Add($"[yellow]{Markup.Escape(Diagnostic.OneLine((value.Code is null ? string.Empty : value.Code + ": ") + (value.File is null ? string.Empty : value.File + ": ") + value.Message))}[/]");
                     if (_warnings.Count > 3)
                     {
                         _warnings.RemoveAt(0);

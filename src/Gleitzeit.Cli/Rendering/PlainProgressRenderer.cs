@@ -3,7 +3,9 @@ using Gleitzeit.Batch.Execution;
 namespace Gleitzeit.Cli.Rendering;
 
 /// <summary>One plain line per finished item, no control characters: for logs and CI.</summary>
-internal sealed class PlainProgressRenderer(CliContext context) : IProgressRenderer
+/// <param name="context">Where lines go.</param>
+/// <param name="diagnosticsFile">In the build worker: coded warnings become canonical <c>file: warning GZxxxx: …</c> lines about this file, which MSBuild shows as warnings.</param>
+internal sealed class PlainProgressRenderer(CliContext context, string? diagnosticsFile = null) : IProgressRenderer
 {
     private readonly Lock _lock = new();
     private int _lastTenth = -1;
@@ -43,6 +45,14 @@ internal sealed class PlainProgressRenderer(CliContext context) : IProgressRende
             else if (line is not null)
             {
                 context.Out.WriteLine(line);
+            }
+            else if (value is { Kind: BatchEventKind.Warning, Code: { } code } && diagnosticsFile is not null)
+            {
+                context.Out.WriteLine(Diagnostic.Warning(code, diagnosticsFile, (value.File is null ? string.Empty : file + ": ") + message).ToString());
+            }
+            else if (value is { Kind: BatchEventKind.Warning, Code: { } coded })
+            {
+                context.Error.WriteLine($"warning {coded}: {(value.File is null ? string.Empty : file + ": ")}{message}");
             }
             else if (value.Kind is BatchEventKind.Retrying or BatchEventKind.Warning)
             {

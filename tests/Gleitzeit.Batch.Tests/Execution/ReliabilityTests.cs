@@ -33,6 +33,7 @@ public sealed class ReliabilityTests : IAsyncLifetime
         Assert.All(outcome.Record.Results.Values, r => Assert.StartsWith("Reply ", r.Result, StringComparison.Ordinal));
         var warning = Assert.Single(_h.Events, e => e.Kind == BatchEventKind.Warning);
         Assert.Contains(_h.Workspace.CacheDirectory, warning.Message, StringComparison.Ordinal);
+        Assert.Equal(DiagnosticCodes.OutputWriteFailed, warning.Code);
         Assert.Equal(3, _h.Store.Load(outcome.Record.BatchId)!.Successful);
     }
 
@@ -48,7 +49,8 @@ public sealed class ReliabilityTests : IAsyncLifetime
 
         Assert.True(outcome.AllSucceeded);
         Assert.Equal(ItemResult.Success, outcome.Record.Results["b.txt"].Status);
-        Assert.Single(_h.Events, e => e.Kind == BatchEventKind.Warning);
+        var warning = Assert.Single(_h.Events, e => e.Kind == BatchEventKind.Warning);
+        Assert.Equal(DiagnosticCodes.OutputWriteFailed, warning.Code);
         Assert.Equal(3, _h.Server.ChatRequests.Count);
     }
 

@@ -77,6 +77,9 @@ public sealed class LocalChatProvider : IChatProvider
         }
     }
 
+    /// <summary>In process: nothing refuses a call, and one runs at a time anyway.</summary>
+    public bool CanRefuse => false;
+
     public async Task<ModelInfo> GetModelInfoAsync(string model, CancellationToken cancellationToken)
     {
         var (spec, digest) = await FileOfAsync(model, cancellationToken);

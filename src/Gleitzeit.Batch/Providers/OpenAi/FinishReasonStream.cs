@@ -75,6 +75,11 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
     private void Release(bool flushPartial)
     {
         var bytes = _pending.ToArray();
+        if (_wholeDocument is null && seen.Html is null && ErrorText.LooksLikeHtml(Encoding.UTF8.GetString(bytes, 0, Math.Min(bytes.Length, 512))))
+        {
+            seen.Html = ErrorText.Page(Encoding.UTF8.GetString(bytes, 0, Math.Min(bytes.Length, 64 * 1024)));
+        }
+
         _wholeDocument ??= bytes.SkipWhile(b => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n').Take(1).Select(b => (bool?)(b == (byte)'{')).FirstOrDefault();
         if (_wholeDocument == true)
         {
@@ -323,6 +328,9 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
 
         /// <summary>The server's own text of an error event in the stream.</summary>
         public string? StreamError { get; set; }
+
+        /// <summary>How an HTML page that came instead of an event stream is named (a proxy's login page); null for an API's body.</summary>
+        public string? Html { get; set; }
 
         /// <summary>The reasoning the stream carried beside the answer.</summary>
         public StringBuilder Reasoning { get; } = new();

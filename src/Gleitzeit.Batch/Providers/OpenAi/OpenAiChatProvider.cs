@@ -65,7 +65,23 @@ public sealed class OpenAiChatProvider : IChatProvider
     public int Servers => 1;
 
     /// <summary>Hosted services name no digest: the model's identity is the service and the model id, which keys carry.</summary>
-    public Task<ModelInfo> GetModelInfoAsync(string model, CancellationToken cancellationToken) => Task.FromResult(new ModelInfo(null, null));
+    public async Task<ModelInfo> GetModelInfoAsync(string model, CancellationToken cancellationToken)
+    {
+        if (_client is null || _options.KeyProblem is not null || Volatile.Read(ref _keyRefused) != 0)
+        {
+            // The first call reports the missing, unusable or refused key without a request.
+            return new ModelInfo(null, null);
+        }
+
+        var listed = await ModelListProbe.ListsAsync(_http, _options, Endpoint, NormalizeModel(model), Refuse, cancellationToken);
+        return new ModelInfo(null, null) { Confirmed = listed };
+    }
+
+    private ChatProviderException Refuse(int status, string body)
+    {
+        Volatile.Write(ref _keyRefused, status);
+        return ChatProviderException.KeyRefused(Endpoint, _options.KeyVariable, status, ErrorBody(body).Message is { Length: > 0 } text ? Secrets.Redact(text, _options.ApiKey) : null);
+    }
 
     public async Task<ChatCompletion> CompleteAsync(ChatCall call, CancellationToken cancellationToken)
     {
@@ -101,7 +117,12 @@ public sealed class OpenAiChatProvider : IChatProvider
         {
             await foreach (var update in _client.GetChatClient(call.Model).CompleteChatStreamingAsync(messages, options, limits.Token))
             {
-                started ??= _options.Time.GetTimestamp();
+                if (started is null)
+                {
+                    started = _options.Time.GetTimestamp();
+                    call.Accepted?.Invoke();
+                }
+
                 var left = call.Timeouts.Generation - _options.Time.GetElapsedTime(started.Value);
                 if (left <= TimeSpan.Zero)
                 {
@@ -149,7 +170,14 @@ public sealed class OpenAiChatProvider : IChatProvider
         cancellationToken.ThrowIfCancellationRequested();
         if (finish is null)
         {
-            throw captured.Stream.Invalid is { } invalid
+            throw captured.Stream.Html is { } page
+                ? new ChatProviderException(
+                    $"{Endpoint} answered with {page} instead of an OpenAI-compatible event stream (a proxy's login or error page?); nothing else is sent: point the endpoint at the API itself, or let the proxy pass its requests",
+                    DiagnosticCodes.RequestRejected,
+                    isTransient: false,
+                    stopsBatch: true,
+                    serverAnswered: true)
+                : captured.Stream.Invalid is { } invalid
                 ? ChatProviderException.Rejected($"the server ended the answer with finish_reason {invalid}, which is not an OpenAI-compatible value; it is not kept")
                 : captured.Stream.Aborted is { } aborted
                 ? ChatProviderException.ServerError($"the server gave up on the answer (finish_reason: {aborted})", serverAnswered: true)
@@ -209,7 +237,7 @@ public sealed class OpenAiChatProvider : IChatProvider
                 return Redirects.Refused(Endpoint, status, Header("Location"));
             case 401 or 403:
                 Volatile.Write(ref _keyRefused, status);
-                return ChatProviderException.KeyRefused(Endpoint, _options.KeyVariable, status);
+                return ChatProviderException.KeyRefused(Endpoint, _options.KeyVariable, status, message.Length > 0 ? message : null);
             case 404 when code is "model_not_found" || message.Contains("model", StringComparison.OrdinalIgnoreCase):
                 return ChatProviderException.ModelNotFound(ModelOf(message), Endpoint, message, "check the model id (for Azure OpenAI, the deployment name) or choose another model");
             case 404:
@@ -228,19 +256,21 @@ public sealed class OpenAiChatProvider : IChatProvider
             case 400 when code is "context_length_exceeded":
                 return new ChatProviderException($"prompt too long for the model's context window: {message}", DiagnosticCodes.PromptTooLong, isTransient: false, serverAnswered: true);
             case >= 500 or 408:
-                return new ChatProviderException($"server error {status}: {message}", DiagnosticCodes.ServerError, isTransient: true, serverAnswered: true, isBusy: status == 503)
+                var busy = status == 503 && !ErrorText.LooksLikeHtml(response?.Content?.ToString() ?? string.Empty);
+                return new ChatProviderException($"server error {status}: {message}", DiagnosticCodes.ServerError, isTransient: true, serverAnswered: true, isBusy: busy)
                 {
                     RetryAfter = RateLimitHeaders.RetryAfter(Header, _options.Time.GetUtcNow()),
-                    Condition = status == 503 ? "server busy (503)" : $"server error {status}",
+                    Condition = busy ? "server busy (503)" : $"server error {status}",
                 };
             default:
                 return ChatProviderException.Rejected($"request rejected with {status}: {message}");
         }
     }
 
-    private static (string? Code, string Message) ErrorBody(PipelineResponse? response)
+    private static (string? Code, string Message) ErrorBody(PipelineResponse? response) => ErrorBody(response?.Content?.ToString() ?? string.Empty);
+
+    private static (string? Code, string Message) ErrorBody(string body)
     {
-        var body = response?.Content?.ToString() ?? string.Empty;
         try
         {
             using var document = JsonDocument.Parse(body);
@@ -260,7 +290,7 @@ public sealed class OpenAiChatProvider : IChatProvider
         {
         }
 
-        return (null, body.Length > 300 ? body[..300] : body);
+        return (null, ErrorText.Describe(body));
     }
 
     private static string ModelOf(string message)
