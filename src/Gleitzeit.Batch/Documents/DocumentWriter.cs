@@ -12,6 +12,7 @@ internal sealed class DocumentWriter(DocumentLimits limits, CancellationToken ca
     private readonly StringBuilder text = new();
     private readonly List<DocumentBlock> blocks = [];
     private readonly List<string> warnings = [];
+    private bool lastItemNumbered;
 
     /// <summary>The page, slide or sheet blocks are on now (0: none).</summary>
     public int Page { get; set; }
@@ -61,7 +62,10 @@ internal sealed class DocumentWriter(DocumentLimits limits, CancellationToken ca
         if (body.Length > 0)
         {
             var marker = number is { } n ? n.ToString(CultureInfo.InvariantCulture) + ". " : "- ";
-            Add(DocumentBlockKind.ListItem, depth + 1, new string(' ', depth * 2) + marker + body);
+            // A bulleted list straight after a numbered one (or the other way) is a new list: a blank line between.
+            var newList = depth == 0 && (number is not null) != lastItemNumbered;
+            lastItemNumbered = number is not null;
+            Add(DocumentBlockKind.ListItem, depth + 1, new string(' ', depth * 2) + marker + body, newList);
         }
     }
 
@@ -164,10 +168,10 @@ internal sealed class DocumentWriter(DocumentLimits limits, CancellationToken ca
         return result.ToString();
     }
 
-    private void Add(DocumentBlockKind kind, int level, string body)
+    private void Add(DocumentBlockKind kind, int level, string body, bool newList = false)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var consecutiveItem = kind == DocumentBlockKind.ListItem && blocks.Count > 0 && blocks[^1].Kind == DocumentBlockKind.ListItem;
+        var consecutiveItem = kind == DocumentBlockKind.ListItem && !newList && blocks.Count > 0 && blocks[^1].Kind == DocumentBlockKind.ListItem;
         if (text.Length > 0)
         {
             text.Append(consecutiveItem ? "\n" : "\n\n");

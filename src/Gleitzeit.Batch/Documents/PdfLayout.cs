@@ -23,7 +23,16 @@ internal static partial class PdfLayout
                 }
 
                 var text = Join(block.Lines);
-                if (body > 0 && block.FontSize >= body * 1.15 && block.Lines.Count <= 3 && text.Length <= 200)
+                if (Bullet().IsMatch(text))
+                {
+                    var pieces = Bullet().Split(text);
+                    writer.Paragraph(pieces[0]);
+                    foreach (var item in pieces.Skip(1))
+                    {
+                        writer.ListItem(item, 0, null);
+                    }
+                }
+                else if (body > 0 && block.FontSize >= body * 1.15 && block.Lines.Count <= 3 && text.Length <= 200)
                 {
                     writer.Heading(block.FontSize >= body * 1.6 ? 1 : block.FontSize >= body * 1.3 ? 2 : 3, text);
                 }
@@ -59,7 +68,8 @@ internal static partial class PdfLayout
         return text.ToString();
     }
 
-    // A header or footer: the same text, digits aside, in the top or bottom strip of at least half the pages (and of 3).
+    // A header or footer: the same text, digits aside, in the top or bottom strip of three pages or more (a chapter's
+    // running head repeats only over its chapter).
     private static HashSet<string> RunningLines(IReadOnlyList<PdfPageText> pages)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -71,7 +81,7 @@ internal static partial class PdfLayout
             }
         }
 
-        var needed = Math.Max(3, (pages.Count + 1) / 2);
+        const int needed = 3;
         return counts.Where(c => c.Value >= needed).Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
     }
 
@@ -91,6 +101,10 @@ internal static partial class PdfLayout
             .OrderByDescending(g => g.Sum(b => b.Lines.Sum(l => l.Length)))
             .Select(g => g.Key)
             .FirstOrDefault();
+
+    // Bullets that start a block or follow a sentence inside one (a PDF often sets a short list as one block).
+    [GeneratedRegex(@"(?:^|\s+)[\u2022\u25CF\u25AA\u25E6\u2023]\s+")]
+    private static partial Regex Bullet();
 
     [GeneratedRegex(@"\d+")]
     private static partial Regex Digits();
