@@ -48,6 +48,10 @@ public sealed class OfficeExtractorTests
     }
 
     [Fact]
+    public void CommittedWorkbook_IsTheGeneratorsWorkbook() =>
+        Assert.Equal(DocumentExtractors.Extract(DocumentFiles.Workbook())!.Text, DocumentExtractors.Extract(DocumentFiles.Read("openxml-gear.xlsx"))!.Text);
+
+    [Fact]
     public void ZipBombDocx_IsSkippedBeforeItIsUnpacked()
     {
         var bomb = DocumentFiles.ZipBombDocx(300);
