@@ -46,6 +46,15 @@ public sealed class DocumentException : Exception
             ? new($"damaged {what}: it cannot be read; open and save it again, or exclude it", DiagnosticCodes.DocumentDamaged)
             : new($"damaged {what}: it cannot be read ({inner.Message.TrimEnd('.')}); open and save it again, or exclude it", DiagnosticCodes.DocumentDamaged, inner);
 
+    /// <summary>Throws the page-limit skip when <paramref name="count"/> pages, slides or sheets are over <see cref="DocumentLimits.MaxPages"/>.</summary>
+    internal static void CheckPages(string what, int count, string unit, DocumentLimits limits)
+    {
+        if (count > limits.MaxPages)
+        {
+            throw OverLimit(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{what} of {count:N0} {unit}s, over the {limits.MaxPages:N0}-{unit} limit"));
+        }
+    }
+
     internal static DocumentException OverLimit(string what) =>
         new($"{what}: skipped (extraction stops there so one document cannot hold up the batch)", DiagnosticCodes.DocumentOverLimit, isSkip: true);
 }

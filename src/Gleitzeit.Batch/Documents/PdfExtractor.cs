@@ -30,10 +30,7 @@ public sealed class PdfExtractor : IDocumentExtractor
         {
             using var document = PdfDocument.Open(content.ToArray(), new ParsingOptions { UseLenientParsing = true, SkipMissingFonts = true });
             var pageCount = document.NumberOfPages;
-            if (pageCount > limits.MaxPages)
-            {
-                throw DocumentException.OverLimit(string.Create(CultureInfo.InvariantCulture, $"PDF of {pageCount:N0} pages, over the {limits.MaxPages:N0}-page limit"));
-            }
+            DocumentException.CheckPages("PDF", pageCount, "page", limits);
 
             var pages = new List<PdfPageText>(pageCount);
             var imageOnly = new List<int>();

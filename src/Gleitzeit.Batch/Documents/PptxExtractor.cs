@@ -26,10 +26,7 @@ public sealed class PptxExtractor : IDocumentExtractor
             using var document = PresentationDocument.Open(stream, false, settings);
             var presentation = document.PresentationPart ?? throw DocumentException.Damaged("PowerPoint presentation (no presentation part)");
             var slideIds = presentation.Presentation?.SlideIdList?.Elements<SlideId>().ToList() ?? [];
-            if (slideIds.Count > limits.MaxPages)
-            {
-                throw DocumentException.OverLimit(string.Create(CultureInfo.InvariantCulture, $"presentation of {slideIds.Count:N0} slides, over the {limits.MaxPages:N0}-slide limit"));
-            }
+            DocumentException.CheckPages("presentation", slideIds.Count, "slide", limits);
 
             var writer = new DocumentWriter(limits, cancellationToken);
             var number = 0;

@@ -23,10 +23,7 @@ public sealed class XlsxExtractor : IDocumentExtractor
             using var document = SpreadsheetDocument.Open(stream, false, settings);
             var workbook = document.WorkbookPart ?? throw DocumentException.Damaged("Excel workbook (no workbook part)");
             var sheets = workbook.Workbook?.Sheets?.Elements<Sheet>().ToList() ?? [];
-            if (sheets.Count > limits.MaxPages)
-            {
-                throw DocumentException.OverLimit(string.Create(CultureInfo.InvariantCulture, $"workbook of {sheets.Count:N0} sheets, over the {limits.MaxPages:N0}-sheet limit"));
-            }
+            DocumentException.CheckPages("workbook", sheets.Count, "sheet", limits);
 
             var cells = new SheetCells(workbook);
             var writer = new DocumentWriter(limits, cancellationToken);

@@ -24,7 +24,7 @@ public sealed class ExtractCommandTests : IAsyncLifetime
         var result = await _h.RunAsync("extract", Document(file), "--max-size", "1MB");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains(text, result.Output, StringComparison.Ordinal);
+        Assert.Contains(text, result.Out, StringComparison.Ordinal);
         Assert.Contains(summary, result.Error, StringComparison.Ordinal);
         Assert.Contains(extractor, result.Error, StringComparison.Ordinal);
     }
@@ -35,7 +35,7 @@ public sealed class ExtractCommandTests : IAsyncLifetime
         var result = await _h.RunAsync("extract", Document("pandoc-glacier.pptx"), "--json");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        using var json = JsonDocument.Parse(result.Output);
+        using var json = JsonDocument.Parse(result.Out);
         Assert.Equal("openxml-powerpoint/3.3.0+1", json.RootElement.GetProperty("extractor").GetString());
         Assert.Equal(3, json.RootElement.GetProperty("pages").GetInt32());
         Assert.StartsWith("## Slide 1: Quarterly Glacier Report", json.RootElement.GetProperty("text").GetString(), StringComparison.Ordinal);
@@ -49,7 +49,7 @@ public sealed class ExtractCommandTests : IAsyncLifetime
         var result = await _h.RunAsync("extract", path);
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal("line one\nline two\n", result.Output);
+        Assert.Equal("line one\nline two\n", result.Out);
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class ExtractCommandTests : IAsyncLifetime
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.StartsWith(Document("encrypted.pdf") + ": error GZ3011: encrypted PDF", result.Error, StringComparison.Ordinal);
         Assert.Single(result.Error.TrimEnd('\n').Split('\n'));
-        Assert.Empty(result.Output);
+        Assert.Empty(result.Out);
     }
 
     [Fact]
