@@ -22,6 +22,7 @@ public static class GleitzeitCli
         root.Subcommands.Add(new GenerateCommand(context).Build());
         root.Subcommands.Add(new RunCommand(context).Build());
         root.Subcommands.Add(new CacheCommands(context).Build());
+        root.Subcommands.Add(new ExtractCommand(context).Build());
         root.Subcommands.Add(new BuildWorkerCommand(context).Build());
 
         var parse = root.Parse(args.Length == 0 ? ["--help"] : args);

@@ -51,6 +51,9 @@ switch (args.FirstOrDefault())
     case "local":
         await LocalModelBenchmarks.RunAsync();
         return 0;
+    case "extract":
+        ExtractBenchmarks.Run();
+        return 0;
     case null:
     case "all":
         await EngineBenchmarks.RunAsync();
@@ -58,8 +61,9 @@ switch (args.FirstOrDefault())
         await BuildBenchmarks.RunAsync();
         await ProviderBenchmarks.RunAsync();
         await LocalModelBenchmarks.RunAsync();
+        ExtractBenchmarks.Run();
         return 0;
     default:
-        Console.Error.WriteLine("usage: Gleitzeit.Benchmarks [all|engine|cli|build|providers [unlimited|servers|vllm|limited]|serve [latency-seconds]|serve-model [tiny|benchmark]|write-model PATH [benchmark] [endless]|local]");
+        Console.Error.WriteLine("usage: Gleitzeit.Benchmarks [all|engine|cli|build|providers [unlimited|servers|vllm|limited]|serve [latency-seconds]|serve-model [tiny|benchmark]|write-model PATH [benchmark] [endless]|local|extract]");
         return 2;
 }

@@ -96,6 +96,18 @@ public static class DiagnosticCodes
     /// <summary>A committed artifact cannot be read (not a Gleitzeit JSON artifact): its answers are not used.</summary>
     public const string ArtifactUnreadable = "GZ3010";
 
+    /// <summary>A document needs a password: an encrypted PDF, a password-protected or legacy binary Office file.</summary>
+    public const string DocumentProtected = "GZ3011";
+
+    /// <summary>A PDF without a text layer (scanned pages): nothing to send without OCR.</summary>
+    public const string DocumentNoText = "GZ3012";
+
+    /// <summary>A document that is damaged and cannot be read.</summary>
+    public const string DocumentDamaged = "GZ3013";
+
+    /// <summary>A document over an extraction limit (pages, unpacked size or ratio, extracted characters, time): skipped.</summary>
+    public const string DocumentOverLimit = "GZ3014";
+
     /// <summary>The run was cancelled (Ctrl+C, SIGTERM, or the build that started the worker ended); finished items are kept.</summary>
     public const string Cancelled = "GZ4001";
 
