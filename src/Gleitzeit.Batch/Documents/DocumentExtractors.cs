@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace Gleitzeit.Batch.Documents;
 
@@ -40,6 +41,11 @@ public static class DocumentExtractors
     /// <param name="cancellationToken">Ends the extraction.</param>
     /// <exception cref="DocumentException">Protected, without text, damaged or over a limit (the time limit too).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> ended it.</exception>
+    private static readonly AsyncLocal<StrongBox<int>?> Counter = new();
+
+    /// <summary>Counts the extractions in this async flow from now on (what a run that should extract nothing is checked with).</summary>
+    public static StrongBox<int> CountExtractions() => Counter.Value = new StrongBox<int>();
+
     public static ExtractedDocument? Extract(ReadOnlyMemory<byte> content, string? fileName = null, DocumentLimits? limits = null, CancellationToken cancellationToken = default)
     {
         limits ??= DocumentLimits.Default;
@@ -47,6 +53,11 @@ public static class DocumentExtractors
         if (extractor is null)
         {
             return null;
+        }
+
+        if (Counter.Value is { } counter)
+        {
+            Interlocked.Increment(ref counter.Value);
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

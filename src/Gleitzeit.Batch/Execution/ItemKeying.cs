@@ -24,9 +24,20 @@ internal static class ItemKeying
         return [.. work];
     }
 
-    /// <summary>The key of an item whose messages are composed, for a given model digest and options.</summary>
-    public static CacheKey KeyOf(ItemWork work, KeyScope scope, IReadOnlyList<ComposedMessage> messages, LoadedInput? input, string? digest, System.Text.Json.Nodes.JsonObject? options) =>
-        CacheKey.Compute(
+    /// <summary>
+    /// The key of an item whose messages are composed, for a given model digest and options. A document's key stands on
+    /// its bytes and its extractor, not on its text (which they determine, window and all): a hit never extracts.
+    /// </summary>
+    public static CacheKey KeyOf(ItemWork work, KeyScope scope, IReadOnlyList<ComposedMessage> messages, LoadedInput? input, string? digest, System.Text.Json.Nodes.JsonObject? options)
+    {
+        if (input?.Extractor is not null)
+        {
+            input = input.ForKey();
+            messages = MessageComposer.Compose(work.Template.Messages, work.Item.File, input);
+            options = work.Template.Options;
+        }
+
+        return CacheKey.Compute(
             messages,
             scope.KeyModel(work.Model),
             digest,
@@ -37,15 +48,25 @@ internal static class ItemKeying
             work.Template.MessagesHash,
             scope.Service,
             scope.Rules.KeyText);
+    }
 
-    /// <summary>Reads the item's file (when it has one) and composes what the model receives.</summary>
-    public static async Task<(IReadOnlyList<ComposedMessage> Messages, LoadedInput? Input)> ComposeAsync(ItemWork work, BatchSettings settings, CancellationToken cancellationToken)
+    /// <summary>Reads the item's file (when it has one) and composes what the model receives; a document is extracted unless <paramref name="extract"/> is false.</summary>
+    public static async Task<(IReadOnlyList<ComposedMessage> Messages, LoadedInput? Input)> ComposeAsync(ItemWork work, BatchSettings settings, CancellationToken cancellationToken, bool extract = true)
     {
         var input = work.Item.FullPath is null
             ? null
             : await InputLoader.LoadAsync(work.Item.FullPath, new InputOptions(work.Template.Vision, settings.MaxFileSize, settings.SendEmptyFiles, settings.Spell(Contract.Settings.MaxFileSize), VisionHint(settings)), cancellationToken);
+        if (extract && input is { IsDeferredDocument: true })
+        {
+            input = Extract(work, input, settings, cancellationToken);
+        }
+
         return (MessageComposer.Compose(work.Template.Messages, work.Item.File, input), input);
     }
+
+    /// <summary>A document's text, extracted within the run's limits (the file size limit held already when it was read; the time limit is timeout_per_file).</summary>
+    public static LoadedInput Extract(ItemWork work, LoadedInput input, BatchSettings settings, CancellationToken cancellationToken) =>
+        InputLoader.Extract(input, work.Item.File, Documents.DocumentLimits.Default with { TimeLimit = settings.TimeoutPerFile }, settings.SendEmptyFiles, cancellationToken);
 
     private static string VisionHint(BatchSettings settings) => settings.Surface switch
     {
@@ -58,7 +79,21 @@ internal static class ItemKeying
     {
         try
         {
-            var (messages, input) = await ComposeAsync(work, settings, token);
+            var (messages, input) = await ComposeAsync(work, settings, token, extract: false);
+            if (input is { IsDeferredDocument: true })
+            {
+                var documentKey = KeyOf(work, scope, messages, input, model?.Digest, work.Template.Options);
+                if (answers.Contains(documentKey.Value))
+                {
+                    return work with { Options = work.Template.Options, Key = documentKey, LooksCached = true, Extractor = input.Extractor };
+                }
+
+                // A miss: its text decides whether it fits the window (and what the budget counts).
+                input = Extract(work, input, settings, token);
+                messages = MessageComposer.Compose(work.Template.Messages, work.Item.File, input);
+                work = work with { Extractor = input.Extractor };
+            }
+
             var estimate = TokenEstimate.Of(work.Model, messages);
             var options = work.Template.Options;
             if (scope.FitsContext)

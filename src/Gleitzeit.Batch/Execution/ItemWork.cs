@@ -34,4 +34,7 @@ internal sealed record ItemWork
     public bool IsSkip { get; init; }
 
     public bool CanBeSent => Error is null;
+
+    /// <summary>For a document: the extractor its key names.</summary>
+    public string? Extractor { get; init; }
 }

@@ -355,6 +355,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
             MissReasons = run.Misses is null ? null : run.Explain(miss),
             OutputFile = miss.Item.OutputFile,
             Reasoning = completion.Reasoning,
+            Extractor = input?.Extractor,
         };
         run.Succeed(miss.Item, result, completion.Text, elapsed, cached: false);
     }
@@ -399,6 +400,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
         Model = hit.Model,
         ModelDigest = entry.Inputs["model_digest"]?.GetValue<string>(),
         OutputFile = hit.Item.OutputFile,
+        Extractor = hit.Extractor,
     };
 
     internal static ItemResult ArtifactResult(ItemWork hit, ArtifactAnswer answer) => new()
@@ -414,6 +416,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
         Model = hit.Model,
         ModelDigest = hit.Key.Inputs["model_digest"]?.GetValue<string>(),
         OutputFile = hit.Item.OutputFile,
+        Extractor = hit.Extractor,
     };
 
     private static int? WindowOf(JsonObject? options) => ContextFit.WindowOf(options);

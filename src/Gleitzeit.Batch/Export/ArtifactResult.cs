@@ -44,6 +44,7 @@ internal static class ArtifactResult
             CacheKey = result.CacheKey,
             MissReasons = result.MissReasons,
             OutputFile = outputFile,
+            Extractor = result.Extractor,
         };
     }
 

@@ -99,6 +99,11 @@ public static class JsonExporter
         {
             writer.WriteString(Caching.ArtifactAnswers.OutputFileField, result.OutputFile);
         }
+
+        if (result.Extractor is not null)
+        {
+            writer.WriteString("extractor", result.Extractor);
+        }
     }
 
     private static void WriteProvenance(Utf8JsonWriter writer, Provenance provenance)
@@ -147,6 +152,17 @@ public static class JsonExporter
         }
 
         writer.WriteEndArray();
+        if (provenance.Extractors.Count > 0)
+        {
+            writer.WriteStartArray("extractors");
+            foreach (var extractor in provenance.Extractors)
+            {
+                writer.WriteStringValue(extractor);
+            }
+
+            writer.WriteEndArray();
+        }
+
         writer.WriteEndObject();
     }
 

@@ -13,14 +13,19 @@ namespace Gleitzeit.Batch.Export;
 /// </summary>
 public sealed record Provenance(IReadOnlyList<ProvenanceTemplate> Templates, IReadOnlyList<ProvenanceModel> Models)
 {
+    /// <summary>The extractors that made the documents' text (<c>pdfpig/0.1.16+1</c>…), sorted; empty when only text files were sent.</summary>
+    public IReadOnlyList<string> Extractors { get; init; } = [];
+
     /// <summary>The provenance of batches and their results.</summary>
     public static Provenance From(IEnumerable<(BatchPlan Plan, IReadOnlyList<ItemResult> Results)> batches)
     {
         ArgumentNullException.ThrowIfNull(batches);
         var templates = new List<ProvenanceTemplate>();
         var models = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var extractors = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var (plan, results) in batches)
         {
+            extractors.UnionWith(results.Select(r => r.Extractor).OfType<string>());
             var byFile = results.ToDictionary(r => r.File, StringComparer.Ordinal);
             for (var index = 0; index < plan.Templates.Count; index++)
             {
@@ -50,7 +55,7 @@ public sealed record Provenance(IReadOnlyList<ProvenanceTemplate> Templates, IRe
             }
         }
 
-        return new Provenance(templates, [.. models.Select(m => new ProvenanceModel(m.Key, m.Value))]);
+        return new Provenance(templates, [.. models.Select(m => new ProvenanceModel(m.Key, m.Value))]) { Extractors = [.. extractors] };
     }
 
     /// <summary>A digest as a reviewer reads it: its first 12 hex characters.</summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using Gleitzeit.Batch.Discovery;
+using Gleitzeit.Batch.Documents;
 using Gleitzeit.Batch.Serialization;
 using Microsoft.Win32.SafeHandles;
 
@@ -28,6 +29,12 @@ public static class InputLoader
             return LoadImage(bytes);
         }
 
+        var extractor = DocumentOf(bytes, fullPath);
+        if (extractor is not null)
+        {
+            return new LoadedInput { ContentSha256 = Hashes.Sha256Hex(bytes), Extractor = extractor.Id, DocumentBytes = bytes };
+        }
+
         var input = LoadText(bytes, options.VisionHint);
         if (!options.SendEmpty && string.IsNullOrWhiteSpace(input.Text))
         {
@@ -38,6 +45,54 @@ public static class InputLoader
         }
 
         return input;
+    }
+
+    /// <summary>
+    /// Extracts a document's text (PDF, DOCX, PPTX, XLSX, HTML) within <paramref name="limits"/>; other inputs are
+    /// returned as they are. Only misses and dry runs come here: a cached answer never needs the text.
+    /// </summary>
+    /// <exception cref="InvalidInputException">The document cannot be read (protected, scanned, damaged, over a limit) or holds no text.</exception>
+    public static LoadedInput Extract(LoadedInput input, string fileName, DocumentLimits limits, bool sendEmpty, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (!input.IsDeferredDocument)
+        {
+            return input;
+        }
+
+        ExtractedDocument? document;
+        try
+        {
+            document = DocumentExtractors.Extract(input.DocumentBytes, fileName, limits, cancellationToken);
+        }
+        catch (DocumentException ex)
+        {
+            throw new InvalidInputException(ex.Message, ex.Code, ex.IsSkip);
+        }
+
+        if (document is null)
+        {
+            throw new InvalidInputException("invalid file format: not a document any more (it changed while the batch ran)");
+        }
+
+        if (!sendEmpty && string.IsNullOrWhiteSpace(document.Text))
+        {
+            throw new InvalidInputException($"document without text ({document.PageCount} {document.PageUnit}(s), nothing extracted): skipped (nothing to send)", DiagnosticCodes.EmptyFile, isSkip: true);
+        }
+
+        return input with { Text = document.Text, Document = document, DocumentBytes = default };
+    }
+
+    private static IDocumentExtractor? DocumentOf(byte[] bytes, string fullPath)
+    {
+        try
+        {
+            return DocumentExtractors.For(bytes, Path.GetFileName(fullPath));
+        }
+        catch (DocumentException ex)
+        {
+            throw new InvalidInputException(ex.Message, ex.Code, ex.IsSkip);
+        }
     }
 
     /// <summary>Validates bytes as text: a BOM is dropped and line endings become <c>\n</c>, so a Windows checkout and Linux CI send the same.</summary>

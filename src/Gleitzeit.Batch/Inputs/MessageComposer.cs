@@ -38,7 +38,7 @@ public static class MessageComposer
     }
 
     private static ComposedMessage Combine(string prompt, string relativePath, LoadedInput input) =>
-        input.Text is { } text
+        (input.Text ?? (input.Extractor is null ? null : input.KeyText)) is { } text
             ? new ComposedMessage("user", $"{prompt}\n\nFile content from {relativePath}:\n{text}", [])
             : new ComposedMessage("user", prompt, [new ImageAttachment(input.ImageBytes, input.MediaType!, input.ContentSha256)]);
 }

@@ -69,6 +69,10 @@ public sealed class ItemResult
     [JsonPropertyName("output_file")]
     public string? OutputFile { get; init; }
 
+    /// <summary>For a PDF, Office or HTML file: the extractor that made its text (<c>pdfpig/0.1.16+1</c>).</summary>
+    [JsonPropertyName("extractor")]
+    public string? Extractor { get; init; }
+
     /// <summary>A reasoning model's reasoning (<c>&lt;think&gt;</c>, <c>reasoning_content</c>, Ollama's <c>thinking</c>): in the record, never in artifacts.</summary>
     [JsonPropertyName("reasoning")]
     public string? Reasoning { get; init; }
