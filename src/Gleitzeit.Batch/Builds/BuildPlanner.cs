@@ -135,6 +135,8 @@ public static class BuildPlanner
         }
 
         var system = item.Get(BuildContract.Metadata.SystemPrompt);
-        return plans.Template(item.Get(BuildContract.Metadata.Prompt), system, item.Vision, item.Get(BuildContract.Metadata.Model), options, format);
+        var longDocuments = item.Get(BuildContract.Metadata.LongDocuments).Trim();
+        var split = longDocuments.Length == 0 ? (bool?)null : string.Equals(longDocuments, "split", StringComparison.OrdinalIgnoreCase);
+        return plans.Template(item.Get(BuildContract.Metadata.Prompt), system, item.Vision, item.Get(BuildContract.Metadata.Model), options, format, split);
     }
 }

@@ -35,4 +35,9 @@ public sealed class CacheEntry
 
     [JsonPropertyName("written_at")]
     public DateTimeOffset WrittenAt { get; init; }
+
+    /// <summary>For a split document's combined answer: how many parts it combines.</summary>
+    [JsonPropertyName("parts")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Parts { get; init; }
 }

@@ -142,6 +142,12 @@ public sealed record BatchSettings
 
     public bool KeepReasoning { get => (bool)Get(Contract.Settings.KeepReasoning)!; init => Set(Contract.Settings.KeepReasoning, value); }
 
+    /// <summary><c>long_documents: split</c>: a document too long for the window is sent in parts and their answers combined.</summary>
+    public bool SplitLongDocuments { get => Text(Contract.Settings.LongDocuments) == "split"; init => Set(Contract.Settings.LongDocuments, value ? "split" : "fail"); }
+
+    /// <summary>The prompt that combines a split document's answers; empty for the default.</summary>
+    public string CombinePrompt { get => Text(Contract.Settings.CombinePrompt); init => Set(Contract.Settings.CombinePrompt, value); }
+
     public bool SendEmptyFiles { get => Text(Contract.Settings.EmptyFiles) == "send"; init => Set(Contract.Settings.EmptyFiles, value ? "send" : "skip"); }
 
     /// <summary>A fixed context window for every item, or null to fit each item's prompt (auto).</summary>

@@ -72,9 +72,10 @@ public static class BuildContract
         public const string Seed = "Seed";
         public const string Format = "Format";
         public const string OutputFile = "OutputFile";
+        public const string LongDocuments = "LongDocuments";
 
         /// <summary>Every metadata name, in the order the README lists them.</summary>
-        public static IReadOnlyList<string> All { get; } = [Batch, Prompt, SystemPrompt, Model, Vision, Temperature, Seed, Format, OutputFile];
+        public static IReadOnlyList<string> All { get; } = [Batch, Prompt, SystemPrompt, Model, Vision, Temperature, Seed, Format, OutputFile, LongDocuments];
 
         /// <summary>Metadata long enough to be worth writing once per distinct value.</summary>
         public static IReadOnlyList<string> Shared { get; } = [Prompt, SystemPrompt];

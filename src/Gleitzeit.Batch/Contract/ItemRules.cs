@@ -60,6 +60,12 @@ public static class ItemRules
             problems.Add((DiagnosticCodes.InvalidSetting, $"invalid value '{vision}' for Vision: expected true or false"));
         }
 
+        var longDocuments = metadata(BuildContract.Metadata.LongDocuments).Trim();
+        if (longDocuments.Length > 0 && !string.Equals(longDocuments, "fail", StringComparison.OrdinalIgnoreCase) && !string.Equals(longDocuments, "split", StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add((DiagnosticCodes.InvalidSetting, $"invalid value '{longDocuments}' for LongDocuments: expected fail or split"));
+        }
+
         var format = metadata(BuildContract.Metadata.Format).Trim();
         if (format.Length > 0 && !string.Equals(format, "json", StringComparison.OrdinalIgnoreCase) && !File.Exists(Path.Combine(projectDirectory, format)))
         {

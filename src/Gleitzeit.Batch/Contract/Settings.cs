@@ -220,6 +220,28 @@ public static class Settings
         Flag = "--keep-reasoning",
     };
 
+    public static readonly SettingDefinition LongDocuments = new()
+    {
+        Key = "long_documents",
+        Description = "a document too long for the model's window: fail it unsent (GZ3007), or split it on its structure, send the prompt over each part and combine the parts' answers in one more call",
+        Kind = SettingKind.Choice,
+        Choices = ["fail", "split"],
+        Default = "fail",
+        Property = "GleitzeitLongDocuments",
+        Flag = "--long-documents",
+    };
+
+    public static readonly SettingDefinition CombinePrompt = new()
+    {
+        Key = "combine_prompt",
+        Description = "with long_documents: split, the prompt of the call that combines the parts' answers (unset: combine them into one answer to the prompt for the whole document)",
+        Kind = SettingKind.Text,
+        Default = null,
+        ChangesAnswers = true,
+        Property = "GleitzeitCombinePrompt",
+        Flag = "--combine-prompt",
+    };
+
     public static readonly SettingDefinition ContextLength = new()
     {
         Key = "context_length",
@@ -353,7 +375,7 @@ public static class Settings
     public static IReadOnlyList<SettingDefinition> All { get; } =
     [
         Provider, Endpoint, ApiKeyVariable, Model, VisionModel, MaxConcurrent, TimeoutPerFile, FirstChunkTimeout, IdleTimeout, RequestTimeout,
-        RetryAttempts, RateLimitWait, RequestsPerMinute, TokensPerMinute, MaxFileSize, EmptyFiles, EmptyAnswers, KeepReasoning, ContextLength, DefaultPattern, ModifiedSince, ResultsDirectory, CacheDirectory,
+        RetryAttempts, RateLimitWait, RequestsPerMinute, TokensPerMinute, MaxFileSize, EmptyFiles, EmptyAnswers, KeepReasoning, LongDocuments, CombinePrompt, ContextLength, DefaultPattern, ModifiedSince, ResultsDirectory, CacheDirectory,
         ModelsDirectory, CacheMode, CheckModels, Verify, MaxTokensTotal, Formats, FailOnError,
     ];
 

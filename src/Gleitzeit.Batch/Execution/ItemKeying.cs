@@ -28,7 +28,7 @@ internal static class ItemKeying
     /// The key of an item whose messages are composed, for a given model digest and options. A document's key stands on
     /// its bytes and its extractor, not on its text (which they determine, window and all): a hit never extracts.
     /// </summary>
-    public static CacheKey KeyOf(ItemWork work, KeyScope scope, IReadOnlyList<ComposedMessage> messages, LoadedInput? input, string? digest, System.Text.Json.Nodes.JsonObject? options)
+    public static CacheKey KeyOf(ItemWork work, KeyScope scope, IReadOnlyList<ComposedMessage> messages, LoadedInput? input, string? digest, System.Text.Json.Nodes.JsonObject? options, string? combinePrompt = null)
     {
         if (input?.Extractor is not null)
         {
@@ -47,13 +47,23 @@ internal static class ItemKeying
             input?.ContentSha256,
             work.Template.MessagesHash,
             scope.Service,
-            scope.Rules.KeyText);
+            combinePrompt is null ? scope.Rules.KeyText : $"{scope.Rules.KeyText};split;combine={Serialization.Hashes.Sha256Hex(combinePrompt)}");
     }
+
+    /// <summary>Whether a document of this item too long for the window is split (its <c>LongDocuments</c>, else <c>long_documents</c>).</summary>
+    public static bool Splits(ItemWork work, BatchSettings settings) => work.Template.SplitLongDocuments ?? settings.SplitLongDocuments;
+
+    /// <summary>The prompt that combines a split document's parts: the setting's, or the default.</summary>
+    public static string CombinePromptOf(BatchSettings settings) => settings.CombinePrompt is { Length: > 0 } own
+        ? own
+        : "The answers below were given to the same prompt, each for one consecutive part of one document. Combine them into one answer to that prompt for the whole document, in the form a single answer would have; do not mention the parts.";
 
     /// <summary>Reads the item's file (when it has one) and composes what the model receives; a document is extracted unless <paramref name="extract"/> is false.</summary>
     public static async Task<(IReadOnlyList<ComposedMessage> Messages, LoadedInput? Input)> ComposeAsync(ItemWork work, BatchSettings settings, CancellationToken cancellationToken, bool extract = true)
     {
-        var input = work.Item.FullPath is null
+        var input = work.Extracted is { } kept && extract
+            ? kept
+            : work.Item.FullPath is null
             ? null
             : await InputLoader.LoadAsync(work.Item.FullPath, new InputOptions(work.Template.Vision, settings.MaxFileSize, settings.SendEmptyFiles, settings.Spell(Contract.Settings.MaxFileSize), VisionHint(settings)), cancellationToken);
         if (extract && input is { IsDeferredDocument: true })
@@ -88,10 +98,15 @@ internal static class ItemKeying
                     return work with { Options = work.Template.Options, Key = documentKey, LooksCached = true, Extractor = input.Extractor };
                 }
 
+                if (Splits(work, settings) && KeyOf(work, scope, messages, input, model?.Digest, work.Template.Options, CombinePromptOf(settings)) is var splitKey && answers.Contains(splitKey.Value))
+                {
+                    return work with { Options = work.Template.Options, Key = splitKey, LooksCached = true, Extractor = input.Extractor, Split = true };
+                }
+
                 // A miss: its text decides whether it fits the window (and what the budget counts).
                 input = Extract(work, input, settings, token);
                 messages = MessageComposer.Compose(work.Template.Messages, work.Item.File, input);
-                work = work with { Extractor = input.Extractor };
+                work = work with { Extractor = input.Extractor, Extracted = input };
             }
 
             var estimate = TokenEstimate.Of(work.Model, messages);
@@ -99,12 +114,23 @@ internal static class ItemKeying
             if (scope.FitsContext)
             {
                 var choice = ContextFit.Choose(estimate, work.Template.Options, settings.ContextLength, model?.ContextLength);
+                if (!choice.Fits && input?.Document is not null && Splits(work, settings))
+                {
+                    return SplitWork(work, scope, input, model, settings, estimate, choice.Limit);
+                }
+
                 if (!choice.Fits)
                 {
                     return work with { EstimatedTokens = estimate, Error = TooLong(work, choice, model?.ContextLength), ErrorCode = DiagnosticCodes.PromptTooLong };
                 }
 
                 options = ContextFit.WithWindow(work.Template.Options, choice.Window);
+            }
+
+            if (!scope.FitsContext && input?.Document is not null && Splits(work, settings) && (settings.ContextLength ?? model?.ContextLength) is { } window
+                && estimate + ContextFit.Choose(0, work.Template.Options, null, null).Needed > window)
+            {
+                return SplitWork(work, scope, input, model, settings, estimate, window);
             }
 
             var key = KeyOf(work, scope, messages, input, model?.Digest, options);
@@ -119,6 +145,16 @@ internal static class ItemKeying
             return work with { Error = $"cannot read {work.Item.File}: {ex.Message}", ErrorCode = DiagnosticCodes.FileNotFound };
         }
     }
+
+    private static ItemWork SplitWork(ItemWork work, KeyScope scope, LoadedInput input, ModelMemo? model, BatchSettings settings, int estimate, int window) => work with
+    {
+        Options = work.Template.Options,
+        Key = KeyOf(work, scope, [], input, model?.Digest, work.Template.Options, CombinePromptOf(settings)),
+        EstimatedTokens = estimate,
+        Extractor = input.Extractor,
+        Split = true,
+        WindowLimit = window,
+    };
 
     /// <summary>The message for a prompt that cannot fit: which file, how many tokens, the limit.</summary>
     public static string TooLong(ItemWork work, ContextChoice choice, int? modelMax) =>

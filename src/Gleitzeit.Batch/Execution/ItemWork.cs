@@ -37,4 +37,13 @@ internal sealed record ItemWork
 
     /// <summary>For a document: the extractor its key names.</summary>
     public string? Extractor { get; init; }
+
+    /// <summary>A document miss's extracted text, kept from keying to sending so it is extracted once.</summary>
+    public Inputs.LoadedInput? Extracted { get; init; }
+
+    /// <summary>A document too long for the window, sent in parts (<c>long_documents: split</c>); its key is the split key.</summary>
+    public bool Split { get; init; }
+
+    /// <summary>For a split document: the window each part (prompt and answer) must fit.</summary>
+    public int WindowLimit { get; init; }
 }

@@ -197,6 +197,52 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
         }
     }
 
+    private async Task SendSplitAsync(ItemWork miss, FirstContact.Ticket ticket, Elapsed clock, CancellationToken token)
+    {
+        var split = await new SplitSender(run, scope, models, (messages, options, estimate, t) => CallAsync(Call(miss, messages, options, ticket), estimate, ticket, t))
+            .SendAsync(miss, token);
+        var digest = await DigestAsync(miss, token);
+        var key = ItemKeying.KeyOf(miss, scope, [], split.Input, digest, miss.Template.Options, ItemKeying.CombinePromptOf(run.Settings));
+        run.TryStore(cache => cache.Put(Entry(key, split.Completion, Math.Round(clock.Value.TotalSeconds, 3), split.Parts)));
+        run.Succeed(miss.Item, Result(miss, split.Completion, key, clock.Value, split.Input, split.Parts, split.Sent), split.Completion.Text, clock.Value, cached: false);
+    }
+
+    private ChatCall Call(ItemWork miss, IReadOnlyList<ComposedMessage> messages, JsonObject? options, FirstContact.Ticket ticket) =>
+        new(scope.NormalizeModel(miss.Model), messages, options, miss.Template.Format, Timeouts) { Rules = scope.Rules, Accepted = ticket.Leads ? ticket.Accepted : null };
+
+    // One generation with the run's retries, concurrency and pacing; its tokens count against max_tokens_total.
+    private async Task<ChatCompletion> CallAsync(ChatCall call, int estimate, FirstContact.Ticket ticket, CancellationToken token)
+    {
+        var answer = await retries.RunAsync(
+            async attempt =>
+            {
+                using var permit = await concurrency.EnterAsync(attempt);
+                await pacer.WaitAsync(estimate + ContextFit.AnswerReserve, attempt);
+                try
+                {
+                    var result = await provider.CompleteAsync(call, attempt);
+                    concurrency.Succeeded();
+                    pacer.Learn(result.Limits);
+                    return result;
+                }
+                catch (ChatProviderException ex) when (ex.IsBusy)
+                {
+                    concurrency.Busy();
+                    throw;
+                }
+            },
+            token);
+        ticket.Accepted();
+        Interlocked.Increment(ref _sent);
+        var spent = Interlocked.Add(ref _tokens, (long)answer.Tokens.Prompt + answer.Tokens.Completion);
+        if (run.Settings.MaxTokensTotal is { } budget && spent >= budget)
+        {
+            run.Halt(TokenBudget.Spent(spent, budget));
+        }
+
+        return answer;
+    }
+
     private async Task SendAsync(ItemWork miss, FirstContact.Ticket ticket, CancellationToken token)
     {
         var started = time.GetTimestamp();
@@ -204,6 +250,12 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
         run.Tracker.Started(miss.Item.File);
         try
         {
+            if (miss.Split)
+            {
+                await SendSplitAsync(miss, ticket, clock, token);
+                return;
+            }
+
             var (messages, input) = await ItemKeying.ComposeAsync(miss, run.Settings, token);
             var options = miss.Options;
             var window = WindowOf(options);
@@ -212,6 +264,13 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
                 // A raised window must fit the model: ask the server first (the answer is shared by every item of the model).
                 var modelMax = (await models.VerifyAsync(miss.Model, token))?.ContextLength;
                 var choice = ContextFit.Choose(miss.EstimatedTokens, miss.Template.Options, run.Settings.ContextLength, modelMax);
+                if (!choice.Fits && input?.Document is not null && ItemKeying.Splits(miss, run.Settings))
+                {
+                    // The model's window, known now, is too small for the whole document: it goes in parts.
+                    await SendSplitAsync(miss with { Split = true, WindowLimit = choice.Limit }, ticket, clock, token);
+                    return;
+                }
+
                 if (!choice.Fits)
                 {
                     run.Fail(miss.Item, ItemKeying.TooLong(miss, choice, modelMax), DiagnosticCodes.PromptTooLong, clock.Value, miss.Key?.Value, wasInFlight: true);
@@ -224,34 +283,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
             ChatCompletion? completion = null;
             for (var raises = 0; completion is null; raises++)
             {
-                var call = new ChatCall(scope.NormalizeModel(miss.Model), messages, options, miss.Template.Format, Timeouts) { Rules = scope.Rules, Accepted = ticket.Leads ? ticket.Accepted : null };
-                var answer = await retries.RunAsync(
-                    async attempt =>
-                    {
-                        using var permit = await concurrency.EnterAsync(attempt);
-                        await pacer.WaitAsync(miss.EstimatedTokens + ContextFit.AnswerReserve, attempt);
-                        try
-                        {
-                            var result = await provider.CompleteAsync(call, attempt);
-                            concurrency.Succeeded();
-                            pacer.Learn(result.Limits);
-                            return result;
-                        }
-                        catch (ChatProviderException ex) when (ex.IsBusy)
-                        {
-                            concurrency.Busy();
-                            throw;
-                        }
-                    },
-                    token);
-                ticket.Accepted();
-                Interlocked.Increment(ref _sent);
-                var spent = Interlocked.Add(ref _tokens, (long)answer.Tokens.Prompt + answer.Tokens.Completion);
-                if (run.Settings.MaxTokensTotal is { } budget && spent >= budget)
-                {
-                    run.Halt(TokenBudget.Spent(spent, budget));
-                }
-
+                var answer = await CallAsync(Call(miss, messages, options, ticket), miss.EstimatedTokens, ticket, token);
                 var used = WindowOf(options) ?? ContextFit.AssumedServerContext;
                 if (!scope.FitsContext || !ContextFit.LooksTruncated(answer.Tokens.Prompt, used))
                 {
@@ -341,24 +373,27 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
             });
         }
 
-        var result = new ItemResult
-        {
-            File = miss.Item.File,
-            Status = ItemResult.Success,
-            Result = completion.Text,
-            ProcessingTime = seconds,
-            Tokens = completion.Tokens,
-            ServedBy = completion.ServedBy,
-            CacheKey = key?.Value ?? miss.Key?.Value,
-            Model = miss.Model,
-            ModelDigest = (key ?? miss.Key)?.Inputs["model_digest"]?.GetValue<string>(),
-            MissReasons = run.Misses is null ? null : run.Explain(miss),
-            OutputFile = miss.Item.OutputFile,
-            Reasoning = completion.Reasoning,
-            Extractor = input?.Extractor,
-        };
-        run.Succeed(miss.Item, result, completion.Text, elapsed, cached: false);
+        run.Succeed(miss.Item, Result(miss, completion, key, elapsed, input), completion.Text, elapsed, cached: false);
     }
+
+    private ItemResult Result(ItemWork miss, ChatCompletion completion, CacheKey? key, TimeSpan elapsed, LoadedInput? input, int? parts = null, int? partsSent = null) => new()
+    {
+        File = miss.Item.File,
+        Status = ItemResult.Success,
+        Result = completion.Text,
+        ProcessingTime = Math.Round(elapsed.TotalSeconds, 3),
+        Tokens = completion.Tokens,
+        ServedBy = completion.ServedBy,
+        CacheKey = key?.Value ?? miss.Key?.Value,
+        Model = miss.Model,
+        ModelDigest = (key ?? miss.Key)?.Inputs["model_digest"]?.GetValue<string>(),
+        MissReasons = run.Misses is null ? null : run.Explain(miss),
+        OutputFile = miss.Item.OutputFile,
+        Reasoning = completion.Reasoning,
+        Extractor = input?.Extractor,
+        Parts = parts,
+        PartsSent = partsSent,
+    };
 
     // The answer is in hand: if the model's details cannot be had now, it is stored under the digest it was keyed with.
     private async Task<string?> DigestAsync(ItemWork miss, CancellationToken token)
@@ -373,8 +408,9 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
         }
     }
 
-    private static CacheEntry Entry(CacheKey key, ChatCompletion completion, double seconds) => new()
+    internal static CacheEntry Entry(CacheKey key, ChatCompletion completion, double seconds, int? parts = null) => new()
     {
+        Parts = parts,
         Key = key.Value,
         Inputs = key.Inputs,
         Source = key.Source,
@@ -401,6 +437,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
         ModelDigest = entry.Inputs["model_digest"]?.GetValue<string>(),
         OutputFile = hit.Item.OutputFile,
         Extractor = hit.Extractor,
+        Parts = entry.Parts,
     };
 
     internal static ItemResult ArtifactResult(ItemWork hit, ArtifactAnswer answer) => new()

@@ -16,12 +16,13 @@ public sealed class PlanBuilder(BatchSettings settings)
         string.IsNullOrWhiteSpace(model) ? vision ? settings.VisionModel : settings.Model : model.Trim();
 
     /// <summary>A template of an optional system message and the prompt.</summary>
-    public PromptTemplate Template(string prompt, string? systemPrompt, bool vision, string? model = null, JsonObject? options = null, JsonNode? format = null) =>
-        Template(PromptMessage.FromPrompt(prompt, string.IsNullOrEmpty(systemPrompt) ? null : systemPrompt), vision, model, options, format);
+    public PromptTemplate Template(string prompt, string? systemPrompt, bool vision, string? model = null, JsonObject? options = null, JsonNode? format = null, bool? splitLongDocuments = null) =>
+        Template(PromptMessage.FromPrompt(prompt, string.IsNullOrEmpty(systemPrompt) ? null : systemPrompt), vision, model, options, format, splitLongDocuments);
 
     /// <summary>A template of the given messages.</summary>
-    public PromptTemplate Template(IReadOnlyList<PromptMessage> messages, bool vision, string? model = null, JsonObject? options = null, JsonNode? format = null) => new()
+    public PromptTemplate Template(IReadOnlyList<PromptMessage> messages, bool vision, string? model = null, JsonObject? options = null, JsonNode? format = null, bool? splitLongDocuments = null) => new()
     {
+        SplitLongDocuments = splitLongDocuments,
         Messages = messages,
         Model = ModelFor(vision, model),
         Vision = vision,

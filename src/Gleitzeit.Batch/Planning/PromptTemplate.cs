@@ -17,6 +17,11 @@ public sealed class PromptTemplate
     [JsonPropertyName("vision")]
     public bool Vision { get; init; }
 
+    /// <summary>The item's own <c>LongDocuments</c> (true: split, false: fail); null follows <c>long_documents</c>.</summary>
+    [JsonPropertyName("split_long_documents")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? SplitLongDocuments { get; init; }
+
     /// <summary>Generation options by their Ollama wire names (<c>temperature</c>, <c>seed</c>, <c>num_predict</c>…).</summary>
     [JsonPropertyName("options")]
     public JsonObject? Options { get; init; }
@@ -40,6 +45,7 @@ public sealed class PromptTemplate
         MessagesHash,
         Model,
         Vision ? "vision" : "text",
+        SplitLongDocuments switch { true => "split", false => "fail", _ => string.Empty },
         Options is null ? string.Empty : Hashes.Sha256Hex(CanonicalJson.Encode(Options)),
         Format is null ? string.Empty : Hashes.Sha256Hex(CanonicalJson.Encode(Format)));
 

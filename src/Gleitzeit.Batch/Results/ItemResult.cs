@@ -69,6 +69,14 @@ public sealed class ItemResult
     [JsonPropertyName("output_file")]
     public string? OutputFile { get; init; }
 
+    /// <summary>For a document sent in parts (<c>long_documents: split</c>): how many parts its answer combines.</summary>
+    [JsonPropertyName("parts")]
+    public int? Parts { get; init; }
+
+    /// <summary>For a document sent in parts: how many calls this run made for it (parts not cached, and the combining calls).</summary>
+    [JsonPropertyName("parts_sent")]
+    public int? PartsSent { get; init; }
+
     /// <summary>For a PDF, Office or HTML file: the extractor that made its text (<c>pdfpig/0.1.16+1</c>).</summary>
     [JsonPropertyName("extractor")]
     public string? Extractor { get; init; }

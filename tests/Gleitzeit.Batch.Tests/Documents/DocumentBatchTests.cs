@@ -61,4 +61,63 @@ public sealed class DocumentBatchTests : IAsyncLifetime
         Assert.Equal(6, outcome.Record.Results.Values.Count(r => r.Status == ItemResult.Success));
         Assert.DoesNotContain(_h.Server.ChatRequests, r => r.FileName is "locked.pdf" or "scan.pdf");
     }
+
+    [Fact]
+    public async Task ALongManual_IsSplitIntoParts_AndEditingOnePage_ReSendsOnePartAndTheCombiningCall()
+    {
+        var manual = _h.Workspace.Docs;
+        foreach (var file in Directory.GetFiles(manual))
+        {
+            File.Delete(file);
+        }
+
+        static string Line(int page, int line, string word) => $"Page {page} line {line}: the {word} valve regulates flow through the cooling circuit of unit {page * 100 + line}.";
+        _h.Workspace.WriteBytes("manual.pdf", DocumentFiles.ManualPdf(60, 30, (p, l) => Line(p, l, "main")));
+        _h.Server.SetContextLength("llama3.2:latest", 4096);
+        var split = _h.CurrentSettings with { SplitLongDocuments = true };
+
+        var first = await _h.RunAsync(settings: split);
+
+        Assert.True(first.AllSucceeded, string.Join("; ", first.Record.Results.Values.Select(r => r.Error)));
+        var result = first.Record.Results["manual.pdf"];
+        Assert.InRange(result.Parts!.Value, 8, 40);
+        var calls = _h.Server.ChatRequests.Count;
+        Assert.Equal(result.Parts.Value + 1, calls);
+        Assert.Equal(calls, result.PartsSent);
+        Assert.All(_h.Server.ChatRequests, r => Assert.True(r.Messages.Sum(m => m.Content.Length) / 4 < 4096 - 512, "a part overflows the window"));
+        var combining = _h.Server.ChatRequests.Last();
+        Assert.Contains("Combine them into one answer", combining.UserContent, StringComparison.Ordinal);
+        Assert.Equal(Gleitzeit.Testing.OllamaTestServer.ReplyFor(combining.UserContent), result.Result);
+        _h.Server.ClearLog();
+
+        _h.Workspace.WriteBytes("manual.pdf", DocumentFiles.ManualPdf(60, 30, (p, l) => Line(p, l, p == 31 && l == 7 ? "side" : "main")));
+        var count = DocumentExtractors.CountExtractions();
+        var edited = await _h.RunAsync(settings: split);
+
+        Assert.True(edited.AllSucceeded);
+        Assert.Equal(2, _h.Server.ChatRequests.Count);
+        Assert.Contains("the side valve", _h.Server.ChatRequests[0].UserContent, StringComparison.Ordinal);
+        Assert.Equal(2, edited.Record.Results["manual.pdf"].PartsSent);
+        Assert.Equal(1, count.Value);
+        _h.Server.ClearLog();
+
+        var unchanged = DocumentExtractors.CountExtractions();
+        var again = await _h.RunAsync(settings: split);
+
+        Assert.Equal(1, again.Record.Cached);
+        Assert.Empty(_h.Server.ChatRequests);
+        Assert.Equal(0, unchanged.Value);
+    }
+
+    [Fact]
+    public async Task ALongManual_WithoutSplit_FailsUnsentAsTooLong()
+    {
+        _h.Workspace.WriteBytes("manual.pdf", DocumentFiles.ManualPdf(30, 30, (p, l) => $"Page {p} line {l}: the valve regulates flow."));
+        _h.Server.SetContextLength("llama3.2:latest", 4096);
+
+        var outcome = await _h.RunAsync();
+
+        Assert.Equal(DiagnosticCodes.PromptTooLong, outcome.Record.Results["manual.pdf"].ErrorCode);
+        Assert.DoesNotContain(_h.Server.ChatRequests, r => r.FileName == "manual.pdf");
+    }
 }

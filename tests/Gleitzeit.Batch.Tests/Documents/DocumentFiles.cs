@@ -40,6 +40,23 @@ internal static class DocumentFiles
         return builder.Build();
     }
 
+    /// <summary>A manual of <paramref name="pages"/> A4 pages of <paramref name="lines"/> lines each, as <paramref name="line"/>(page, line) writes them.</summary>
+    public static byte[] ManualPdf(int pages, int lines, Func<int, int, string> line)
+    {
+        var builder = new PdfDocumentBuilder();
+        var font = builder.AddStandard14Font(Standard14Font.Helvetica);
+        for (var p = 1; p <= pages; p++)
+        {
+            var page = builder.AddPage(595, 842);
+            for (var l = 0; l < lines; l++)
+            {
+                page.AddText(line(p, l), 10, new PdfPoint(50, 790 - (l * 16)), font);
+            }
+        }
+
+        return builder.Build();
+    }
+
     /// <summary>A DOCX whose document.xml unpacks to <paramref name="megabytes"/> MB of zeros from a few hundred KB.</summary>
     public static byte[] ZipBombDocx(int megabytes)
     {
