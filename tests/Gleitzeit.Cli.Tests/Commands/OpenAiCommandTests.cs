@@ -47,6 +47,26 @@ public sealed class OpenAiCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ADeadProxy_IsNamedWithItsVariable_NotBlamedOnTheService()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["OPENAI_API_KEY"] = _key.Value,
+            ["OPENAI_BASE_URL"] = _server.Endpoint + "/v1",
+            ["HTTP_PROXY"] = "http://127.0.0.1:9",
+            ["NO_PROXY"] = string.Empty,
+            ["no_proxy"] = string.Empty,
+        };
+
+        var result = await _h.RunProcessAsync(environment, "batch", "docs", "--provider", "openai", "--model", "gpt-4o-mini", "--retries", "1");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"error GZ2001: cannot reach the proxy http://127.0.0.1:9 (HTTP_PROXY) on the way to {_server.Endpoint}/v1", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("cannot reach the model server", result.Error, StringComparison.Ordinal);
+        Assert.Empty(_server.Requests);
+    }
+
+    [Fact]
     public async Task PlainResume_GoesBackToTheBatchsServer_WithItsKeyVariable_FromAnyDirectory()
     {
         // Neither the provider, nor the address, nor the key's variable is given again, nor found in the default places.

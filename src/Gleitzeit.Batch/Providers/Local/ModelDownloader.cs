@@ -269,6 +269,11 @@ public sealed class ModelDownloader(ModelDownloadOptions options) : IDisposable
                 }
 
                 reason = ex.StatusCode is { } code ? $"HTTP {(int)code}" : ex.InnerException?.Message ?? ex.Message;
+                if (ex.HttpRequestError is HttpRequestError.ConnectionError && Proxies.Unreachable(spec.Url!.AbsoluteUri, reason.TrimEnd('.')) is { } throughProxy)
+                {
+                    reason = throughProxy;
+                }
+
             }
             catch (UnauthorizedAccessException)
             {
