@@ -356,6 +356,11 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
             OutputFile = miss.Item.OutputFile,
             Reasoning = completion.Reasoning,
         };
+        if (completion.Warning is { } warning)
+        {
+            run.Tracker.Warning($"{miss.Item.File}: {warning}", DiagnosticCodes.ServerError);
+        }
+
         run.Succeed(miss.Item, result, completion.Text, elapsed, cached: false);
     }
 
