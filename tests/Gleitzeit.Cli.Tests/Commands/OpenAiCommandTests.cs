@@ -67,6 +67,25 @@ public sealed class OpenAiCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ATwoCharacterKey_EchoedByTheServer_IsInNoRecordExportOrConsoleLine()
+    {
+        var shortKey = new SecretCanary("Q~");
+        _server.RequiredKey = shortKey.Value;
+        _server.InjectFault(ServerFault.EchoCredentials, times: 10);
+
+        var run = await Run(shortKey.Value, "batch", "docs", "--provider", "openai", "--model", "gpt-4o-mini", "--output", "out.json", "--verbose");
+        var csv = await Run(shortKey.Value, "batch-export", "last", "--output", "out.csv");
+        var markdown = await Run(shortKey.Value, "batch-export", "last", "--output", "out.md");
+        var json = await Run(shortKey.Value, "batch-export", "last", "--format", "json");
+        var shown = await Run(shortKey.Value, "batch-show", "last");
+
+        Assert.True(run.ExitCode != 0, run.ToString());
+        Assert.True((run.Error + run.Out + shown.Out).Contains("Invalid request headers: Authorization: Bearer ***", StringComparison.Ordinal), run.ToString() + shown);
+        Assert.True(File.Exists(Path.Combine(_h.Root, "out.csv")) && File.Exists(Path.Combine(_h.Root, "out.md")), csv.ToString() + markdown);
+        shortKey.AssertNowhere([_h.Root], run.Out, run.Error, csv.Out, csv.Error, markdown.Out, markdown.Error, json.Out, json.Error, shown.Out, shown.Error);
+    }
+
+    [Fact]
     public async Task PlainResume_GoesBackToTheBatchsServer_WithItsKeyVariable_FromAnyDirectory()
     {
         // Neither the provider, nor the address, nor the key's variable is given again, nor found in the default places.
