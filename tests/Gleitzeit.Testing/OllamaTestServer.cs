@@ -23,6 +23,9 @@ namespace Gleitzeit.Testing;
 /// </summary>
 public sealed class OllamaTestServer : IAsyncDisposable
 {
+    /// <summary>The server's text of <see cref="ServerFault.ErrorAfterFinish"/>, on both protocols' test servers.</summary>
+    public const string AfterFinishError = "usage logging failed after the answer was sent";
+
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<LoggedRequest> _log = new();
     private readonly ConcurrentDictionary<string, string> _models = new(StringComparer.Ordinal);
@@ -327,6 +330,10 @@ public sealed class OllamaTestServer : IAsyncDisposable
             }
 
             await WriteLine(context, Final(logged.Model!, created, string.Empty, reply, promptTokens, started, doneReason));
+            if (fault is ServerFault.ErrorAfterFinish)
+            {
+                await WriteLine(context, new JsonObject { ["error"] = AfterFinishError });
+            }
         }
         catch (OperationCanceledException)
         {

@@ -232,6 +232,12 @@ public sealed partial class OpenAiTestServer
             await OpenAiWire.WriteEvent(context, OpenAiWire.UsageChunk(answer.Id, answer.Created, answer.Model, answer.Usage).ToJsonString());
         }
 
+        if (answer.Fault is ServerFault.ErrorAfterFinish)
+        {
+            // As a gateway whose post-call step fails (LiteLLM's callbacks): the answer is whole, then an error event.
+            await OpenAiWire.WriteEvent(context, OpenAiWire.Error(OllamaTestServer.AfterFinishError, "server_error", null).ToJsonString());
+        }
+
         await OpenAiWire.WriteEvent(context, "[DONE]");
     }
 

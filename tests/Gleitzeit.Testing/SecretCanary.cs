@@ -9,7 +9,16 @@ namespace Gleitzeit.Testing;
 public sealed class SecretCanary
 {
     /// <summary>A fresh secret, unlike any other text in a run.</summary>
-    public string Value { get; } = "gzcanary" + Guid.NewGuid().ToString("N")[..20];
+    public SecretCanary()
+        : this("gzcanary" + Guid.NewGuid().ToString("N")[..20])
+    {
+    }
+
+    /// <summary>A given secret, e.g. a 2-character password (choose characters no run writes by itself, such as <c>Q~</c>).</summary>
+    public SecretCanary(string value) => Value = value;
+
+    /// <summary>The secret.</summary>
+    public string Value { get; }
 
     /// <summary>Fails naming every file under <paramref name="roots"/> and every text in <paramref name="outputs"/> that holds the secret.</summary>
     public void AssertNowhere(IEnumerable<string> roots, params string?[] outputs)

@@ -40,6 +40,9 @@ public enum ServerFault
     /// <summary>A few chunks, then an <c>{"error": …}</c> line, then a normal end of stream.</summary>
     ErrorMidStream,
 
+    /// <summary>The whole answer, finished (<c>done: true</c>, a <c>finish_reason</c>), then an error line or event before the stream ends.</summary>
+    ErrorAfterFinish,
+
     /// <summary>A few chunks, then the connection is cut.</summary>
     CutMidStream,
 

@@ -32,18 +32,25 @@ public static class Secrets
     }
 
     private static readonly Regex CredentialHeader = new(
-        @"(?<=\b(?:Bearer|Basic)\s+|\b(?:api-key|x-api-key|authorization)[""']?\s*[:=]\s*[""']?(?:Bearer\s+|Basic\s+)?)[A-Za-z0-9._~+/=\-]{6,}",
+        @"(?<=\b(?:Bearer|Basic)\s+|\b(?:api-key|x-api-key|authorization)[""']?\s*[:=]\s*[""']?(?:Bearer\s+|Basic\s+)?)(?!(?:Bearer|Basic)\b)[A-Za-z0-9._~+/=\-]{6,}",
         RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
 
+    // Where a value is a credential whatever its length: after Bearer/Basic, a credential header or a password-like
+    // word (with ':', '=' or a space), or alone in quotes.
+    private const string CredentialPosition =
+        @"(?<=\b(?:Bearer|Basic)\s+|\b(?:api-key|x-api-key|authorization|password|passwd|pwd|secret|token|key)[""']?(?:\s*[:=]\s*|\s+)[""']?(?:Bearer\s+|Basic\s+)?|[""'`])";
+
     /// <summary>
-    /// A server's text as it may be stored or printed: <see cref="Redact(string)"/>, the configured key's value wherever it
-    /// stands (a server or proxy that echoes the request), and any credential after <c>Bearer</c>, <c>Basic</c>,
-    /// <c>api-key:</c> or <c>Authorization:</c>.
+    /// A server's text as it may be stored or printed: <see cref="Redact(string)"/>, the configured key's value (a server or
+    /// proxy that echoes the request), and any credential after <c>Bearer</c>, <c>Basic</c>, <c>api-key:</c> or
+    /// <c>Authorization:</c>. A known value of 4 characters or more is masked wherever it stands; a shorter one (a 2-letter
+    /// password) only where it stands as a credential — in an address, after those words or <c>password</c>/<c>key</c>/
+    /// <c>token</c>, or alone in quotes — since masking every "ab" would garble the text and, by the gaps, tell the value.
     /// </summary>
     public static string Redact(string text, string? knownSecret)
     {
         var redacted = CredentialHeader.Replace(Redact(text), Mask);
-        if (knownSecret is not { Length: >= 4 } secret)
+        if (knownSecret is not { Length: > 0 } secret)
         {
             return redacted;
         }
@@ -51,7 +58,8 @@ public static class Secrets
         // As sent, and as a server may quote it: URL-encoded (either hex case), or in other letter case.
         foreach (var form in new[] { secret, Uri.EscapeDataString(secret), System.Net.WebUtility.UrlEncode(secret) }.Distinct(StringComparer.Ordinal))
         {
-            redacted = Regex.Replace(redacted, Regex.Escape(form), Mask, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+            var pattern = secret.Length >= 4 ? Regex.Escape(form) : CredentialPosition + Regex.Escape(form) + @"(?![A-Za-z0-9._~+/=\-])";
+            redacted = Regex.Replace(redacted, pattern, Mask, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
         }
 
         return redacted;

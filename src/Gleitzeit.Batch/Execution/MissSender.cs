@@ -373,6 +373,11 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
             });
         }
 
+        if (completion.Warning is { } warning)
+        {
+            run.Tracker.Warning($"{miss.Item.File}: {warning}", DiagnosticCodes.ServerError);
+        }
+
         run.Succeed(miss.Item, Result(miss, completion, key, elapsed, input), completion.Text, elapsed, cached: false);
     }
 

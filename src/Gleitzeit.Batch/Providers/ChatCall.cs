@@ -50,6 +50,13 @@ public sealed record ChatCompletion(string Text, TokenCounts Tokens, ModelDurati
 
     /// <summary>A reasoning model's reasoning, kept apart from the answer (the batch record keeps it, artifacts never).</summary>
     public string? Reasoning { get; init; }
+
+    /// <summary>What the server said wrong after it finished the answer (redacted): the answer is kept, this is reported as a warning.</summary>
+    public string? Warning { get; init; }
+
+    /// <summary>The warning for an error the server sent after it finished the answer.</summary>
+    internal static string? ErrorAfterFinish(string? serverText, string? secret) =>
+        serverText is null ? null : $"the server sent an error after it had finished the answer, which is kept: {Secrets.Redact(serverText, secret)}";
 }
 
 /// <summary>The model and build a hosted service answered with.</summary>

@@ -52,15 +52,14 @@ public sealed class ChatProviderException : Exception
     /// <summary>The condition without per-item detail, for one retry line per condition instead of one per item.</summary>
     public string Condition { get; init; } = string.Empty;
 
-    internal static ChatProviderException Unreachable(string endpoint, Exception inner, string hint = "start it with `ollama serve`, or point --endpoint / OLLAMA_HOST / GleitzeitEndpoint at a running one; to run without a server, use the in-process model: --provider local / GleitzeitProvider=local / provider: local") => new(
-        $"cannot reach the model server at {endpoint} ({Describe(inner)}); {hint}",
-        DiagnosticCodes.ServerUnreachable,
-        isTransient: true,
-        stopsBatch: true,
-        inner)
-    {
-        Condition = $"cannot reach {endpoint} ({Describe(inner)})",
-    };
+    // A proxy in the way (from HTTP_PROXY, HTTPS_PROXY, ALL_PROXY) is named, not the model server behind it.
+    internal static ChatProviderException Unreachable(string endpoint, Exception inner, string hint = "start it with `ollama serve`, or point --endpoint / OLLAMA_HOST / GleitzeitEndpoint at a running one; to run without a server, use the in-process model: --provider local / GleitzeitProvider=local / provider: local") =>
+        Proxies.Unreachable(endpoint, Describe(inner)) is { } throughProxy
+            ? new(throughProxy, DiagnosticCodes.ServerUnreachable, isTransient: true, stopsBatch: true, inner) { Condition = throughProxy }
+            : new($"cannot reach the model server at {endpoint} ({Describe(inner)}); {hint}", DiagnosticCodes.ServerUnreachable, isTransient: true, stopsBatch: true, inner)
+            {
+                Condition = $"cannot reach {endpoint} ({Describe(inner)})",
+            };
 
     internal static ChatProviderException ModelNotFound(string model, string endpoint, string? serverMessage = null, string? hint = null) => new(
         $"model '{model}' is not available on {endpoint}{(serverMessage is null ? string.Empty : $" ({serverMessage})")}; {hint ?? $"run `ollama pull {model}` or choose another model"}",

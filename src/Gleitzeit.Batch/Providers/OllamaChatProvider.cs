@@ -203,6 +203,7 @@ public sealed class OllamaChatProvider : IChatProvider
             new ModelDurations { Total = done.TotalDuration, Load = done.LoadDuration, PromptEval = done.PromptEvalDuration, Eval = done.EvalDuration })
         {
             Reasoning = reasoning,
+            Warning = ChatCompletion.ErrorAfterFinish(capture.ErrorAfterDone, _secret),
         };
     }
 

@@ -19,6 +19,11 @@ internal sealed class StreamErrorCapture(CancellationToken callCancellation)
 
     public string? Error { get; private set; }
 
+    /// <summary>An error line after the final <c>"done": true</c> chunk: the answer itself was finished.</summary>
+    public string? ErrorAfterDone { get; private set; }
+
+    private bool _done;
+
     /// <summary>
     /// The call's own cancellation (our timeouts included). The token the HTTP handler sees is HttpClient's,
     /// which HttpClient disposes once headers arrive, so it cannot end a stalled body read.
@@ -29,8 +34,14 @@ internal sealed class StreamErrorCapture(CancellationToken callCancellation)
     public void Inspect(ReadOnlySpan<byte> line)
     {
         var trimmed = line.Trim(" \t\r"u8);
-        if (!trimmed.StartsWith("{"u8) || trimmed.IndexOf("\"error\""u8) < 0)
+        if (!trimmed.StartsWith("{"u8))
         {
+            return;
+        }
+
+        if (trimmed.IndexOf("\"error\""u8) < 0)
+        {
+            _done |= trimmed.IndexOf("\"done\":true"u8) >= 0 || trimmed.IndexOf("\"done\": true"u8) >= 0;
             return;
         }
 
@@ -39,7 +50,15 @@ internal sealed class StreamErrorCapture(CancellationToken callCancellation)
             using var document = JsonDocument.Parse(trimmed.ToArray());
             if (document.RootElement.TryGetProperty("error", out var error))
             {
-                Error = error.ValueKind == JsonValueKind.String ? error.GetString() : error.GetRawText();
+                var text = error.ValueKind == JsonValueKind.String ? error.GetString() : error.GetRawText();
+                if (_done)
+                {
+                    ErrorAfterDone ??= text;
+                }
+                else
+                {
+                    Error = text;
+                }
             }
         }
         catch (JsonException)

@@ -140,6 +140,17 @@ public sealed class ApiKeyTests : IAsyncLifetime
         Assert.Contains("***", masked, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Authorization: Bearer ab", "Authorization: Bearer ***")]
+    [InlineData("sent Basic ab to the proxy", "sent Basic *** to the proxy")]
+    [InlineData("api-key: ab; x-api-key=AB", "api-key: ***; x-api-key=***")]
+    [InlineData("password 'ab' is wrong, key ab rejected", "password '***' is wrong, key *** rejected")]
+    [InlineData("cannot log in to http://u:ab@host/", "cannot log in to http://***@host/")]
+    [InlineData("the value \"ab\" is not allowed", "the value \"***\" is not allowed")]
+    [InlineData("table ab has 3 rows; abc and cab stay; key abc stays", "table ab has 3 rows; abc and cab stay; key abc stays")]
+    public void AShortKnownSecret_IsMaskedWhereItStandsAsACredential_AndOnlyThere(string echoed, string expected) =>
+        Assert.Equal(expected, Gleitzeit.Batch.Contract.Secrets.Redact(echoed, "ab"));
+
     [Fact]
     public async Task AServerThatEchoesTheKey_NeverHasItStored_InTheRecordOrItsFile()
     {

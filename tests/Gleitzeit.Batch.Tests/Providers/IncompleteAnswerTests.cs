@@ -1,5 +1,6 @@
 using Gleitzeit.Batch.Configuration;
 using Gleitzeit.Batch.Contract;
+using Gleitzeit.Batch.Execution;
 using Gleitzeit.Batch.Tests.Execution;
 using Gleitzeit.Testing;
 
@@ -136,6 +137,32 @@ public sealed class IncompleteAnswerTests : IAsyncLifetime
         var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), OpenAi() with { RetryAttempts = 1 });
 
         Assert.Contains("an error was encountered while running the model: unexpected EOF", outcome.Record.Results["cut.txt"].Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ollama")]
+    [InlineData("openai")]
+    public async Task AnErrorAfterAFinishedAnswer_KeepsTheAnswer_AndIsReportedAsAWarningOnTheItem(string protocol)
+    {
+        if (protocol == "ollama")
+        {
+            _h.Server.InjectFault(ServerFault.ErrorAfterFinish, times: 1, match: "Alpha");
+        }
+        else
+        {
+            _openAi.InjectFault(ServerFault.ErrorAfterFinish, times: 1, match: "Alpha");
+        }
+
+        var settings = protocol == "ollama" ? _h.Workspace.Settings(_h.Server.Endpoint) : OpenAi();
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: protocol == "ollama" ? "llama3.2:latest" : "gpt-4o-mini")), settings);
+
+        var cut = outcome.Record.Results["cut.txt"];
+        Assert.Equal("success", cut.Status);
+        Assert.False(string.IsNullOrEmpty(cut.Result));
+        var warning = Assert.Single(_h.Events, e => e.Kind == BatchEventKind.Warning && (e.Message ?? string.Empty).Contains(OllamaTestServer.AfterFinishError, StringComparison.Ordinal));
+        Assert.StartsWith("cut.txt: ", warning.Message, StringComparison.Ordinal);
+        Assert.Equal(DiagnosticCodes.ServerError, warning.Code);
+        Assert.Equal(4, protocol == "ollama" ? _h.Server.ChatRequests.Count : _openAi.ChatRequests.Count);
     }
 
     [Fact]

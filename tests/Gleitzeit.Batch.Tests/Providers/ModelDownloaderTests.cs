@@ -252,9 +252,26 @@ public sealed class ModelDownloaderTests : IAsyncLifetime
 
         var error = await Assert.ThrowsAsync<ChatProviderException>(() => downloader.EnsureAsync(spec, CancellationToken.None));
 
-        Assert.Contains("4 times", error.Message, StringComparison.Ordinal);
-        Assert.Contains(".part", error.Message, StringComparison.Ordinal);
-        Assert.True(new FileInfo(spec.Path + ".part").Length > 0);
-        Assert.Equal(4, _server.Requests.Count);
+        Assert.Equal(3, _server.Requests.Count);
+        Assert.Contains("after 3 attempts", error.Message, StringComparison.Ordinal);
+        var kept = new FileInfo(spec.Path + ".part").Length;
+        Assert.True(kept > 0);
+        Assert.Contains($"the {kept} bytes downloaded are kept in {spec.Path}.part", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AServerErrorBeforeAnyByte_CountsItsRequests_AndNamesNoPartThatDoesNotExist()
+    {
+        _server.InjectFault("/models/tiny.gguf", DownloadFault.Status(503), times: int.MaxValue);
+        using var downloader = Downloader();
+        var spec = Pinned();
+
+        var error = await Assert.ThrowsAsync<ChatProviderException>(() => downloader.EnsureAsync(spec, CancellationToken.None));
+
+        Assert.Equal(DiagnosticCodes.ModelDownloadFailed, error.Code);
+        Assert.Equal(3, _server.Requests.Count);
+        Assert.Contains("HTTP 503, after 3 attempts", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(spec.Path + ".part"));
+        Assert.DoesNotContain(".part", error.Message, StringComparison.Ordinal);
     }
 }

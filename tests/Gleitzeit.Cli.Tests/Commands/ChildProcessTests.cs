@@ -26,6 +26,41 @@ public sealed class ChildProcessTests : IAsyncLifetime
         Assert.True(File.Exists(Path.Combine(_h.Root, "results.json")));
     }
 
+    [Theory]
+    [InlineData("HTTP_PROXY")]
+    [InlineData("ALL_PROXY")]
+    public async Task ADeadProxy_IsNamedWithItsVariable_NotBlamedOnTheModelServer(string variable)
+    {
+        _h.ThreeDocs();
+        var proxy = new Dictionary<string, string>
+        {
+            [variable] = "http://user:pw-secret@127.0.0.1:9",
+            ["NO_PROXY"] = string.Empty,
+            ["no_proxy"] = string.Empty,
+        };
+
+        var result = await _h.RunProcessAsync(proxy, "batch", "docs", "--retries", "1");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"cannot reach the proxy http://***@127.0.0.1:9 ({variable}) on the way to {_h.Server.Endpoint}", result.Error, StringComparison.Ordinal);
+        Assert.Contains("NO_PROXY", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("cannot reach the model server", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("pw-secret", result.Out + result.Error, StringComparison.Ordinal);
+        Assert.Empty(_h.Server.Requests);
+    }
+
+    [Fact]
+    public async Task ADeadProxy_ThatNoProxyBypasses_IsNotInTheWay()
+    {
+        _h.ThreeDocs();
+        var proxy = new Dictionary<string, string> { ["HTTP_PROXY"] = "http://127.0.0.1:9", ["NO_PROXY"] = "127.0.0.1" };
+
+        var result = await _h.RunProcessAsync(proxy, "batch", "docs", "--retries", "1");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(3, _h.Server.ChatRequests.Count);
+    }
+
     [Fact]
     public async Task UnreachableServer_AsAChildProcess_ExitsTwoWithTheHint()
     {

@@ -201,6 +201,47 @@ public sealed class LocalModelCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AModelInPlace_InAReadOnlyModelsDirectory_IsUsed_WithoutALock()
+    {
+        Assert.Equal(0, (await _h.RunProcessAsync("batch", "docs", "--provider", "local", "--model", _url)).ExitCode);
+        _h.Write("meeting_notes.txt", "Meeting notes: ship on Monday.");
+        _h.Write("sample_story.txt", "Twice upon a time a linker slept.");
+        _files.ClearLog();
+        var models = Path.Combine(_h.Home, "models");
+        _h.OpenToEveryone();
+        Unix.Run("chmod", "555", models);
+
+        var result = await _h.RunUnprivilegedAsync("batch", "docs", "--provider", "local", "--model", _url);
+
+        Unix.Run("chmod", "755", models);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("3 ok (1 from cache, 2 sent)", result.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(".lock", result.Out + result.Error, StringComparison.Ordinal);
+        Assert.Empty(_files.Requests);
+    }
+
+    [Fact]
+    public async Task AModelToDownload_IntoAReadOnlyModelsDirectory_StopsTheBatchOnce_NamingTheDirectory()
+    {
+        var models = Directory.CreateDirectory(Path.Combine(_h.Home, "models")).FullName;
+        _h.OpenToEveryone();
+        Unix.Run("chmod", "555", models);
+
+        var result = await _h.RunUnprivilegedAsync("batch", "docs", "--provider", "local", "--model", _url);
+
+        Unix.Run("chmod", "755", models);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var errors = result.Error.Split('\n').Where(l => l.Contains("GZ2008", StringComparison.Ordinal)).ToList();
+        Assert.True(errors.Count == 1, result.ToString());
+        Assert.True(errors[0].Contains($"the models directory {models} cannot be written", StringComparison.Ordinal), result.ToString());
+        Assert.Contains("make it writable", errors[0], StringComparison.Ordinal);
+        Assert.Contains("models_directory", errors[0], StringComparison.Ordinal);
+        Assert.Contains("place the file by hand", errors[0], StringComparison.Ordinal);
+        Assert.DoesNotContain(".txt", result.Error, StringComparison.Ordinal);
+        Assert.Empty(_files.Requests);
+    }
+
+    [Fact]
     public async Task NoLlamaCppForThisMachine_IsGz1005WithWhatToDo()
     {
         var empty = Directory.CreateDirectory(Path.Combine(_h.Root, "no-natives")).FullName;

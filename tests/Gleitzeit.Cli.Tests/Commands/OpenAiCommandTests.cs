@@ -47,6 +47,45 @@ public sealed class OpenAiCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ADeadProxy_IsNamedWithItsVariable_NotBlamedOnTheService()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["OPENAI_API_KEY"] = _key.Value,
+            ["OPENAI_BASE_URL"] = _server.Endpoint + "/v1",
+            ["HTTP_PROXY"] = "http://127.0.0.1:9",
+            ["NO_PROXY"] = string.Empty,
+            ["no_proxy"] = string.Empty,
+        };
+
+        var result = await _h.RunProcessAsync(environment, "batch", "docs", "--provider", "openai", "--model", "gpt-4o-mini", "--retries", "1");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"error GZ2001: cannot reach the proxy http://127.0.0.1:9 (HTTP_PROXY) on the way to {_server.Endpoint}/v1", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("cannot reach the model server", result.Error, StringComparison.Ordinal);
+        Assert.Empty(_server.Requests);
+    }
+
+    [Fact]
+    public async Task ATwoCharacterKey_EchoedByTheServer_IsInNoRecordExportOrConsoleLine()
+    {
+        var shortKey = new SecretCanary("Q~");
+        _server.RequiredKey = shortKey.Value;
+        _server.InjectFault(ServerFault.EchoCredentials, times: 10);
+
+        var run = await Run(shortKey.Value, "batch", "docs", "--provider", "openai", "--model", "gpt-4o-mini", "--output", "out.json", "--verbose");
+        var csv = await Run(shortKey.Value, "batch-export", "last", "--output", "out.csv");
+        var markdown = await Run(shortKey.Value, "batch-export", "last", "--output", "out.md");
+        var json = await Run(shortKey.Value, "batch-export", "last", "--format", "json");
+        var shown = await Run(shortKey.Value, "batch-show", "last");
+
+        Assert.True(run.ExitCode != 0, run.ToString());
+        Assert.True((run.Error + run.Out + shown.Out).Contains("Invalid request headers: Authorization: Bearer ***", StringComparison.Ordinal), run.ToString() + shown);
+        Assert.True(File.Exists(Path.Combine(_h.Root, "out.csv")) && File.Exists(Path.Combine(_h.Root, "out.md")), csv.ToString() + markdown);
+        shortKey.AssertNowhere([_h.Root], run.Out, run.Error, csv.Out, csv.Error, markdown.Out, markdown.Error, json.Out, json.Error, shown.Out, shown.Error);
+    }
+
+    [Fact]
     public async Task PlainResume_GoesBackToTheBatchsServer_WithItsKeyVariable_FromAnyDirectory()
     {
         // Neither the provider, nor the address, nor the key's variable is given again, nor found in the default places.

@@ -25,6 +25,15 @@ internal static class ModelDownloadException
         isTransient: false,
         stopsBatch: true);
 
+    /// <summary>The model must be downloaded into <paramref name="directory"/>, which cannot be written (read-only, or not ours).</summary>
+    public static ChatProviderException Unwritable(LocalModelSpec spec, string directory, string reason) => new(
+        $"cannot download model '{spec.Name}' from {Secrets.Redact(spec.Url?.AbsoluteUri ?? string.Empty)}: the models directory {directory} cannot be written ({reason.TrimEnd('.')}); "
+        + "make it writable, or set models_directory (GleitzeitModelsDirectory, --models-directory) to a writable folder, "
+        + $"or place the file by hand at {spec.Path}{(spec.PinnedSha256 is { } sha ? $" (SHA-256 {sha})" : string.Empty)}",
+        DiagnosticCodes.ModelDownloadFailed,
+        isTransient: false,
+        stopsBatch: true);
+
     public static ChatProviderException NotGguf(LocalModelSpec spec, long length, string start) => Failed(
         spec,
         $"the server sent {length} bytes that are not a GGUF model (they begin '{start}'); point the URL at the file itself (on Hugging Face: …/resolve/…, not …/blob/…)");

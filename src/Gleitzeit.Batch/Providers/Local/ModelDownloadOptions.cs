@@ -12,7 +12,7 @@ public sealed record ModelDownloadOptions
     /// <summary>Limit on silence in the body: a stalled download is resumed.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>How often a cut or stalled download is resumed before it fails.</summary>
+    /// <summary>Requests in all (the first and its resumptions) before a cut, stalled or failing download gives up.</summary>
     public int RetryAttempts { get; init; } = 3;
 
     /// <summary>Scales the backoff between attempts (1, 2, 4… seconds); tests shorten it.</summary>

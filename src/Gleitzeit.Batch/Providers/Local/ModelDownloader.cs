@@ -78,7 +78,7 @@ public sealed class ModelDownloader(ModelDownloadOptions options) : IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw ModelDownloadException.Failed(spec, $"the models directory {options.ModelsDirectory} cannot be created: {ex.Message}; set models_directory (GleitzeitModelsDirectory, --models-directory) to a writable folder");
+            throw ModelDownloadException.Unwritable(spec, options.ModelsDirectory, ex is UnauthorizedAccessException ? "permission denied" : ex.Message);
         }
 
         using var held = await AcquireAsync(spec, cancellationToken);
@@ -135,9 +135,10 @@ public sealed class ModelDownloader(ModelDownloadOptions options) : IDisposable
             catch (IOException) when (File.Exists(lockPath))
             {
             }
-            catch (UnauthorizedAccessException ex)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw ModelDownloadException.Failed(spec, $"{lockPath} cannot be written: {ex.Message}");
+                // Read-only (permissions or a read-only mount): only a download needs to write here, so say what to do once.
+                throw ModelDownloadException.Unwritable(spec, options.ModelsDirectory, ex is UnauthorizedAccessException ? "permission denied" : ex.Message);
             }
 
             if (!told)
@@ -239,15 +240,16 @@ public sealed class ModelDownloader(ModelDownloadOptions options) : IDisposable
         return new string([.. head[..read].ToArray().Select(b => b is >= 0x20 and < 0x7F ? (char)b : '.')]);
     }
 
-    // Requests until the .part holds the whole file: a cut, a stall or a 5xx is resumed after a backoff, up to retry_attempts times.
+    // Requests until the .part holds the whole file: a cut, a stall or a 5xx is resumed after a backoff, retry_attempts requests in all.
     private async Task TransferWithRetriesAsync(LocalModelSpec spec, string partPath, CancellationToken cancellationToken)
     {
-        var failures = 0;
+        var requests = 0;
         while (true)
         {
             string reason;
             try
             {
+                requests++;
                 if (await TransferAsync(spec, partPath, cancellationToken))
                 {
                     return;
@@ -267,29 +269,38 @@ public sealed class ModelDownloader(ModelDownloadOptions options) : IDisposable
                 }
 
                 reason = ex.StatusCode is { } code ? $"HTTP {(int)code}" : ex.InnerException?.Message ?? ex.Message;
+                if (ex.HttpRequestError is HttpRequestError.ConnectionError && Proxies.Unreachable(spec.Url!.AbsoluteUri, reason.TrimEnd('.')) is { } throughProxy)
+                {
+                    reason = throughProxy;
+                }
+
             }
-            catch (UnauthorizedAccessException ex)
+            catch (UnauthorizedAccessException)
             {
-                throw ModelDownloadException.Failed(spec, $"{partPath} cannot be written: {ex.Message}");
+                throw ModelDownloadException.Unwritable(spec, options.ModelsDirectory, "permission denied");
             }
             catch (IOException ex) when (IsLocalWriteFailure(ex))
             {
-                throw ModelDownloadException.Failed(spec, $"{partPath} cannot be written: {ex.Message}; what was downloaded is kept and resumed next time");
+                throw ModelDownloadException.Failed(spec, $"{partPath} cannot be written: {ex.Message}{Kept(partPath)}");
             }
             catch (IOException ex)
             {
                 reason = ex.InnerException?.Message ?? ex.Message;
             }
 
-            failures++;
-            if (failures > options.RetryAttempts)
+            if (requests >= options.RetryAttempts)
             {
-                throw ModelDownloadException.Failed(spec, $"{reason.TrimEnd('.')}, {failures} times; what was downloaded is kept in {partPath} and resumed next time");
+                throw ModelDownloadException.Failed(spec, $"{reason.TrimEnd('.')}, after {requests} {(requests == 1 ? "attempt" : "attempts")}{Kept(partPath)}");
             }
 
-            await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, failures - 1))) * options.RetryDelayScale, options.Time, cancellationToken);
+            await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, requests - 1))) * options.RetryDelayScale, options.Time, cancellationToken);
         }
     }
+
+    // What the message may promise about a partial download: only a .part that exists, with its size.
+    private static string Kept(string partPath) => SizeOf(partPath) is var size and > 0
+        ? $"; the {size} bytes downloaded are kept in {partPath} and resumed next time"
+        : string.Empty;
 
     // ENOSPC and EDQUOT: a full disk is not something a retry fixes.
     private static bool IsLocalWriteFailure(IOException ex) =>

@@ -217,7 +217,17 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
 
         if (root["error"] is { } error)
         {
-            seen.StreamError = (error is JsonObject body ? body["message"]?.ToString() : error.ToString()) ?? "an error event";
+            var said = (error is JsonObject body ? body["message"]?.ToString() : error.ToString()) ?? "an error event";
+            if (seen.RawFinishReason is null)
+            {
+                seen.StreamError = said;
+            }
+            else
+            {
+                // After a finish reason the answer is whole: the error is reported, the answer kept.
+                seen.ErrorAfterFinish ??= said;
+            }
+
             return line;
         }
 
@@ -328,6 +338,9 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
 
         /// <summary>The server's own text of an error event in the stream.</summary>
         public string? StreamError { get; set; }
+
+        /// <summary>The server's own text of an error event after the answer's finish reason.</summary>
+        public string? ErrorAfterFinish { get; set; }
 
         /// <summary>How an HTML page that came instead of an event stream is named (a proxy's login page); null for an API's body.</summary>
         public string? Html { get; set; }

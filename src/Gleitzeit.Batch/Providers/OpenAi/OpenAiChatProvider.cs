@@ -202,6 +202,7 @@ public sealed class OpenAiChatProvider : IChatProvider
             ServedBy = model is null && fingerprint is null ? null : new ServedBy { Model = model, SystemFingerprint = fingerprint },
             Limits = captured.Limits,
             Reasoning = reasoning,
+            Warning = ChatCompletion.ErrorAfterFinish(captured.Stream.ErrorAfterFinish, _options.ApiKey),
         };
     }
 
