@@ -74,6 +74,16 @@ public sealed class GleitzeitEngine : IDisposable
     public Task<IReadOnlyList<ItemPreview>> PreviewAsync(BatchPlan plan, CancellationToken cancellationToken = default) =>
         BatchPreview.PreviewAsync(plan, Settings, Cache, cancellationToken);
 
+    /// <summary>What the model receives for one item of <paramref name="plan"/> (a document's extracted text); nothing is sent.</summary>
+    /// <exception cref="Inputs.InvalidInputException">The item's file cannot be sent.</exception>
+    public async Task<IReadOnlyList<Inputs.ComposedMessage>> InputOfAsync(BatchPlan plan, string file, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var item = plan.Items.First(i => string.Equals(i.File, file, StringComparison.Ordinal));
+        var work = new ItemWork { Item = item, Template = plan.Templates[item.Template] };
+        return (await ItemKeying.ComposeAsync(work, Settings, cancellationToken)).Messages;
+    }
+
     /// <summary>Runs a workflow's tasks in dependency order.</summary>
     public Task<WorkflowOutcome> RunWorkflowAsync(WorkflowDefinition workflow, CancellationToken cancellationToken = default) =>
         RunWorkflowAsync(workflow, null, cancellationToken);

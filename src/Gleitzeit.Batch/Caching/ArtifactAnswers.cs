@@ -34,6 +34,12 @@ public sealed class ArtifactAnswers
     /// <summary>The result field that holds an item's OutputFile, relative to the project, <c>/</c>-separated.</summary>
     public const string OutputFileField = "output_file";
 
+    /// <summary>A split document's result: how many parts its answer combines.</summary>
+    public const string PartsField = "parts";
+
+    /// <summary>A document's result: the extractor that made its text.</summary>
+    public const string ExtractorField = "extractor";
+
     private readonly Dictionary<string, ArtifactAnswer> _byKey;
     private readonly Dictionary<string, string> _digests;
     private readonly SortedSet<string> _outputFiles;
@@ -207,7 +213,11 @@ public sealed class ArtifactAnswers
                     result.TryGetProperty("processing_time", out var time) && time.ValueKind == JsonValueKind.Number ? time.GetDouble() : 0,
                     tokens,
                     Text(result, ModelField),
-                    Text(result, DigestField));
+                    Text(result, DigestField))
+                {
+                    Parts = result.TryGetProperty(PartsField, out var parts) && parts.ValueKind == JsonValueKind.Number && parts.TryGetInt32(out var count) && count > 0 ? count : null,
+                    Extractor = Text(result, ExtractorField),
+                };
             }
 
             answers = new ArtifactAnswers(path, byKey, digests, outputFiles);
@@ -249,4 +259,11 @@ public sealed class ArtifactAnswers
 /// <param name="Tokens">Tokens, as recorded.</param>
 /// <param name="Model">The model as the prompt named it.</param>
 /// <param name="ModelDigest">The digest of the weights that answered.</param>
-public sealed record ArtifactAnswer(string File, string Result, double ProcessingTime, TokenCounts? Tokens, string? Model, string? ModelDigest);
+public sealed record ArtifactAnswer(string File, string Result, double ProcessingTime, TokenCounts? Tokens, string? Model, string? ModelDigest)
+{
+    /// <summary>For a split document: how many parts the answer combines.</summary>
+    public int? Parts { get; init; }
+
+    /// <summary>For a document: the extractor that made its text.</summary>
+    public string? Extractor { get; init; }
+}

@@ -458,7 +458,8 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
         Model = hit.Model,
         ModelDigest = hit.Key.Inputs["model_digest"]?.GetValue<string>(),
         OutputFile = hit.Item.OutputFile,
-        Extractor = hit.Extractor,
+        Extractor = hit.Extractor ?? answer.Extractor,
+        Parts = answer.Parts,
     };
 
     private static int? WindowOf(JsonObject? options) => ContextFit.WindowOf(options);

@@ -45,6 +45,7 @@ internal static class ArtifactResult
             MissReasons = result.MissReasons,
             OutputFile = outputFile,
             Extractor = result.Extractor,
+            Parts = result.Parts,
         };
     }
 

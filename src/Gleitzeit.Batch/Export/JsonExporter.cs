@@ -102,7 +102,12 @@ public static class JsonExporter
 
         if (result.Extractor is not null)
         {
-            writer.WriteString("extractor", result.Extractor);
+            writer.WriteString(Caching.ArtifactAnswers.ExtractorField, result.Extractor);
+        }
+
+        if (result.Parts is { } parts)
+        {
+            writer.WriteNumber(Caching.ArtifactAnswers.PartsField, parts);
         }
     }
 

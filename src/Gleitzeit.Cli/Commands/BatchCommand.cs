@@ -23,13 +23,14 @@ internal sealed class BatchCommand
     private readonly Option<string?> _output = new("--output", "-o") { Description = "Also write the results to this file (format from its suffix unless --format)" };
     private readonly Option<string?> _format = new("--format") { Description = "json, csv or markdown" };
     private readonly Option<bool> _dryRun = new("--dry-run") { Description = "List what would be sent and what is cached; contact no model" };
+    private readonly Option<bool> _showInput = new("--show-input") { Description = "With --dry-run: print what the model receives for each item to send (a document's extracted text)" };
     private readonly SettingsOptions _settings = new([.. SettingsOptions.Running, Settings.ModifiedSince, Settings.Verify]);
 
     public Command Build(CliContext context)
     {
         var command = new Command("batch", "Run one prompt over the files of a directory, or over --files");
         command.Arguments.Add(_directory);
-        foreach (var option in new Option[] { _files, _pattern, _prompt, _system, _vision, _recursive, _exclude, _output, _format, _dryRun })
+        foreach (var option in new Option[] { _files, _pattern, _prompt, _system, _vision, _recursive, _exclude, _output, _format, _dryRun, _showInput })
         {
             command.Options.Add(option);
         }
@@ -111,14 +112,14 @@ internal sealed class BatchCommand
 
         if (parse.GetValue(_dryRun))
         {
-            return await DryRunAsync(context, settings, plan, cancellation);
+            return await DryRunAsync(context, settings, plan, parse.GetValue(_showInput), cancellation);
         }
 
         var title = $"Batch Processing: {RunPresenter.Shorten(prompt)} ({discovered.Count} files, {template.Model})";
         return await RunPresenter.RunAsync(context, settings, title, (engine, options) => engine.RunAsync(plan, options, cancellation), format, output);
     }
 
-    private static async Task<int> DryRunAsync(CliContext context, BatchSettings settings, BatchPlan plan, CancellationToken cancellation)
+    private static async Task<int> DryRunAsync(CliContext context, BatchSettings settings, BatchPlan plan, bool showInput, CancellationToken cancellation)
     {
         using var engine = new GleitzeitEngine(settings);
         foreach (var warning in plan.Warnings ?? [])
@@ -137,6 +138,16 @@ internal sealed class BatchCommand
                 _ => "fail",
             };
             context.Out.WriteLine($"{action,-7} {Diagnostic.OneLine(preview.File)}{(preview.Detail is null ? string.Empty : $"  ({Diagnostic.OneLine(preview.Detail)})")}");
+            if (showInput && preview.Action == PreviewAction.Send)
+            {
+                foreach (var message in await engine.InputOfAsync(plan, preview.File, cancellation))
+                {
+                    context.Out.WriteLine($"  --- {message.Role}{(message.Images.Count > 0 ? $" (+{message.Images.Count} image)" : string.Empty)} ---");
+                    context.Out.WriteLine(message.Content);
+                }
+
+                context.Out.WriteLine("  ---");
+            }
         }
 
         context.Out.WriteLine();

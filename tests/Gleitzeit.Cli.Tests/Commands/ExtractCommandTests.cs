@@ -81,4 +81,17 @@ public sealed class ExtractCommandTests : IAsyncLifetime
 
     [Fact]
     public async Task MissingArgument_IsAUsageError() => Assert.Equal(2, (await _h.RunAsync("extract")).ExitCode);
+
+    [Fact]
+    public async Task DryRunWithShowInput_PrintsADocumentsTextAsTheModelWouldReceiveIt_AndSendsNothing()
+    {
+        File.Copy(Document("pandoc-meadows.docx"), Path.Combine(_h.Docs, "meadows.docx"));
+
+        var result = await _h.RunAsync("batch", _h.Docs, "--pattern", "*.docx", "--prompt", "Summarize", "--dry-run", "--show-input");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("File content from meadows.docx:\n# Field Guide to Alpine Meadows", result.Out, StringComparison.Ordinal);
+        Assert.Contains("- Blue trumpet-shaped petals", result.Out, StringComparison.Ordinal);
+        Assert.Contains("Dry run: no model was contacted", result.Out, StringComparison.Ordinal);
+    }
 }
