@@ -11,7 +11,8 @@ public sealed class PackedFeed : TemporaryFeed
         Packages = Path.Combine(Root, "packages");
         var repository = RepositoryLayout.Root();
         var configuration = RepositoryLayout.Configuration();
-        var result = Dotnet.Run(repository, null, "pack", Path.Combine(repository, "src", "Gleitzeit.Build"), "-c", configuration, "--no-build", $"-p:Version={Version}", "-o", Feed);
+        // The pack compiles the native worker ahead of time: minutes on a loaded 2-core machine.
+        var result = Dotnet.Run(repository, null, TimeSpan.FromMinutes(15), "pack", Path.Combine(repository, "src", "Gleitzeit.Build"), "-c", configuration, "--no-build", $"-p:Version={Version}", "-o", Feed);
         if (result.ExitCode != 0 || !File.Exists(Package("Gleitzeit.Build")))
         {
             throw new InvalidOperationException("packing Gleitzeit.Build failed:\n" + result.Output);

@@ -17,6 +17,9 @@ internal static class YamlFiles
     /// <summary>Most characters of scalar text a document may hold once its aliases are expanded.</summary>
     public const long MaxTextLength = 16L * 1024 * 1024;
 
+    /// <summary>Most levels of flow collections (<c>[</c>, <c>{</c>) or indentation a document may nest.</summary>
+    public const int MaxDepth = 64;
+
     public static YamlStream Load(string file)
     {
         YamlStream yaml = [];
@@ -31,7 +34,14 @@ internal static class YamlFiles
                     code: DiagnosticCodes.InvalidYaml);
             }
 
-            yaml.Load(reader);
+            var text = reader.ReadToEnd();
+            if (NestingTooDeep(text) is { } line)
+            {
+                // YamlDotNet's parser recurses per level: thousands of nested brackets overflow its stack or run for minutes.
+                throw new ConfigurationException($"YAML nested more than {MaxDepth} levels deep: no workflow or configuration is; it was not read", file, line, 1, DiagnosticCodes.InvalidYaml);
+            }
+
+            yaml.Load(new StringReader(text));
         }
         catch (YamlException ex)
         {
@@ -58,6 +68,62 @@ internal static class YamlFiles
         }
 
         return yaml;
+    }
+
+    // The line of the first place where brackets outside quotes and comments nest deeper than MaxDepth, or null.
+    private static int? NestingTooDeep(string text)
+    {
+        var depth = 0;
+        var line = 1;
+        var quote = '\0';
+        var comment = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\n')
+            {
+                line++;
+                comment = false;
+                continue;
+            }
+
+            if (comment)
+            {
+                continue;
+            }
+
+            if (quote != '\0')
+            {
+                if (c == quote)
+                {
+                    quote = '\0';
+                }
+
+                continue;
+            }
+
+            switch (c)
+            {
+                case '#' when i == 0 || char.IsWhiteSpace(text[i - 1]):
+                    comment = true;
+                    break;
+                case '"' or '\'' when i == 0 || text[i - 1] is ' ' or '[' or '{' or ',' or ':' or '\t' or '\n' or '-':
+                    quote = c;
+                    break;
+                case '[' or '{':
+                    if (++depth > MaxDepth)
+                    {
+                        return line;
+                    }
+
+                    break;
+                case ']' or '}':
+                    depth = Math.Max(0, depth - 1);
+                    break;
+            }
+        }
+
+        return null;
     }
 
     // Aliases make the node graph a DAG (or, with an alias to an ancestor, a cycle): sizes are memoised per node, and

@@ -38,7 +38,7 @@ public static class Secrets
     // Where a value is a credential whatever its length: after Bearer/Basic, a credential header or a password-like
     // word (with ':', '=' or a space), or alone in quotes.
     private const string CredentialPosition =
-        @"(?<=\b(?:Bearer|Basic)\s+|\b(?:api-key|x-api-key|authorization|password|passwd|pwd|secret|token|key)[""']?(?:\s*[:=]\s*|\s+)[""']?(?:Bearer\s+|Basic\s+)?|[""'`])";
+        @"(?<=\b(?:Bearer|Basic)(?:\s+|:\s*|%20|\+)|\b[A-Za-z_\-]*(?:api-key|apikey|api_key|authorization|password|passwd|pwd|secret|token|key)[""']?(?:\s*[:=]\s*|\s+)[""']?(?:(?:Bearer|Basic)(?:\s+|%20|\+))?|[""'`]|[A-Za-z0-9._~%\-]:(?=[^\s@/]{1,3}@))";
 
     /// <summary>
     /// A server's text as it may be stored or printed: <see cref="Redact(string)"/>, the configured key's value (a server or

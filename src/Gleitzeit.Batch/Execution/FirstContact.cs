@@ -4,11 +4,12 @@ namespace Gleitzeit.Batch.Execution;
 
 /// <summary>
 /// Until a server has shown that it takes a model's calls, one call for that model goes out at a time: a wrong key,
-/// model or address costs one request, not a burst of one per slot. A model the server's own list confirmed (Ollama's
-/// tags and details, an OpenAI-compatible <c>/models</c> naming it) is open at once; otherwise the first call goes
-/// alone, and the others follow as soon as it has its first chunk or has ended in anything but a stop.
+/// model or address costs one request, not a burst of one per slot. A model list that names the model proves
+/// nothing about chats (llama-server serves <c>/models</c> without its key; Ollama's tags pass where a proxy guards
+/// <c>/api/chat</c>), so the first call always goes alone, and the others follow as soon as it has its first chunk
+/// or has ended in anything but a stop.
 /// </summary>
-internal sealed class FirstContact(Func<string, bool> confirmed)
+internal sealed class FirstContact
 {
     private readonly ConcurrentDictionary<string, Gate> _gates = new(StringComparer.Ordinal);
 
@@ -16,9 +17,8 @@ internal sealed class FirstContact(Func<string, bool> confirmed)
     public async ValueTask<Ticket> EnterAsync(string model, CancellationToken cancellationToken)
     {
         var gate = _gates.GetOrAdd(model, _ => new Gate());
-        if (gate.IsOpen || confirmed(model))
+        if (gate.IsOpen)
         {
-            gate.Open();
             return Ticket.Free;
         }
 

@@ -20,7 +20,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
     private const int MaxWindowRaises = 6;
     private readonly Channel<ItemWork> _queue = Channel.CreateUnbounded<ItemWork>(new UnboundedChannelOptions { SingleReader = false });
     private readonly ConcurrentDictionary<string, long> _waitingSince = new(StringComparer.Ordinal);
-    private readonly FirstContact _contact = new(models.IsConfirmed);
+    private readonly FirstContact _contact = new();
     private int _outstanding;
     private int _producerDone;
     private int _sent;
@@ -204,7 +204,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
         var digest = await DigestAsync(miss, token);
         var key = ItemKeying.KeyOf(miss, scope, [], split.Input, digest, miss.Template.Options, ItemKeying.CombinePromptOf(run.Settings));
         run.TryStore(cache => cache.Put(Entry(key, split.Completion, Math.Round(clock.Value.TotalSeconds, 3), split.Parts)));
-        run.Succeed(miss.Item, Result(miss, split.Completion, key, clock.Value, split.Input, split.Parts, split.Sent), split.Completion.Text, clock.Value, cached: false);
+        run.Succeed(miss.Item, Result(miss, split.Completion, key, clock.Value, split.Input, split.Parts, split.Sent), $"({split.Parts} parts, {split.Sent} sent) {split.Completion.Text}", clock.Value, cached: false);
     }
 
     private ChatCall Call(ItemWork miss, IReadOnlyList<ComposedMessage> messages, JsonObject? options, FirstContact.Ticket ticket) =>

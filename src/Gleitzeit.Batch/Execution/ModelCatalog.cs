@@ -14,10 +14,6 @@ namespace Gleitzeit.Batch.Execution;
 internal sealed class ModelCatalog(IChatProvider provider, CacheStore? cache, ArtifactAnswers? artifact, CachePolicy policy, ResiliencePipeline retries, Action<string, string?> warn)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<ModelMemo?>>> _verified = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, bool> _confirmed = new(StringComparer.Ordinal);
-
-    /// <summary>Whether the server's answer about the model showed that it takes the model's calls (see <see cref="ModelInfo.Confirmed"/>).</summary>
-    public bool IsConfirmed(string model) => _confirmed.ContainsKey(model);
 
     /// <summary>
     /// What the provider knows of a model without asking (the local model's file digest), else what the cache directory
@@ -63,11 +59,6 @@ internal sealed class ModelCatalog(IChatProvider provider, CacheStore? cache, Ar
             // The model list failed where chats may not: keep to what was seen last.
             warn($"could not ask {provider.Endpoint} about model '{model}' ({ex.Message}); using what the cache remembers of it", null);
             return Remembered(model);
-        }
-
-        if (info.Confirmed)
-        {
-            _confirmed[model] = true;
         }
 
         var memo = new ModelMemo { Digest = info.Digest, ContextLength = info.ContextLength };

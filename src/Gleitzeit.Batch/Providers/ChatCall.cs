@@ -80,11 +80,7 @@ public sealed record RateLimitState(int? RequestsPerMinute, int? RequestsRemaini
 /// <summary>What the server says of a model.</summary>
 /// <param name="Digest">The digest of its weights; null when the server does not say.</param>
 /// <param name="ContextLength">The longest context it was trained for, in tokens; null when the server does not say.</param>
-public sealed record ModelInfo(string? Digest, int? ContextLength)
-{
-    /// <summary>The server showed that it takes this model's calls (the model is listed, the key was accepted): no first call needs to go alone.</summary>
-    public bool Confirmed { get; init; }
-}
+public sealed record ModelInfo(string? Digest, int? ContextLength);
 
 /// <summary>Token counts the server reported for one generation.</summary>
 public sealed class TokenCounts

@@ -92,7 +92,7 @@ public sealed class OllamaChatProvider : IChatProvider
         }
 
         using var show = await GetJsonAsync(HttpMethod.Post, "api/show", new JsonObject { ["model"] = wanted }, $"the details of '{wanted}'", cancellationToken);
-        return new ModelInfo(digest, ContextLengthOf(show.RootElement)) { Confirmed = true };
+        return new ModelInfo(digest, ContextLengthOf(show.RootElement));
     }
 
     public async Task<ChatCompletion> CompleteAsync(ChatCall call, CancellationToken cancellationToken)

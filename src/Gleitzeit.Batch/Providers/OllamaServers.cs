@@ -75,7 +75,7 @@ public sealed class OllamaServers : IChatProvider
                 serverAnswered: true);
         }
 
-        return new ModelInfo(first.Info.Digest, answers.Min(a => a.Info.ContextLength)) { Confirmed = answers.TrueForAll(a => a.Info.Confirmed) };
+        return new ModelInfo(first.Info.Digest, answers.Min(a => a.Info.ContextLength));
     }
 
     public async Task<ChatCompletion> CompleteAsync(ChatCall call, CancellationToken cancellationToken)

@@ -148,6 +148,8 @@ public sealed class ApiKeyTests : IAsyncLifetime
     [InlineData("cannot log in to http://u:ab@host/", "cannot log in to http://***@host/")]
     [InlineData("the value \"ab\" is not allowed", "the value \"***\" is not allowed")]
     [InlineData("table ab has 3 rows; abc and cab stay; key abc stays", "table ab has 3 rows; abc and cab stay; key abc stays")]
+    [InlineData("api_key=ab apikey: ab Authorization=Bearer%20ab Bearer:ab", "api_key=*** apikey: *** Authorization=Bearer%20*** Bearer:***")]
+    [InlineData("proxy said bob:ab@host refused", "proxy said bob:***@host refused")]
     public void AShortKnownSecret_IsMaskedWhereItStandsAsACredential_AndOnlyThere(string echoed, string expected) =>
         Assert.Equal(expected, Gleitzeit.Batch.Contract.Secrets.Redact(echoed, "ab"));
 

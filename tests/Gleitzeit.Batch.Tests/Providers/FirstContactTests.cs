@@ -117,4 +117,32 @@ public sealed class FirstContactTests : IAsyncLifetime
         Assert.Equal(DiagnosticCodes.KeyRefused, outcome.Record.ErrorCode);
         Assert.Empty(_h.Server.ChatRequests);
     }
+
+    [Theory]
+    [InlineData(ServerFault.Unauthorized, DiagnosticCodes.KeyRefused)]
+    [InlineData(ServerFault.Forbidden, DiagnosticCodes.KeyRefused)]
+    [InlineData(ServerFault.ModelNotFound, DiagnosticCodes.ModelNotFound)]
+    public async Task AModelListThatNamesTheModel_ProvesNothingAboutChats_SoARefusedChatStillCostsOne(ServerFault fault, string code)
+    {
+        // llama-server serves /models without its key; a gateway may list a model it then refuses.
+        _server.Latency = TimeSpan.FromMilliseconds(300);
+        _server.InjectFault(fault, times: 1000);
+
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), OpenAi(Key));
+
+        Assert.Equal(code, outcome.Record.ErrorCode);
+        Assert.Single(_server.ChatRequests);
+        Assert.DoesNotContain("(the model)", outcome.Record.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ollama_AProxyThatGuardsOnlyChats_CostsOneGeneration()
+    {
+        _h.Server.InjectFault(ServerFault.ModelNotFound, times: 1000);
+
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template()), _h.Workspace.Settings(_h.Server.Endpoint) with { MaxConcurrent = 32 });
+
+        Assert.Equal(DiagnosticCodes.ModelNotFound, outcome.Record.ErrorCode);
+        Assert.Single(_h.Server.ChatRequests);
+    }
 }

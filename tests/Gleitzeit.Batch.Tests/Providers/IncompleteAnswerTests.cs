@@ -220,6 +220,16 @@ public sealed class IncompleteAnswerTests : IAsyncLifetime
             }),
         }.ToJsonString();
 
+    [Fact]
+    public async Task OpenAi_ANamedErrorEventMidStream_KeepsTheServersOwnText()
+    {
+        _openAi.RawReplies = _ => ("text/event-stream", [Event("half an ", null) + "\n\n", "event: error\ndata: {\"message\":\"upstream overloaded ZZZ\"}\n\n"]);
+
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), OpenAi() with { RetryAttempts = 1 });
+
+        Assert.All(outcome.Record.Results.Values, r => Assert.Contains("upstream overloaded ZZZ", r.Error, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("STOP", "text/event-stream", "\n", null)]
     [InlineData(" stop", "text/event-stream", "\n", null)]

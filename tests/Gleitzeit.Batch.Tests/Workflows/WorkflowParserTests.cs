@@ -46,6 +46,32 @@ public sealed class WorkflowParserTests : IDisposable
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
     }
 
+    [Theory]
+    [InlineData(8_000)]
+    [InlineData(100_000)]
+    public void DeeplyNestedBrackets_AreRefusedAtOnce_InsteadOfOverflowingTheParsersStack(int depth)
+    {
+        var path = Workflow("name: deep\nformat: " + new string('[', depth) + new string(']', depth) + "\ntasks: []\n");
+        var clock = Stopwatch.StartNew();
+
+        var error = Assert.Throws<ConfigurationException>(() => WorkflowParser.Parse(path));
+
+        Assert.Equal(DiagnosticCodes.InvalidYaml, error.Code);
+        Assert.Contains("nested more than 64 levels", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, error.Line);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public void BracketsInQuotesAndComments_AreNotNesting()
+    {
+        var path = Workflow("name: \"" + new string('[', 100) + "\" # " + new string('{', 100) + "\ntasks:\n  - name: t\n    method: llm/chat\n    params:\n      prompt: '" + new string('[', 100) + "'\n");
+
+        var workflow = WorkflowParser.Parse(path);
+
+        Assert.Equal(new string('[', 100), workflow.Name);
+    }
+
     [Fact]
     public void OrdinaryAliases_AreFine()
     {

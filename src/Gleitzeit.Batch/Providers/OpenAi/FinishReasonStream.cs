@@ -25,6 +25,7 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
     private int _readyAt;
     private bool _ended;
     private bool? _wholeDocument;
+    private bool _errorEvent;
 
     /// <summary>What the stream said beyond what the library reads.</summary>
     public static AnswerEnd? Meaning(string reason) =>
@@ -191,9 +192,54 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
         }
     }
 
+    // What an error event said: before a finish reason the call failed; after it the answer is whole, the error reported.
+    private void Said(string said)
+    {
+        if (seen.RawFinishReason is null)
+        {
+            seen.StreamError = said;
+        }
+        else
+        {
+            seen.ErrorAfterFinish ??= said;
+        }
+    }
+
     private string Rewrite(string line)
     {
         var trimmed = line;
+        if (trimmed.StartsWith("event:", StringComparison.Ordinal))
+        {
+            // A named error event (`event: error`, then its data): its data is the server's text, whatever its shape.
+            _errorEvent = trimmed["event:".Length..].Trim().Equals("error", StringComparison.OrdinalIgnoreCase);
+            return line;
+        }
+
+        if (_errorEvent && trimmed.StartsWith("data:", StringComparison.Ordinal))
+        {
+            _errorEvent = false;
+            var data = trimmed["data:".Length..].Trim();
+            var said = data;
+            try
+            {
+                if (JsonNode.Parse(data) is JsonObject body)
+                {
+                    said = (body["error"] is JsonObject inner ? inner["message"] : body["message"] ?? body["error"])?.ToString() ?? data;
+                }
+            }
+            catch (JsonException)
+            {
+            }
+
+            Said(said.Length > 500 ? said[..500] : said);
+            return line;
+        }
+
+        if (trimmed.Length == 0)
+        {
+            _errorEvent = false;
+        }
+
         if (!trimmed.StartsWith("data:", StringComparison.Ordinal)
             || (!HasFinishReason(trimmed) && trimmed.IndexOf("\"error\"", StringComparison.Ordinal) < 0 && trimmed.IndexOf("\"reasoning", StringComparison.Ordinal) < 0))
         {
@@ -217,17 +263,7 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
 
         if (root["error"] is { } error)
         {
-            var said = (error is JsonObject body ? body["message"]?.ToString() : error.ToString()) ?? "an error event";
-            if (seen.RawFinishReason is null)
-            {
-                seen.StreamError = said;
-            }
-            else
-            {
-                // After a finish reason the answer is whole: the error is reported, the answer kept.
-                seen.ErrorAfterFinish ??= said;
-            }
-
+            Said((error is JsonObject body ? body["message"]?.ToString() : error.ToString()) ?? "an error event");
             return line;
         }
 

@@ -1,21 +1,19 @@
 using System.Net.Http.Headers;
-using System.Text.Json;
 
 namespace Gleitzeit.Batch.Providers.OpenAi;
 
 /// <summary>
-/// One authenticated <c>GET …/models</c> before the first generation: a refused key, an address that is not the
-/// service, or no server at all stop the batch here, at the cost of one short request. The answer only confirms a
-/// model when the list names it; a service without a model list (404, another shape) is no verdict, and the first
-/// generation then goes alone (see the engine's first-contact gate).
+/// One authenticated <c>GET …/models</c> before the first generation: a refused key, a redirect, or no server at all
+/// stop the batch here, at the cost of one short request. Anything else is no verdict (a list proves nothing about
+/// chats): the first generation then goes alone (see the engine's first-contact gate).
 /// </summary>
 internal static class ModelListProbe
 {
     private const int MaxListBytes = 4 * 1024 * 1024;
 
-    /// <summary>Whether the service's model list names <paramref name="model"/>; false when it has no list or does not say.</summary>
+    /// <summary>Asks for the model list; returns when it was had or said nothing.</summary>
     /// <exception cref="ChatProviderException">The key was refused, the request redirected, or the server is not there.</exception>
-    public static async Task<bool> ListsAsync(HttpClient http, OpenAiServiceOptions options, string endpoint, string model, Func<int, string, ChatProviderException> refused, CancellationToken cancellationToken)
+    public static async Task CheckAsync(HttpClient http, OpenAiServiceOptions options, string endpoint, Func<int, string, ChatProviderException> refused, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, ModelsAddress(options.Address));
         if (options.Preset.KeyInApiKeyHeader)
@@ -41,7 +39,7 @@ internal static class ModelListProbe
         catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             // A slow or broken list is no verdict: the first generation decides.
-            return false;
+            return;
         }
 
         using (response)
@@ -55,27 +53,6 @@ internal static class ModelListProbe
             if (status is 401 or 403)
             {
                 throw refused(status, await BodyAsync(response, limit.Token));
-            }
-
-            if (!response.IsSuccessStatusCode || response.Content.Headers.ContentLength > MaxListBytes)
-            {
-                return false;
-            }
-
-            try
-            {
-                var body = await BodyAsync(response, limit.Token);
-                using var list = JsonDocument.Parse(body);
-                return list.RootElement.ValueKind == JsonValueKind.Object
-                    && list.RootElement.TryGetProperty("data", out var data)
-                    && data.ValueKind == JsonValueKind.Array
-                    && data.EnumerateArray().Any(entry => entry.ValueKind == JsonValueKind.Object
-                        && entry.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String
-                        && string.Equals(id.GetString(), model, StringComparison.Ordinal));
-            }
-            catch (Exception ex) when (ex is JsonException or HttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-            {
-                return false;
             }
         }
     }

@@ -73,8 +73,8 @@ public sealed class OpenAiChatProvider : IChatProvider
             return new ModelInfo(null, null);
         }
 
-        var listed = await ModelListProbe.ListsAsync(_http, _options, Endpoint, NormalizeModel(model), Refuse, cancellationToken);
-        return new ModelInfo(null, null) { Confirmed = listed };
+        await ModelListProbe.CheckAsync(_http, _options, Endpoint, Refuse, cancellationToken);
+        return new ModelInfo(null, null);
     }
 
     private ChatProviderException Refuse(int status, string body)
@@ -150,7 +150,7 @@ public sealed class OpenAiChatProvider : IChatProvider
         }
         catch (ClientResultException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw Classify(ex);
+            throw Classify(ex, call.Model);
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested && limits.IsCancellationRequested)
         {
@@ -218,7 +218,7 @@ public sealed class OpenAiChatProvider : IChatProvider
         return $"{address.Scheme.ToLowerInvariant()}://{address.Host.ToLowerInvariant()}{port}{address.AbsolutePath.TrimEnd('/')}";
     }
 
-    private ChatProviderException Classify(ClientResultException ex)
+    private ChatProviderException Classify(ClientResultException ex, string model)
     {
         var response = ex.GetRawResponse();
         var status = ex.Status;
@@ -240,7 +240,7 @@ public sealed class OpenAiChatProvider : IChatProvider
                 Volatile.Write(ref _keyRefused, status);
                 return ChatProviderException.KeyRefused(Endpoint, _options.KeyVariable, status, message.Length > 0 ? message : null);
             case 404 when code is "model_not_found" || message.Contains("model", StringComparison.OrdinalIgnoreCase):
-                return ChatProviderException.ModelNotFound(ModelOf(message), Endpoint, message, "check the model id (for Azure OpenAI, the deployment name) or choose another model");
+                return ChatProviderException.ModelNotFound(ModelOf(message) ?? model, Endpoint, message, "check the model id (for Azure OpenAI, the deployment name) or choose another model");
             case 404:
                 return ChatProviderException.NotAnApi(Endpoint, status, "an OpenAI-compatible server's base address (for example https://api.openai.com/v1, or http://host:8000/v1 for vLLM)");
             case 429 when code is "insufficient_quota":
@@ -294,11 +294,11 @@ public sealed class OpenAiChatProvider : IChatProvider
         return (null, ErrorText.Describe(body));
     }
 
-    private static string ModelOf(string message)
+    private static string? ModelOf(string message)
     {
         var start = message.IndexOfAny(['\'', '"', '`']);
         var end = start < 0 ? -1 : message.IndexOf(message[start], start + 1);
-        return end > start + 1 ? message[(start + 1)..end] : "(the model)";
+        return end > start + 1 ? message[(start + 1)..end] : null;
     }
 
     private static string Seconds(TimeSpan span) => $"{span.TotalSeconds:0.###} s";
