@@ -14,7 +14,7 @@ internal sealed class SettingsOptions
     [
         Settings.Provider, Settings.Endpoint, Settings.ApiKeyVariable, Settings.Model, Settings.VisionModel, Settings.MaxConcurrent, Settings.TimeoutPerFile,
         Settings.FirstChunkTimeout, Settings.IdleTimeout, Settings.RequestTimeout, Settings.RetryAttempts, Settings.RateLimitWait, Settings.RequestsPerMinute, Settings.TokensPerMinute, Settings.MaxFileSize,
-        Settings.EmptyFiles, Settings.EmptyAnswers, Settings.KeepReasoning, Settings.ContextLength, Settings.ResultsDirectory, Settings.CacheDirectory, Settings.ModelsDirectory, Settings.CacheMode, Settings.CheckModels, Settings.MaxTokensTotal,
+        Settings.EmptyFiles, Settings.EmptyAnswers, Settings.KeepReasoning, Settings.LongDocuments, Settings.CombinePrompt, Settings.ContextLength, Settings.ResultsDirectory, Settings.CacheDirectory, Settings.ModelsDirectory, Settings.CacheMode, Settings.CheckModels, Settings.MaxTokensTotal,
     ];
 
     private readonly List<(SettingDefinition Setting, Option Option)> _options = [];
