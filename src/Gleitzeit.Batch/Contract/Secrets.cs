@@ -55,14 +55,17 @@ public static class Secrets
             return redacted;
         }
 
-        // As sent, and as a server may quote it: URL-encoded (either hex case), or in other letter case.
-        foreach (var form in new[] { secret, Uri.EscapeDataString(secret), System.Net.WebUtility.UrlEncode(secret) }.Distinct(StringComparer.Ordinal))
-        {
-            var pattern = secret.Length >= 4 ? Regex.Escape(form) : CredentialPosition + Regex.Escape(form) + @"(?![A-Za-z0-9._~+/=\-])";
-            redacted = Regex.Replace(redacted, pattern, Mask, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-        }
+        // As sent, and as a server may quote it: each character as itself or URL-encoded (a proxy may encode some and
+        // not others), in either hex case, or in other letter case.
+        var form = string.Concat(secret.Select(EitherForm));
+        var pattern = secret.Length >= 4 ? form : CredentialPosition + form + @"(?![A-Za-z0-9._~+/=\-])";
+        return Regex.Replace(redacted, pattern, Mask, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+    }
 
-        return redacted;
+    private static string EitherForm(char c)
+    {
+        var encoded = string.Concat(System.Text.Encoding.UTF8.GetBytes(c.ToString()).Select(b => "%" + b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
+        return c == ' ' ? "(?: |%20|\\+)" : $"(?:{Regex.Escape(c.ToString())}|{encoded})";
     }
 
     /// <summary>Whether <paramref name="text"/> has anything to mask.</summary>

@@ -153,6 +153,14 @@ public sealed class ApiKeyTests : IAsyncLifetime
     public void AShortKnownSecret_IsMaskedWhereItStandsAsACredential_AndOnlyThere(string echoed, string expected) =>
         Assert.Equal(expected, Gleitzeit.Batch.Contract.Secrets.Redact(echoed, "ab"));
 
+    [Theory]
+    [InlineData("key sk-canary/KEY+123= refused")]
+    [InlineData("key sk-canary%2FKEY%2B123%3D refused")]
+    [InlineData("key sk-canary/KEY%2B123%3D refused")]
+    [InlineData("key SK-CANARY%2fkey%2b123%3d refused")]
+    public void AKnownSecret_IsMasked_HoweverMuchOfItAServerUrlEncoded(string echoed) =>
+        Assert.Equal("key *** refused", Gleitzeit.Batch.Contract.Secrets.Redact(echoed, "sk-canary/KEY+123="));
+
     [Fact]
     public async Task AServerThatEchoesTheKey_NeverHasItStored_InTheRecordOrItsFile()
     {
