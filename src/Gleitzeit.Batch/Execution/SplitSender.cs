@@ -30,9 +30,17 @@ internal sealed class SplitSender(RunState run, KeyScope scope, ModelCatalog mod
         var overhead = TokenEstimate.Of(miss.Model, MessageComposer.Compose(miss.Template.Messages, miss.Item.File, input with { Text = string.Empty }));
         var budget = window - reserve - overhead - 64;
         var parts = DocumentParts.Split(document, budget, Tokens(miss));
+        if (parts.Count == 0)
+        {
+            throw new InvalidInputException($"{miss.Item.File}: the document has no text to split: skipped (nothing to send)", DiagnosticCodes.EmptyFile, isSkip: true);
+        }
         var digest = verified?.Digest ?? miss.Key?.Inputs["model_digest"]?.GetValue<string>();
-        var answers = await Task.WhenAll(parts.Select(part =>
-            CachedAsync(miss, MessageComposer.Compose(miss.Template.Messages, $"{miss.Item.File} ({part.Label})", Part(input, part.Text)), part.Text, digest, modelMax, token)));
+        Task<ChatCompletion> Send(DocumentPart part) =>
+            CachedAsync(miss, MessageComposer.Compose(miss.Template.Messages, $"{miss.Item.File} ({part.Label})", Part(input, part.Text)), part.Text, digest, modelMax, token);
+
+        // The first part goes alone: until the server has taken a call, a wrong key or model costs one request.
+        var first = await Send(parts[0]);
+        ChatCompletion[] answers = [first, .. await Task.WhenAll(parts.Skip(1).Select(Send))];
         var combined = await CombineAsync(miss, [.. parts.Select((p, i) => (p.Label, answers[i].Text))], budget, digest, modelMax, token);
         var tokens = new TokenCounts { Prompt = answers.Sum(a => a.Tokens.Prompt) + combined.Tokens.Prompt, Completion = answers.Sum(a => a.Tokens.Completion) + combined.Tokens.Completion };
         return new SplitOutcome(combined with { Tokens = tokens }, input, parts.Count, _sent);

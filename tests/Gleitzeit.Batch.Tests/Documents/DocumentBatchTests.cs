@@ -120,4 +120,22 @@ public sealed class DocumentBatchTests : IAsyncLifetime
         Assert.Equal(DiagnosticCodes.PromptTooLong, outcome.Record.Results["manual.pdf"].ErrorCode);
         Assert.DoesNotContain(_h.Server.ChatRequests, r => r.FileName == "manual.pdf");
     }
+
+    [Fact]
+    public async Task ALongManual_ToAServerThatRefusesChats_CostsOnePart_NotOneCallPerPart()
+    {
+        foreach (var file in Directory.GetFiles(_h.Workspace.Docs))
+        {
+            File.Delete(file);
+        }
+
+        _h.Workspace.WriteBytes("manual.pdf", DocumentFiles.ManualPdf(40, 30, (p, l) => $"Page {p} line {l}: the valve regulates flow through the cooling circuit of unit {(p * 100) + l}."));
+        _h.Server.SetContextLength("llama3.2:latest", 4096);
+        _h.Server.InjectFault(Gleitzeit.Testing.ServerFault.ModelNotFound, times: 1000);
+
+        var outcome = await _h.RunAsync(settings: _h.CurrentSettings with { SplitLongDocuments = true, MaxConcurrent = 16 });
+
+        Assert.Equal(DiagnosticCodes.ModelNotFound, outcome.Record.ErrorCode);
+        Assert.Single(_h.Server.ChatRequests);
+    }
 }
