@@ -47,8 +47,7 @@ internal static class ContextFit
     /// <param name="modelMax">The model's trained context, when known.</param>
     public static ContextChoice Choose(int estimate, JsonObject? options, int? configured, int? modelMax)
     {
-        var reserve = WholeNumber(options?["num_predict"]) is { } cap && cap > 0 ? (int)Math.Min(cap, 1 << 20) : AnswerReserve;
-        var needed = estimate + reserve;
+        var needed = estimate + ReserveFor(options);
         int? explicitContext = WindowOf(options);
         var window = explicitContext ?? configured;
         if (window is null && needed > AssumedServerContext)
@@ -69,6 +68,10 @@ internal static class ContextFit
 
         return new ContextChoice(explicitContext is null ? window : null, needed, limit, needed <= limit);
     }
+
+    /// <summary>The room an answer needs in the window: its <c>num_predict</c> cap, else <see cref="AnswerReserve"/>.</summary>
+    public static int ReserveFor(JsonObject? options) =>
+        WholeNumber(options?["num_predict"]) is { } cap && cap > 0 ? (int)Math.Min(cap, 1 << 20) : AnswerReserve;
 
     /// <summary>The <c>num_ctx</c> of some options, or null.</summary>
     public static int? WindowOf(JsonObject? options) =>

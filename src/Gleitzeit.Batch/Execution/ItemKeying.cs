@@ -128,7 +128,7 @@ internal static class ItemKeying
             }
 
             if (!scope.FitsContext && input?.Document is not null && Splits(work, settings) && (settings.ContextLength ?? model?.ContextLength) is { } window
-                && estimate + ContextFit.Choose(0, work.Template.Options, null, null).Needed > window)
+                && estimate + ContextFit.ReserveFor(work.Template.Options) > window)
             {
                 return SplitWork(work, scope, input, model, settings, estimate, window);
             }

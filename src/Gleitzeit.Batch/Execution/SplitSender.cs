@@ -26,7 +26,7 @@ internal sealed class SplitSender(RunState run, KeyScope scope, ModelCatalog mod
         var verified = await models.VerifyAsync(miss.Model, token);
         var modelMax = scope.FitsContext ? verified?.ContextLength : null;
         var window = miss.WindowLimit > 0 ? miss.WindowLimit : run.Settings.ContextLength ?? modelMax ?? ContextFit.AssumedServerContext;
-        var reserve = ContextFit.Choose(0, miss.Template.Options, null, null).Needed;
+        var reserve = ContextFit.ReserveFor(miss.Template.Options);
         var overhead = TokenEstimate.Of(miss.Model, MessageComposer.Compose(miss.Template.Messages, miss.Item.File, input with { Text = string.Empty }));
         var budget = window - reserve - overhead - 64;
         var parts = DocumentParts.Split(document, budget, Tokens(miss));
