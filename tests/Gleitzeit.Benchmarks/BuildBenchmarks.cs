@@ -4,10 +4,14 @@ using Gleitzeit.Testing;
 
 namespace Gleitzeit.Benchmarks;
 
-/// <summary>The package in real <c>dotnet build</c>s of a project with 1,000 GleitzeitBatch files: no-op build cost, forced target over cached files.</summary>
+/// <summary>
+/// The package in real <c>dotnet build</c>s: a project with 1,000 GleitzeitBatch text files (no-op build cost, forced
+/// target over cached files) and one with 500 PDFs (a no-op build must not extract).
+/// </summary>
 internal static class BuildBenchmarks
 {
     private const int Files = 1000;
+    private const int Pdfs = 500;
     private const int Repeats = 3;
 
     public static async Task RunAsync()
@@ -27,8 +31,8 @@ internal static class BuildBenchmarks
         File.WriteAllText(Path.Combine(root, "Directory.Build.props"), "<Project />\n");
         File.WriteAllText(Path.Combine(root, "Directory.Build.targets"), "<Project />\n");
         File.WriteAllText(Path.Combine(root, "nuget.config"), $"<configuration><packageSources><clear /><add key=\"bench\" value=\"{feed}\" /></packageSources></configuration>");
-        var with = Project(root, "WithPackage", $"""<PackageReference Include="Gleitzeit.Build" Version="{version}" PrivateAssets="all" /><GleitzeitBatch Include="docs/*.txt" Prompt="Summarize" />""");
-        var without = Project(root, "WithoutPackage", """<None Include="docs/*.txt" />""");
+        var with = Project(root, "WithPackage", $"""<PackageReference Include="Gleitzeit.Build" Version="{version}" PrivateAssets="all" /><GleitzeitBatch Include="docs/*.txt" Prompt="Summarize" />""", TextFiles);
+        var without = Project(root, "WithoutPackage", """<None Include="docs/*.txt" />""", TextFiles);
 
         Console.WriteLine($"== dotnet build, {Files} files (test server, 4 slots, no latency)");
         Run(with, environment, "build", "-nr:false");
@@ -48,6 +52,19 @@ internal static class BuildBenchmarks
             return Run(with, environment, "build", "-nr:false", "--no-restore");
         });
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"forced target over {Files} cached files: {forced:0.00} s, {forced - noOpWith:0.00} s over the no-op build (target <= 1 s), {server.ChatRequests.Count - Files} extra model calls"));
+
+        var pdfsWith = Project(root, "PdfsWithPackage", $"""<PackageReference Include="Gleitzeit.Build" Version="{version}" PrivateAssets="all" /><GleitzeitBatch Include="docs/*.pdf" Prompt="Summarize" />""", PdfFiles);
+        var pdfsWithout = Project(root, "PdfsWithoutPackage", """<None Include="docs/*.pdf" />""", PdfFiles);
+        Console.WriteLine($"== dotnet build, {Pdfs} PDFs of 3 pages");
+        server.ClearLog();
+        var firstPdfBuild = Run(pdfsWith, environment, "build", "-nr:false");
+        var pdfCalls = server.ChatRequests.Count;
+        Run(pdfsWithout, environment, "build", "-nr:false");
+        server.ClearLog();
+        var pdfNoOpWith = Median(() => Run(pdfsWith, environment, "build", "-nr:false", "--no-restore"));
+        var pdfNoOpWithout = Median(() => Run(pdfsWithout, environment, "build", "-nr:false", "--no-restore"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"first build: {firstPdfBuild:0.00} s, {pdfCalls} model calls (extracting each PDF once)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"no-op build: {pdfNoOpWith:0.00} s with the package, {pdfNoOpWithout:0.00} s without, ratio {pdfNoOpWith / pdfNoOpWithout:0.00} (target <= 1.1), {server.ChatRequests.Count} model calls"));
         try
         {
             Directory.Delete(root, recursive: true);
@@ -57,14 +74,39 @@ internal static class BuildBenchmarks
         }
     }
 
-    private static string Project(string root, string name, string items)
+    private static void TextFiles(string docs)
+    {
+        for (var i = 0; i < Files; i++)
+        {
+            File.WriteAllText(Path.Combine(docs, $"doc{i:0000}.txt"), $"Document {i}: the quick brown fox.");
+        }
+    }
+
+    // Distinct PDFs written by PdfPig's builder: three pages of 30 lines each.
+    private static void PdfFiles(string docs)
+    {
+        for (var i = 0; i < Pdfs; i++)
+        {
+            var builder = new UglyToad.PdfPig.Writer.PdfDocumentBuilder();
+            var font = builder.AddStandard14Font(UglyToad.PdfPig.Fonts.Standard14Fonts.Standard14Font.Helvetica);
+            for (var p = 1; p <= 3; p++)
+            {
+                var page = builder.AddPage(595, 842);
+                for (var l = 0; l < 30; l++)
+                {
+                    page.AddText(string.Create(CultureInfo.InvariantCulture, $"Report {i}, page {p}, line {l}: the valve regulates flow through circuit {(i * 100) + l}."), 10, new UglyToad.PdfPig.Core.PdfPoint(50, 790 - (l * 16)), font);
+                }
+            }
+
+            File.WriteAllBytes(Path.Combine(docs, $"report{i:0000}.pdf"), builder.Build());
+        }
+    }
+
+    private static string Project(string root, string name, string items, Action<string> writeFiles)
     {
         var directory = Path.Combine(root, name);
         Directory.CreateDirectory(Path.Combine(directory, "docs"));
-        for (var i = 0; i < Files; i++)
-        {
-            File.WriteAllText(Path.Combine(directory, "docs", $"doc{i:0000}.txt"), $"Document {i}: the quick brown fox.");
-        }
+        writeFiles(Path.Combine(directory, "docs"));
 
         File.WriteAllText(Path.Combine(directory, name + ".csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">

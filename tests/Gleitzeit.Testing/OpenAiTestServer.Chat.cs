@@ -31,6 +31,16 @@ public sealed partial class OpenAiTestServer
             return;
         }
 
+        var asked = promptTokens + (Int(body["max_completion_tokens"]) ?? Int(body["max_tokens"]) ?? 0);
+        if (ContextLength is int window && asked > window)
+        {
+            await Refuse(context, logged, 400, OpenAiWire.Error(
+                $"This model's maximum context length is {window} tokens. However, you requested {asked} tokens ({promptTokens} in the messages, {asked - promptTokens} in the completion). Please reduce the length of the messages or completion.",
+                "invalid_request_error",
+                "context_length_exceeded"));
+            return;
+        }
+
         if (RawReplies?.Invoke(logged.UserContent) is { } raw)
         {
             logged.StatusCode = 200;

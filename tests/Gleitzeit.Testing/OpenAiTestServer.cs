@@ -110,6 +110,9 @@ public sealed partial class OpenAiTestServer : IAsyncDisposable
     /// <summary>Largest prompt (in <see cref="PromptTokens"/>) accepted; larger ones get 413 as on GitHub Models. Null (default): no limit.</summary>
     public int? MaxPromptTokens { get; set; }
 
+    /// <summary>The model's window (prompt plus <c>max_tokens</c>, in <see cref="PromptTokens"/>); larger requests get OpenAI's 400 <c>context_length_exceeded</c>. Null (default): no limit.</summary>
+    public int? ContextLength { get; set; }
+
     /// <summary>Every request received, in arrival order, including refused ones.</summary>
     public IReadOnlyList<LoggedRequest> Requests => [.. _log];
 

@@ -12,11 +12,17 @@ namespace Gleitzeit.Batch.Documents;
 /// </summary>
 public sealed class HtmlExtractor : IDocumentExtractor
 {
-    private const string Dropped = "script, style, noscript, template, nav, header, footer, aside, form, button, select, textarea, iframe, svg, canvas, object, [hidden], [aria-hidden=true]";
+    private const string Dropped = "script, style, noscript, template, nav, header, footer, aside, form, button, select, textarea, iframe, svg, canvas, object, [hidden], [aria-hidden=true], " + Navigation;
+
+    // What documentation generators put around a page's text: texinfo's "Next: … Previous: … Up:" div.header and
+    // div.nav-panel, DocBook's navheader/navfooter (and valgrind's table.nav), Sphinx's related bar and sidebar, ARIA
+    // landmarks, breadcrumbs. Compared with SmartReader's readability on Debian's HTML manuals, dropping these gave the
+    // same main text and kept headings, lists and code blocks, which readability's plain text loses.
+    private const string Navigation = "[role=navigation], [role=banner], [role=contentinfo], [role=search], div.header, div.nav-panel, div.navheader, div.navfooter, table.nav, div.related, div.sphinxsidebar, .breadcrumb, .breadcrumbs";
 
     public string Name => "anglesharp";
 
-    public string Version => "1.10.4+1";
+    public string Version => "1.10.4+2";
 
     public ExtractedDocument Extract(ReadOnlyMemory<byte> content, DocumentLimits limits, CancellationToken cancellationToken)
     {

@@ -27,6 +27,17 @@ public static class JobSummary
             text.Append(CultureInfo.InvariantCulture, $"| {Cell(r.Name)} | {r.Items} | {r.FromArtifact} | {r.FromCache} | {r.Sent} | {r.Failed} | {r.TokensIn} | {r.TokensOut} | {r.Time.TotalSeconds:0.0} s |\n");
         }
 
+        var split = list.SelectMany(r => r.Split.Select(s => (r.Name, s))).ToList();
+        if (split.Count > 0)
+        {
+            text.Append("\nLong documents answered in parts:\n\n");
+            foreach (var (batch, result) in split)
+            {
+                var sent = result.Cached ? "no call" : (result.PartsSent ?? 0) == 1 ? "1 call" : $"{result.PartsSent ?? 0} calls";
+                text.Append(CultureInfo.InvariantCulture, $"- `{result.File}` ({Cell(batch)}): {result.Parts} parts, {sent}\n");
+            }
+        }
+
         var failures = list.SelectMany(r => r.Failures.Select(f => (r.Name, f))).ToList();
         if (failures.Count > 0)
         {

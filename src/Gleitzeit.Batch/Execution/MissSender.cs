@@ -204,7 +204,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
         var digest = await DigestAsync(miss, token);
         var key = ItemKeying.KeyOf(miss, scope, [], split.Input, digest, miss.Template.Options, ItemKeying.CombinePromptOf(run.Settings));
         run.TryStore(cache => cache.Put(Entry(key, split.Completion, Math.Round(clock.Value.TotalSeconds, 3), split.Parts)));
-        run.Succeed(miss.Item, Result(miss, split.Completion, key, clock.Value, split.Input, split.Parts, split.Sent), $"({split.Parts} parts, {split.Sent} sent) {split.Completion.Text}", clock.Value, cached: false);
+        run.Succeed(miss.Item, Result(miss, split.Completion, key, clock.Value, split.Input, split.Parts, split.Sent), $"({split.Parts} parts, {(split.Sent == 1 ? "1 call" : $"{split.Sent} calls")}) {split.Completion.Text}", clock.Value, cached: false);
     }
 
     private ChatCall Call(ItemWork miss, IReadOnlyList<ComposedMessage> messages, JsonObject? options, FirstContact.Ticket ticket) =>
@@ -283,7 +283,20 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
             ChatCompletion? completion = null;
             for (var raises = 0; completion is null; raises++)
             {
-                var answer = await CallAsync(Call(miss, messages, options, ticket), miss.EstimatedTokens, ticket, token);
+                ChatCompletion answer;
+                try
+                {
+                    answer = await CallAsync(Call(miss, messages, options, ticket), miss.EstimatedTokens, ticket, token);
+                }
+                catch (ChatProviderException ex) when (ex.Code == DiagnosticCodes.PromptTooLong && input?.Document is not null && ItemKeying.Splits(miss, run.Settings))
+                {
+                    // The server (an OpenAI-compatible one, whose window is not known beforehand) refused the whole
+                    // document as too long: it goes in parts sized to the window it named, else to half the estimate.
+                    ticket.Accepted();
+                    await SendSplitAsync(miss with { Split = true, WindowLimit = ex.ContextLimit ?? Math.Max(ContextFit.SmallestRaisedContext / 2, miss.EstimatedTokens / 2) }, ticket, clock, token);
+                    return;
+                }
+
                 var used = WindowOf(options) ?? ContextFit.AssumedServerContext;
                 if (!scope.FitsContext || !ContextFit.LooksTruncated(answer.Tokens.Prompt, used))
                 {

@@ -53,7 +53,7 @@ internal sealed class RunState(BatchRecord record, ProgressTracker tracker, Resu
         store.Record(Record, result);
         if (cached)
         {
-            Tracker.CacheHit(item.File, text, time, source ?? ItemResult.FromCache);
+            Tracker.CacheHit(item.File, result.Parts is { } parts ? $"({parts} parts) {text}" : text, time, source ?? ItemResult.FromCache);
         }
         else
         {

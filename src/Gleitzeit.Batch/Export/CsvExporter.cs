@@ -4,7 +4,8 @@ namespace Gleitzeit.Batch.Export;
 
 /// <summary>
 /// The CSV layout: <c>file,status,result,processing_time,error</c>, results always quoted, and no cell a spreadsheet
-/// would run as a formula.
+/// would run as a formula. When a long document was answered in parts (<c>long_documents: split</c>), a sixth column
+/// <c>parts</c> says how many; the first five stay the seed layout's, so a reader by position is unaffected.
 /// </summary>
 public static class CsvExporter
 {
@@ -23,7 +24,8 @@ public static class CsvExporter
     {
         ArgumentNullException.ThrowIfNull(document);
         using var csv = CsvWriter.Create(output, Options, leaveOpen: true);
-        csv.WriteHeader(["file", "status", "result", "processing_time", "error"]);
+        var withParts = document.Results.Any(r => r.Parts is not null);
+        csv.WriteHeader(withParts ? ["file", "status", "result", "processing_time", "error", "parts"] : ["file", "status", "result", "processing_time", "error"]);
         foreach (var result in document.Results)
         {
             csv.WriteField(result.File);
@@ -39,6 +41,11 @@ public static class CsvExporter
 
             csv.WriteField(ExportDocument.Seconds(result.ProcessingTime));
             csv.WriteField(result.Error ?? string.Empty);
+            if (withParts)
+            {
+                csv.WriteField(result.Parts?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty);
+            }
+
             csv.EndRecord();
         }
     }

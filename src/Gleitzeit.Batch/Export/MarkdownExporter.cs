@@ -46,7 +46,13 @@ public static class MarkdownExporter
             switch (result.Status)
             {
                 case Results.ItemResult.Success:
-                    text.Append("### ✅ ").Append(MarkdownText.Inline(result.File)).Append('\n').Append(MarkdownText.Block(result.Result ?? string.Empty)).Append('\n');
+                    text.Append("### ✅ ").Append(MarkdownText.Inline(result.File)).Append('\n');
+                    if (result.Parts is { } parts)
+                    {
+                        text.Append(CultureInfo.InvariantCulture, $"*Answered in {parts} parts, then combined.*\n\n");
+                    }
+
+                    text.Append(MarkdownText.Block(result.Result ?? string.Empty)).Append('\n');
                     break;
                 case Results.ItemResult.Skipped:
                     text.Append("### ⏭️ ").Append(MarkdownText.Inline(result.File)).Append("\nSkipped: ").Append(MarkdownText.Lines(result.Error ?? string.Empty)).Append('\n');

@@ -49,6 +49,9 @@ public sealed class ChatProviderException : Exception
     /// <summary>How long the server asked the client to wait, when it said.</summary>
     public TimeSpan? RetryAfter { get; init; }
 
+    /// <summary>For a prompt too long for the model (GZ3007): the window the server said it has, when it said so.</summary>
+    public int? ContextLimit { get; init; }
+
     /// <summary>The condition without per-item detail, for one retry line per condition instead of one per item.</summary>
     public string Condition { get; init; } = string.Empty;
 

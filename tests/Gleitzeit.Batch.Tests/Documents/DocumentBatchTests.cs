@@ -88,6 +88,12 @@ public sealed class DocumentBatchTests : IAsyncLifetime
         var combining = _h.Server.ChatRequests.Last();
         Assert.Contains("Combine them into one answer", combining.UserContent, StringComparison.Ordinal);
         Assert.Equal(Gleitzeit.Testing.OllamaTestServer.ReplyFor(combining.UserContent), result.Result);
+        var exported = Gleitzeit.Batch.Export.ExportDocument.FromRecord(first.Record);
+        Assert.EndsWith($",{result.Parts}\n", Export(exported, Gleitzeit.Batch.Export.CsvExporter.Write), StringComparison.Ordinal);
+        Assert.StartsWith("file,status,result,processing_time,error,parts\n", Export(exported, Gleitzeit.Batch.Export.CsvExporter.Write), StringComparison.Ordinal);
+        Assert.Contains($"### ✅ manual.pdf\n*Answered in {result.Parts} parts, then combined.*\n", Export(exported, Gleitzeit.Batch.Export.MarkdownExporter.Write), StringComparison.Ordinal);
+        var summary = Gleitzeit.Batch.Execution.JobSummary.Render("docs", [Gleitzeit.Batch.Execution.BatchReport.Of("manuals", first)]);
+        Assert.Contains($"- `manual.pdf` (manuals): {result.Parts} parts, {calls} calls\n", summary, StringComparison.Ordinal);
         _h.Server.ClearLog();
 
         _h.Workspace.WriteBytes("manual.pdf", DocumentFiles.ManualPdf(60, 30, (p, l) => Line(p, l, p == 31 && l == 7 ? "side" : "main")));
@@ -107,6 +113,49 @@ public sealed class DocumentBatchTests : IAsyncLifetime
         Assert.Equal(1, again.Record.Cached);
         Assert.Empty(_h.Server.ChatRequests);
         Assert.Equal(0, unchanged.Value);
+    }
+
+    [Fact]
+    public async Task ALongManual_ToAnOpenAiServerThatRefusesItAsTooLong_IsSplitToTheWindowItNames_AndASecondRunSendsNothing()
+    {
+        foreach (var file in Directory.GetFiles(_h.Workspace.Docs))
+        {
+            File.Delete(file);
+        }
+
+        _h.Workspace.WriteBytes("manual.pdf", DocumentFiles.ManualPdf(30, 30, (p, l) => $"Page {p} line {l}: the valve regulates flow through the cooling circuit of unit {(p * 100) + l}."));
+        await using var server = await Gleitzeit.Testing.OpenAiTestServer.StartAsync();
+        server.ContextLength = 4096;
+        var settings = _h.Workspace.Settings(_h.Server.Endpoint) with
+        {
+            Provider = "openai",
+            Endpoint = server.Endpoint + "/v1",
+            Model = "gpt-4o-mini",
+            SplitLongDocuments = true,
+            Environment = name => name == "OPENAI_API_KEY" ? "sk-test" : null,
+        };
+
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), settings);
+
+        var result = outcome.Record.Results["manual.pdf"];
+        Assert.True(outcome.AllSucceeded, result.Error);
+        Assert.InRange(result.Parts!.Value, 3, 30);
+        var chats = server.ChatRequests;
+        Assert.Equal(400, chats[0].StatusCode);
+        Assert.Equal(result.Parts.Value + 2, chats.Count);
+        Assert.All(chats.Skip(1), c => Assert.Equal(200, c.StatusCode));
+
+        var again = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), settings);
+
+        Assert.Equal(1, again.Record.Cached);
+        Assert.Equal(chats.Count, server.ChatRequests.Count);
+    }
+
+    private static string Export(Gleitzeit.Batch.Export.ExportDocument document, Action<Gleitzeit.Batch.Export.ExportDocument, Stream> write)
+    {
+        using var stream = new MemoryStream();
+        write(document, stream);
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class HtmlExtractorTests
             """;
         var document = DocumentExtractors.Extract(DocumentFiles.Html(html))!;
 
-        Assert.Equal("anglesharp/1.10.4+1", document.Extractor);
+        Assert.Equal("anglesharp/1.10.4+2", document.Extractor);
         Assert.Equal(
             "# Huts & shelters\n\nThree huts are open all year.\n\n- Upper hut\n  - 12 beds\n- Lower hut\n\n| Hut | Beds |\n| --- | --- |\n| Upper | 12 |\n| A\\|B | 4 |\n\n```\n  ssh  hut@example\n  ls\n```\n",
             document.Text);
@@ -33,6 +33,25 @@ public sealed class HtmlExtractorTests
         var document = DocumentExtractors.Extract(DocumentFiles.Read("libffi-introduction.html"))!;
         Assert.Contains("## 1 What is libffi?\n\nCompilers for high level languages generate code that follow certain conventions.", document.Text, StringComparison.Ordinal);
         Assert.DoesNotContain("<", document.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Next:", document.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GeneratorsNavigationBars_AreDropped()
+    {
+        var html = """
+            <html><head><title>Manual</title></head><body>
+            <div class="header"><p>Next: <a href="b.html" rel="next">Usage</a>, Up: <a href="index.html" rel="up">Top</a></p></div>
+            <div class="navheader"><table><tr><td><a href="a.html">Prev</a></td></tr></table></div>
+            <table class="nav" summary="Navigation header"><tr><td><a href="index.html">Up</a></td></tr></table>
+            <div class="related" role="navigation"><ul><li><a href="genindex.html">index</a></li></ul></div>
+            <h1>Install</h1><p>Run the installer.</p>
+            <div class="sphinxsidebar"><h3>Quick search</h3></div>
+            <div class="navfooter"><a href="b.html">Next chapter</a></div></body></html>
+            """;
+        var document = DocumentExtractors.Extract(DocumentFiles.Html(html))!;
+
+        Assert.Equal("# Install\n\nRun the installer.\n", document.Text);
     }
 
     [Fact]

@@ -131,6 +131,50 @@ public sealed class WorkflowCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Documents_InABatchTaskAndAsATasksFile_AreSentAsTheirText_AndASecondRunSendsNothing()
+    {
+        var manuals = Path.Combine(_h.Root, "manuals");
+        Directory.CreateDirectory(manuals);
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "TestData", "Documents", "shared-mime-info-spec.pdf"), Path.Combine(manuals, "spec.pdf"));
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "TestData", "Documents", "pandoc-meadows.docx"), Path.Combine(manuals, "meadows.docx"));
+        Workflow("""
+            name: "Manuals"
+            tasks:
+              - name: "summaries"
+                protocol: "llm/v1"
+                method: "llm/chat"
+                params:
+                  directory: "manuals"
+                  file_pattern: "*.*"
+                  messages:
+                    - role: "user"
+                      content: "Summarize"
+              - id: "title"
+                method: "llm/chat"
+                parameters:
+                  model: "llama3.2"
+                  file_path: "manuals/spec.pdf"
+                  messages:
+                    - role: "user"
+                      content: "Give the document a title"
+            """);
+
+        var result = await _h.RunAsync("run", "workflow.yaml");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(3, _h.Server.ChatRequests.Count);
+        Assert.All(_h.Server.ChatRequests, c => Assert.DoesNotContain("%PDF", c.UserContent, StringComparison.Ordinal));
+        Assert.Equal(2, _h.Server.ChatRequests.Count(c => c.UserContent.Contains("Shared MIME-info Database", StringComparison.Ordinal)));
+        Assert.Contains(_h.Server.ChatRequests, c => c.FileName == "meadows.docx" && c.UserContent.Contains("| Pipe a\\|b | red | 3 |", StringComparison.Ordinal));
+        _h.Server.ClearLog();
+
+        var again = await _h.RunAsync("run", "workflow.yaml");
+
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Empty(_h.Server.ChatRequests);
+    }
+
+    [Fact]
     public async Task SchemaFormat_IsSentAsAnObject_AndUnsetFieldsAreLeftOut()
     {
         Workflow("""

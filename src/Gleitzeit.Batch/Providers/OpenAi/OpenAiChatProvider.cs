@@ -254,8 +254,11 @@ public sealed class OpenAiChatProvider : IChatProvider
                 };
             case 413:
                 return ChatProviderException.Rejected($"request too large for the service (413): {message}; the service limits a request's size (GitHub Models' free tier to a few thousand tokens)");
-            case 400 when code is "context_length_exceeded":
-                return new ChatProviderException($"prompt too long for the model's context window: {message}", DiagnosticCodes.PromptTooLong, isTransient: false, serverAnswered: true);
+            case 400 when code is "context_length_exceeded" or "exceed_context_size_error":
+                return new ChatProviderException($"prompt too long for the model's context window: {message}", DiagnosticCodes.PromptTooLong, isTransient: false, serverAnswered: true)
+                {
+                    ContextLimit = ContextWindows.Stated(message),
+                };
             case >= 500 or 408:
                 var busy = status == 503 && !ErrorText.LooksLikeHtml(response?.Content?.ToString() ?? string.Empty);
                 return new ChatProviderException($"server error {status}: {message}", DiagnosticCodes.ServerError, isTransient: true, serverAnswered: true, isBusy: busy)
@@ -282,7 +285,8 @@ public sealed class OpenAiChatProvider : IChatProvider
                     return (null, error.GetString() ?? body);
                 }
 
-                var code = error.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+                var code = error.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString()
+                    : error.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() == "exceed_context_size_error" ? t.GetString() : null;
                 var text = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
                 return (code, text ?? body);
             }
