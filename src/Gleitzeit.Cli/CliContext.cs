@@ -14,8 +14,14 @@ public sealed class CliContext
     /// <summary>A terminal that can show live progress: not redirected, not CI.</summary>
     public bool Interactive { get; init; }
 
-    /// <summary>Whether errors show their stack trace (<c>--verbose</c>).</summary>
+    /// <summary>Whether errors show their stack trace (<c>--verbose</c>, <c>--verbosity diagnostic</c>).</summary>
     public bool Verbose { get; set; }
+
+    /// <summary>How much commands say (<c>-q</c>, <c>-v</c>); <see cref="Rendering.Verbosity.Normal"/> unless given.</summary>
+    internal Rendering.Verbosity Verbosity { get; set; } = Rendering.Verbosity.Normal;
+
+    /// <summary>Whether lines beyond errors and the final result are shown (not <c>--quiet</c>).</summary>
+    internal bool Chatty => Verbosity > Rendering.Verbosity.Quiet;
 
     /// <summary>Whether colour is off (<c>NO_COLOR</c> set).</summary>
     public bool NoColor => !string.IsNullOrEmpty(Environment("NO_COLOR"));

@@ -29,6 +29,7 @@ public sealed class TestWorkspace : IDisposable
         CacheDirectory = CacheDirectory,
         ResultsDirectory = ResultsDirectory,
         RetryBaseDelay = TimeSpan.FromMilliseconds(10),
+        RetryAttempts = 2,
         FirstChunkTimeout = TimeSpan.FromSeconds(20),
         IdleTimeout = TimeSpan.FromSeconds(10),
     };

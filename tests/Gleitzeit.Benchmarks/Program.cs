@@ -6,11 +6,9 @@ switch (args.FirstOrDefault())
     case "serve":
         await using (var server = await OllamaTestServer.StartAsync(slots: 4, latency: TimeSpan.FromSeconds(args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 0.2)))
         {
-            Console.WriteLine($"Ollama-protocol test server on {server.Endpoint} (4 slots, {server.Latency.TotalSeconds:0.###} s per reply). Ctrl+C stops it.");
+            Console.WriteLine($"Ollama-protocol test server on {server.Endpoint} (4 slots, {server.Latency.TotalSeconds:0.###} s per reply). Ctrl+C or SIGTERM stops it.");
             Console.WriteLine($"Try: OLLAMA_HOST={server.Endpoint} gleitzeit batch samples/DocsSummaries/docs --pattern \"*.md\"");
-            var stop = new TaskCompletionSource();
-            Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
-            await stop.Task;
+            await StopSignal.WaitAsync();
         }
 
         return 0;
@@ -18,12 +16,12 @@ switch (args.FirstOrDefault())
         await using (var files = await FileDownloadServer.StartAsync())
         {
             var large = args.ElementAtOrDefault(1) == "benchmark";
-            var url = files.Add(large ? "/bench.gguf" : "/tiny.gguf", TinyGguf.Create(large ? TinyGgufOptions.Benchmark : TinyGgufOptions.Tiny));
-            Console.WriteLine($"A random-weight GGUF model ({(large ? "~110 MB" : "~130 KB")}; its answers are noise) on {url}. Ctrl+C stops it.");
+            var url = files.Add(large ? "/bench.gguf" : "/tiny.gguf", TinyGguf.Create(large ? TinyGgufOptions.Benchmark with { ContextLength = 32768 } : TinyGgufOptions.Served));
+            Console.WriteLine($"A random-weight GGUF model ({(large ? "~110 MB" : "~130 KB")}; its answers are noise) on {url}. Ctrl+C or SIGTERM stops it.");
             Console.WriteLine($"Try: GLEITZEIT_MODEL={url} dotnet build samples/DocsSummaries");
-            var stop = new TaskCompletionSource();
-            Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
-            await stop.Task;
+            Console.WriteLine($"Try: GLEITZEIT_MODEL={url} dotnet build samples/WorkflowReport");
+            Console.Out.Flush();
+            await StopSignal.WaitAsync();
         }
 
         return 0;

@@ -87,7 +87,7 @@ public sealed class IncrementalBuildTests(PackedFeed feed) : IAsyncLifetime
     [Fact]
     public void FailingItem_FailsTheBuildNamingTheFile_KeepsTheOthers_AndTheNextBuildSendsOnlyIt()
     {
-        _server.InjectFault(ServerFault.InternalError, times: 3, match: "Bananas");
+        _server.InjectFault(ServerFault.InternalError, times: 4, match: "Bananas");
 
         var failed = _project.Build();
 

@@ -4,7 +4,7 @@ namespace Gleitzeit.Build.Tests;
 
 /// <summary>
 /// The repository's samples, copied out and built as a user would: the text samples with their default, the in-process
-/// model (downloaded from a 127.0.0.1 server, as the README's override does), and every sample against an
+/// model (downloaded from serve-model, as the README's offline path has it), and every sample against an
 /// Ollama-protocol and an OpenAI-protocol server.
 /// </summary>
 [Collection(PackedFeedCollection.Name)]
@@ -12,7 +12,6 @@ public sealed class SampleBuildTests(PackedFeed feed) : IAsyncLifetime
 {
     private OllamaTestServer _ollama = null!;
     private OpenAiTestServer _openAi = null!;
-    private FileDownloadServer _models = null!;
     private readonly SecretCanary _key = new();
 
     public async Task InitializeAsync()
@@ -22,13 +21,10 @@ public sealed class SampleBuildTests(PackedFeed feed) : IAsyncLifetime
         _openAi.RequiredKey = _key.Value;
         _openAi.AddModel("llama3.2:latest");
         _openAi.AddModel("llava:latest");
-        _models = await FileDownloadServer.StartAsync();
-        _models.Add("/tiny.gguf", TinyGguf.Create(new TinyGgufOptions { ContextLength = 32768 }));
     }
 
     public async Task DisposeAsync()
     {
-        await _models.DisposeAsync();
         await _openAi.DisposeAsync();
         await _ollama.DisposeAsync();
     }
@@ -36,13 +32,24 @@ public sealed class SampleBuildTests(PackedFeed feed) : IAsyncLifetime
     [Theory]
     [InlineData("DocsSummaries", "docs-summaries.json", 3)]
     [InlineData("WorkflowReport", "report.json", 3)]
-    public void TextSample_RunsItsDefaultInProcessModel_WithNoServer_AndItsSecondBuildSendsNothing(string sample, string artifact, int items)
+    public async Task TheReadmesOfflinePath_AsWritten_BuildsTheSampleWithServeModelsModel_AndItsSecondBuildIsANoOp(string sample, string artifact, int items)
     {
-        var project = new ConsumerProject(feed, _ollama, sample);
-        CopyDirectory(Path.Combine(RepositoryLayout.Root(), "samples", sample), project.Directory);
-        var environment = new Dictionary<string, string> { ["GLEITZEIT_MODEL"] = _models.Url("/tiny.gguf").AbsoluteUri, ["OLLAMA_HOST"] = "http://127.0.0.1:9" };
+        // Exactly what the README says to run: serve-model, then the line it prints.
+        await using var serveModel = await ServeModel.StartAsync();
+        var printed = Assert.Single(serveModel.TryLines, l => l.EndsWith("dotnet build samples/" + sample, StringComparison.Ordinal));
+        var readme = File.ReadAllText(Path.Combine(RepositoryLayout.Root(), "README.md"));
+        Assert.Contains("dotnet run --project tests/Gleitzeit.Benchmarks -c Release -- serve-model", readme, StringComparison.Ordinal);
+        Assert.Contains("`" + printed.Replace(serveModel.Url, "http://127.0.0.1:PORT/tiny.gguf", StringComparison.Ordinal) + "`", readme, StringComparison.Ordinal);
 
-        var first = project.BuildWith(environment, $"-p:GleitzeitBuildVersion={feed.Version}");
+        var checkout = Path.Combine(feed.Root, Guid.NewGuid().ToString("N"));
+        var project = new ConsumerProject(feed, _ollama, sample, Path.Combine(checkout, "samples"));
+        CopyDirectory(Path.Combine(RepositoryLayout.Root(), "samples", sample), project.Directory);
+        var environment = project.Environment();
+        environment["GLEITZEIT_MODEL"] = serveModel.Url;
+        environment["OLLAMA_HOST"] = "http://127.0.0.1:9";
+        string[] command = ["build", "samples/" + sample, "-nr:false", "-v:n", $"-p:GleitzeitBuildVersion={feed.Version}"];
+
+        var first = Dotnet.Run(checkout, environment, command);
 
         Assert.True(first.ExitCode == 0, first.ToString());
         Assert.Contains("downloaded to", first.Output, StringComparison.Ordinal);
@@ -53,10 +60,10 @@ public sealed class SampleBuildTests(PackedFeed feed) : IAsyncLifetime
             Assert.All(results, r => Assert.False(string.IsNullOrWhiteSpace(r.GetProperty("result").GetString())));
         }
 
-        Assert.Empty(_ollama.Requests);
-        var second = project.BuildWith(environment, $"-p:GleitzeitBuildVersion={feed.Version}", "-p:GleitzeitCacheMode=Locked", "--no-incremental");
+        var second = Dotnet.Run(checkout, environment, command);
         Assert.True(second.ExitCode == 0, second.ToString());
-        Assert.Single(_models.Requests, r => r.Path == "/tiny.gguf");
+        Assert.Contains("Skipping target \"GleitzeitRun\" because all output files are up-to-date", second.Output, StringComparison.Ordinal);
+        Assert.Empty(_ollama.Requests);
     }
 
     [Theory]

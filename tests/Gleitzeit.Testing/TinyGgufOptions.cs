@@ -6,6 +6,12 @@ public sealed record TinyGgufOptions
     /// <summary>The defaults: dim 32, 1 layer, feed-forward 64, about 130 KB; loads in milliseconds.</summary>
     public static TinyGgufOptions Tiny { get; } = new();
 
+    /// <summary>
+    /// What <c>serve-model</c> serves for the README's offline path: <see cref="Tiny"/> trained (so it says) for 32,768
+    /// tokens, so the local provider's default 8,192-token window holds every sample document with room to answer.
+    /// </summary>
+    public static TinyGgufOptions Served { get; } = new() { ContextLength = 32768 };
+
     /// <summary>A ~110 MB model (dim 1024, 3 layers, feed-forward 1536, 16 heads) for tokens/s benchmarks.</summary>
     public static TinyGgufOptions Benchmark { get; } = new() { EmbeddingSize = 1024, Layers = 3, FeedForwardSize = 1536, HeadCount = 16 };
 

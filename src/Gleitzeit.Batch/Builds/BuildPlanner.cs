@@ -137,6 +137,20 @@ public static class BuildPlanner
         var system = item.Get(BuildContract.Metadata.SystemPrompt);
         var longDocuments = item.Get(BuildContract.Metadata.LongDocuments).Trim();
         var split = longDocuments.Length == 0 ? (bool?)null : string.Equals(longDocuments, "split", StringComparison.OrdinalIgnoreCase);
-        return plans.Template(item.Get(BuildContract.Metadata.Prompt), system, item.Vision, item.Get(BuildContract.Metadata.Model), options, format, split);
+        var prompt = item.Get(BuildContract.Metadata.Prompt);
+        if (item.Get(BuildContract.Metadata.PromptFile) is { Length: > 0 } promptFile)
+        {
+            try
+            {
+                prompt = PromptFiles.Read(Path.GetFullPath(Path.Combine(manifest.ProjectDirectory, promptFile)));
+            }
+            catch (PromptFileException ex)
+            {
+                errors.Add(Diagnostic.Error(ex.Code, ex.Path, ex.Message));
+                return null;
+            }
+        }
+
+        return plans.Template(prompt, system, item.Vision, item.Get(BuildContract.Metadata.Model), options, format, split);
     }
 }

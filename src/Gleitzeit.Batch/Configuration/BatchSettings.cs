@@ -127,6 +127,7 @@ public sealed record BatchSettings
     /// <summary>Limit on any request that is not a generation (model list, model details), connecting included.</summary>
     public TimeSpan RequestTimeout { get => (TimeSpan)Get(Contract.Settings.RequestTimeout)!; init => Set(Contract.Settings.RequestTimeout, value); }
 
+    /// <summary>Retries after an item's first attempt (<c>retry_attempts</c>, <c>--retries</c>): up to this + 1 attempts in all.</summary>
     public int RetryAttempts { get => (int)(long)Get(Contract.Settings.RetryAttempts)!; init => Set(Contract.Settings.RetryAttempts, (long)value); }
 
     /// <summary>Time an item may wait in all for a busy or rate-limiting server before it fails.</summary>

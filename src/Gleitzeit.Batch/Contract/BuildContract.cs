@@ -65,6 +65,9 @@ public static class BuildContract
     {
         public const string Batch = "Batch";
         public const string Prompt = "Prompt";
+
+        /// <summary>A file whose text is the prompt, relative to the project file (instead of <see cref="Prompt"/>).</summary>
+        public const string PromptFile = "PromptFile";
         public const string SystemPrompt = "SystemPrompt";
         public const string Model = "Model";
         public const string Vision = "Vision";
@@ -75,7 +78,7 @@ public static class BuildContract
         public const string LongDocuments = "LongDocuments";
 
         /// <summary>Every metadata name, in the order the README lists them.</summary>
-        public static IReadOnlyList<string> All { get; } = [Batch, Prompt, SystemPrompt, Model, Vision, Temperature, Seed, Format, OutputFile, LongDocuments];
+        public static IReadOnlyList<string> All { get; } = [Batch, Prompt, PromptFile, SystemPrompt, Model, Vision, Temperature, Seed, Format, OutputFile, LongDocuments];
 
         /// <summary>Metadata long enough to be worth writing once per distinct value.</summary>
         public static IReadOnlyList<string> Shared { get; } = [Prompt, SystemPrompt];

@@ -32,9 +32,25 @@ public static class ItemRules
         }
 
         var problems = new List<(string, string)>();
-        if (metadata(BuildContract.Metadata.Prompt).Trim().Length == 0)
+        var promptFile = metadata(BuildContract.Metadata.PromptFile).Trim();
+        if (promptFile.Length > 0 && metadata(BuildContract.Metadata.Prompt).Trim().Length > 0)
         {
-            problems.Add((DiagnosticCodes.MissingPrompt, "GleitzeitBatch item has no Prompt: add Prompt=\"…\" to the item or to an ItemDefinitionGroup"));
+            problems.Add((DiagnosticCodes.InvalidSetting, $"GleitzeitBatch item has both Prompt and PromptFile ('{promptFile}'): give one of them"));
+        }
+        else if (promptFile.Length > 0)
+        {
+            try
+            {
+                PromptFiles.Read(Path.GetFullPath(Path.Combine(projectDirectory, promptFile)));
+            }
+            catch (PromptFileException ex)
+            {
+                problems.Add((ex.Code, $"{ex.Message} (PromptFile '{promptFile}', relative to the project file)"));
+            }
+        }
+        else if (metadata(BuildContract.Metadata.Prompt).Trim().Length == 0)
+        {
+            problems.Add((DiagnosticCodes.MissingPrompt, "GleitzeitBatch item has no Prompt: add Prompt=\"…\" or PromptFile=\"prompts/….txt\" to the item or to an ItemDefinitionGroup"));
         }
 
         if (BatchNameProblem(metadata(BuildContract.Metadata.Batch).Trim()) is { } batchProblem)

@@ -153,9 +153,9 @@ public static class Settings
     public static readonly SettingDefinition RetryAttempts = new()
     {
         Key = "retry_attempts",
-        Description = "attempts per item for transient failures",
+        Description = "retries per item after its first attempt, for transient failures (0: no retry)",
         Kind = SettingKind.Integer,
-        Minimum = 1,
+        Minimum = 0,
         Maximum = 100,
         Default = "3",
         Property = "GleitzeitRetryAttempts",

@@ -28,6 +28,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
             ApiKeyVariable = inProcess ? null : settings.ApiKeyVariable,
             ModelsDirectory = inProcess ? settings.ModelsDirectory : null,
             WorkingDirectory = settings.WorkingDirectory,
+            RunSettings = Configuration.RunSettings.Of(settings),
         };
         var (record, held) = store.CreateHeld(plan, origin, time.GetLocalNow());
         using var _ = held;

@@ -61,7 +61,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
     private ChatTimeouts Timeouts => new(run.Settings.FirstChunkTimeout, run.Settings.IdleTimeout, run.Settings.TimeoutPerFile);
 
     // The longest another process can hold a key: every attempt at its longest, and the waits between them.
-    private TimeSpan MaxLockWait => (run.Settings.FirstChunkTimeout + run.Settings.TimeoutPerFile) * run.Settings.RetryAttempts + run.Settings.RateLimitWait + TimeSpan.FromMinutes(1);
+    private TimeSpan MaxLockWait => (run.Settings.FirstChunkTimeout + run.Settings.TimeoutPerFile) * (run.Settings.RetryAttempts + 1) + run.Settings.RateLimitWait + TimeSpan.FromMinutes(1);
 
     private void Finished()
     {

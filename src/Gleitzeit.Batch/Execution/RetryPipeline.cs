@@ -7,7 +7,7 @@ namespace Gleitzeit.Batch.Execution;
 
 /// <summary>
 /// Retries transient model-call failures only, never a 4xx or a missing model. Two budgets: ordinary failures
-/// (connection reset, 5xx, a broken stream, a timeout) get <c>retry_attempts</c> with exponential backoff and jitter;
+/// (connection reset, 5xx, a broken stream, a timeout) get <c>retry_attempts</c> retries after the first attempt, with exponential backoff and jitter;
 /// a busy or rate-limiting server (503, 429) is waited for as long as it asks, or with a longer backoff, until the item
 /// has waited <c>rate_limit_wait</c> in all.
 /// </summary>
@@ -82,7 +82,8 @@ internal sealed class RetryBudget(BatchSettings settings, BusyClock busy)
     /// <summary>The attempt about to happen, counting ordinary failures only (2 for the first retry).</summary>
     public int NextAttempt => Failures + 1;
 
-    public int MaxAttempts => settings.RetryAttempts;
+    /// <summary>Attempts in all: the first and <c>retry_attempts</c> retries.</summary>
+    public int MaxAttempts => settings.RetryAttempts + 1;
 
     /// <summary>Whether the run's time for waiting on a busy server ran out at this call.</summary>
     public bool BusyExhausted { get; private set; }
@@ -106,7 +107,7 @@ internal sealed class RetryBudget(BatchSettings settings, BusyClock busy)
         }
 
         Failures++;
-        return Failures < settings.RetryAttempts;
+        return Failures <= settings.RetryAttempts;
     }
 
     /// <summary>The delay before the next attempt; null for the pipeline's own exponential backoff.</summary>

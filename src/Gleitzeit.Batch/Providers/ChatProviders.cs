@@ -119,7 +119,8 @@ public static class ChatProviders
         ContextLength = settings.ContextLength,
         RequestTimeout = settings.RequestTimeout,
         IdleTimeout = settings.IdleTimeout,
-        RetryAttempts = settings.RetryAttempts,
+        // The downloader counts requests in all: the first and the retries.
+        RetryAttempts = settings.RetryAttempts + 1,
         RetryDelayScale = settings.RetryBaseDelay.TotalSeconds,
         Time = time ?? TimeProvider.System,
     };

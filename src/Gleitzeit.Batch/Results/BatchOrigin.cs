@@ -17,4 +17,7 @@ public sealed record BatchOrigin
 
     /// <summary>The directory relative model paths were resolved against.</summary>
     public string? WorkingDirectory { get; init; }
+
+    /// <summary>How it runs (<see cref="Configuration.RunSettings"/>): retries, timeouts, concurrency… by key, as text.</summary>
+    public SortedDictionary<string, string>? RunSettings { get; init; }
 }

@@ -44,6 +44,10 @@ public sealed class BatchRecord
     [JsonPropertyName("working_directory")]
     public string? WorkingDirectory { get; init; }
 
+    /// <summary>How it ran (retries, timeouts, concurrency…, those not at their defaults), by key; a resume runs the same way.</summary>
+    [JsonPropertyName("run_settings")]
+    public SortedDictionary<string, string>? RunSettings { get; init; }
+
     [JsonPropertyName("total_files")]
     public int TotalFiles => Plan.Items.Count;
 

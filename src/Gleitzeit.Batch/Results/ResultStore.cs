@@ -70,6 +70,7 @@ public sealed class ResultStore
                 ApiKeyVariable = origin.ApiKeyVariable,
                 ModelsDirectory = origin.ModelsDirectory,
                 WorkingDirectory = origin.WorkingDirectory,
+                RunSettings = origin.RunSettings,
                 Plan = plan,
             };
             try

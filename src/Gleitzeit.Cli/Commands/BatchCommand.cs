@@ -15,7 +15,7 @@ internal sealed class BatchCommand
     private readonly Argument<string?> _directory = new("directory") { Description = "Directory to scan for files", Arity = ArgumentArity.ZeroOrOne };
     private readonly Option<string[]> _files = new("--files", "-f") { Description = "Explicit files instead of a directory", AllowMultipleArgumentsPerToken = true };
     private readonly Option<string[]> _pattern = new("--pattern", "-p") { Description = "Glob pattern(s) in the directory (default \"*\"; several with ';')" };
-    private readonly Option<string> _prompt = new("--prompt") { Description = "The prompt sent with each file", DefaultValueFactory = _ => "Analyze this file" };
+    private readonly PromptOptions _prompt = new("The prompt sent with each file");
     private readonly Option<string?> _system = new("--system") { Description = "A system message sent before each prompt" };
     private readonly Option<bool> _vision = new("--vision") { Description = "The files are images for a vision model" };
     private readonly Option<bool> _recursive = new("--recursive", "-r") { Description = "Match the pattern in subdirectories too" };
@@ -30,11 +30,12 @@ internal sealed class BatchCommand
     {
         var command = new Command("batch", "Run one prompt over the files of a directory, or over --files");
         command.Arguments.Add(_directory);
-        foreach (var option in new Option[] { _files, _pattern, _prompt, _system, _vision, _recursive, _exclude, _output, _format, _dryRun, _showInput })
+        foreach (var option in new Option[] { _files, _pattern, _system, _vision, _recursive, _exclude, _output, _format, _dryRun, _showInput })
         {
             command.Options.Add(option);
         }
 
+        _prompt.AddTo(command);
         _settings.AddTo(command);
         command.SetAction((parse, cancellation) => CliErrors.Guard(context, () => RunAsync(parse, context, cancellation)));
         return command;
@@ -44,6 +45,7 @@ internal sealed class BatchCommand
     {
         var vision = parse.GetValue(_vision);
         var settings = _settings.Resolve(parse, context, vision);
+        var prompt = _prompt.Resolve(parse, context);
         var plans = new PlanBuilder(settings);
         var directory = parse.GetValue(_directory);
         var files = parse.GetValue(_files) ?? [];
@@ -82,7 +84,6 @@ internal sealed class BatchCommand
             throw new CliException($"none of the --files exist: {string.Join(", ", discovered.Select(f => Diagnostic.OneLine(f.RelativePath)))}", DiagnosticCodes.FileNotFound);
         }
 
-        var prompt = parse.GetValue(_prompt)!;
         var system = parse.GetValue(_system);
         var template = plans.Template(prompt, system, vision);
         var parameters = new JsonObject { ["model"] = template.Model };

@@ -6,6 +6,7 @@ using Gleitzeit.Batch.Providers;
 using Gleitzeit.Batch.Providers.Local;
 using Gleitzeit.Batch.Results;
 
+using Gleitzeit.Cli.Json;
 using Gleitzeit.Cli.Rendering;
 
 namespace Gleitzeit.Cli.Commands;
@@ -19,18 +20,26 @@ internal sealed class BatchManagementCommands(CliContext context)
     {
         var list = new Command("batch-list", "List recorded batches, newest first");
         var listOptions = Records(list);
-        list.SetAction((parse, _) => CliErrors.Guard(context, () => Task.FromResult(List(listOptions.Resolve(parse, context)))));
+        var listJson = JsonOption("Print the batches as JSON (see the README, \"Scripting\")");
+        list.Options.Add(listJson);
+        list.SetAction((parse, _) => CliErrors.Guard(context, () => Task.FromResult(List(listOptions.Resolve(parse, context), parse.GetValue(listJson)))));
         yield return list;
 
         var showId = IdArgument();
         var show = new Command("batch-show", "Show each item of a batch: status, time, first line of the result or the error");
         show.Arguments.Add(showId);
         var showOptions = Records(show);
-        show.SetAction((parse, _) => CliErrors.Guard(context, () => Task.FromResult(Show(Load(showOptions.Resolve(parse, context), parse.GetValue(showId)!)))));
+        var showJson = JsonOption("Print the batch and every item (whole results and errors) as JSON (see the README, \"Scripting\")");
+        show.Options.Add(showJson);
+        show.SetAction((parse, _) => CliErrors.Guard(context, () =>
+        {
+            var record = Load(showOptions.Resolve(parse, context), parse.GetValue(showId)!);
+            return Task.FromResult(parse.GetValue(showJson) ? ShowJson(record) : Show(record));
+        }));
         yield return show;
 
         var resumeId = IdArgument();
-        var resume = new Command("batch-resume", "Run again only the failed and unfinished items of a batch, with its parameters");
+        var resume = new Command("batch-resume", "Run again only the failed and unfinished items of a batch, as it ran: its prompt, model, provider, server and run settings (--retries, timeouts, --concurrency, quotas, cache); flags given here override them");
         resume.Arguments.Add(resumeId);
         _settings.AddTo(resume);
         resume.SetAction((parse, cancellation) => CliErrors.Guard(context, () => ResumeAsync(parse, parse.GetValue(resumeId)!, cancellation)));
@@ -47,6 +56,8 @@ internal sealed class BatchManagementCommands(CliContext context)
         export.SetAction((parse, _) => CliErrors.Guard(context, () => Task.FromResult(Export(Load(exportOptions.Resolve(parse, context), parse.GetValue(exportId)!), parse.GetValue(format), parse.GetValue(output)))));
         yield return export;
     }
+
+    private static Option<bool> JsonOption(string description) => new("--json") { Description = description };
 
     private static Argument<string> IdArgument() => new("batch-id") { Description = "A batch id from batch-list, or 'last'" };
 
@@ -68,13 +79,19 @@ internal sealed class BatchManagementCommands(CliContext context)
         return store.Load(id) ?? throw new CliException($"no batch '{id}' in {store.Directory}; run `gleitzeit batch-list` to see the ids", DiagnosticCodes.InvalidSetting);
     }
 
-    private int List(BatchSettings settings)
+    private int List(BatchSettings settings, bool json)
     {
         var listing = new ResultStore(settings.ResultsDirectory).List();
         var records = listing.Records;
         foreach (var damaged in listing.Damaged)
         {
             context.Error.WriteLine($"warning: {Diagnostic.OneLine(damaged.Message)}");
+        }
+
+        if (json)
+        {
+            CliJsonContext.Write(context.Out, new BatchListJson(settings.ResultsDirectory, [.. records.Select(BatchViews.Of)]), c => c.BatchListJson);
+            return ExitCodes.Success;
         }
 
         if (records.Count == 0)
@@ -137,6 +154,12 @@ internal sealed class BatchManagementCommands(CliContext context)
         return ExitCodes.Success;
     }
 
+    private int ShowJson(BatchRecord record)
+    {
+        CliJsonContext.Write(context.Out, BatchViews.Detail(record), c => c.BatchShowJson);
+        return ExitCodes.Success;
+    }
+
     private async Task<int> ResumeAsync(ParseResult parse, string id, CancellationToken cancellation)
     {
         var settings = _settings.Resolve(parse, context);
@@ -167,6 +190,14 @@ internal sealed class BatchManagementCommands(CliContext context)
         if (record.WorkingDirectory is { } directory)
         {
             settings = settings with { WorkingDirectory = directory };
+        }
+
+        foreach (var (key, value) in record.RunSettings ?? [])
+        {
+            if (RunSettings.Kept.FirstOrDefault(s => s.Key == key) is { } setting && !_settings.IsGiven(parse, setting))
+            {
+                settings = Recorded(settings, record, setting, value);
+            }
         }
 
         if (provider is not null && !string.Equals(provider, settings.Provider, StringComparison.OrdinalIgnoreCase))

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Gleitzeit.Batch.Caching;
 using Gleitzeit.Batch.Results;
+using Gleitzeit.Cli.Json;
 
 namespace Gleitzeit.Cli.Commands;
 
@@ -15,6 +16,8 @@ internal sealed class CacheCommands(CliContext context)
         var settingsOptions = new SettingsOptions(Settings.CacheDirectory, Settings.ResultsDirectory);
         var stats = new Command("stats", "Entries, size, and hit rate of recent batches");
         settingsOptions.AddTo(stats);
+        var json = new Option<bool>("--json") { Description = "Print the figures as JSON (see the README, \"Scripting\")" };
+        stats.Options.Add(json);
         stats.SetAction((parse, _) => CliErrors.Guard(context, () =>
         {
             var settings = settingsOptions.Resolve(parse, context);
@@ -22,6 +25,15 @@ internal sealed class CacheCommands(CliContext context)
             var recent = new ResultStore(settings.ResultsDirectory).List().Records.Take(RecentBatches).ToList();
             var answered = recent.Sum(r => r.Successful);
             var hits = recent.Sum(r => r.Cached);
+            if (parse.GetValue(json))
+            {
+                CliJsonContext.Write(
+                    context.Out,
+                    new CacheStatsJson(settings.CacheDirectory, cache.Entries, cache.Bytes, Utc(cache.OldestUtc), Utc(cache.NewestUtc), recent.Count, answered, hits, answered == 0 ? null : Math.Round((double)hits / answered, 4)),
+                    c => c.CacheStatsJson);
+                return Task.FromResult(ExitCodes.Success);
+            }
+
             context.Out.WriteLine($"Cache: {settings.CacheDirectory}");
             context.Out.WriteLine($"Entries: {cache.Entries}");
             context.Out.WriteLine($"Size: {Size(cache.Bytes)}");
@@ -63,6 +75,8 @@ internal sealed class CacheCommands(CliContext context)
         cache.Subcommands.Add(prune);
         return cache;
     }
+
+    private static DateTime? Utc(DateTime? time) => time is { } t ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : null;
 
     private static string Size(long bytes) => bytes switch
     {

@@ -13,17 +13,18 @@ internal sealed class GenerateCommand(CliContext context)
         var directory = new Argument<string?>("directory") { Description = "Directory the workflow scans", Arity = ArgumentArity.ZeroOrOne };
         var files = new Option<string[]>("--files", "-f") { Description = "Explicit files instead of a directory", AllowMultipleArgumentsPerToken = true };
         var pattern = new Option<string>("--pattern", "-p") { Description = "File pattern in the directory", DefaultValueFactory = _ => "*" };
-        var prompt = new Option<string>("--prompt") { Description = "The prompt", DefaultValueFactory = _ => "Analyze this file" };
+        var prompt = new PromptOptions("The prompt");
         var vision = new Option<bool>("--vision") { Description = "Images for a vision model (llm/vision)" };
         var settingsOptions = new SettingsOptions(Settings.Model, Settings.VisionModel);
         var output = new Option<string?>("--output", "-o") { Description = "Where to write the YAML (standard output when not given)" };
         var batch = new Command("batch", "Generate a batch workflow over a directory or files");
         batch.Arguments.Add(directory);
-        foreach (var option in new Option[] { files, pattern, prompt, vision, output })
+        foreach (var option in new Option[] { files, pattern, vision, output })
         {
             batch.Options.Add(option);
         }
 
+        prompt.AddTo(batch);
         settingsOptions.AddTo(batch);
 
         batch.SetAction((parse, _) => CliErrors.Guard(context, () =>
@@ -55,7 +56,7 @@ internal sealed class GenerateCommand(CliContext context)
                 dir is null ? null : Relative(dir),
                 parse.GetValue(pattern)!,
                 [.. list.Select(Relative)],
-                parse.GetValue(prompt)!,
+                prompt.Resolve(parse, context),
                 plans.ModelFor(isVision),
                 isVision);
             if (outputPath is null)

@@ -31,7 +31,11 @@ internal sealed class RunCommand(CliContext context)
         var outcome = await renderer.RunAsync($"Workflow {workflow.Name}: {workflow.Tasks.Count} task(s)", () => engine.RunWorkflowAsync(workflow, cancellation));
         var store = engine.Results;
 
-        context.Out.WriteLine();
+        if (context.Chatty)
+        {
+            context.Out.WriteLine();
+        }
+
         var exit = ExitCodes.Success;
         foreach (var task in outcome.Tasks)
         {
@@ -65,7 +69,11 @@ internal sealed class RunCommand(CliContext context)
             }
         }
 
-        context.Out.WriteLine($"Results saved to {store.Directory}");
+        if (context.Chatty)
+        {
+            context.Out.WriteLine($"Results saved to {store.Directory}");
+        }
+
         JobSummaryOutput.Append(context, $"gleitzeit run {Path.GetFileName(file)}", outcome.Tasks.Where(t => t.Batch is not null).Select(t => BatchReport.Of(t.Task.Id, t.Batch!)));
         return exit;
     }

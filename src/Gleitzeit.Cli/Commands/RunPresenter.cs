@@ -91,7 +91,10 @@ internal static class RunPresenter
             throw new CliException($"cannot write {full}: {ex.Message}", DiagnosticCodes.OutputWriteFailed);
         }
 
-        context.Out.WriteLine($"Exported {format.ToString().ToLowerInvariant()} to {full}");
+        if (context.Chatty)
+        {
+            context.Out.WriteLine($"Exported {format.ToString().ToLowerInvariant()} to {full}");
+        }
     }
 
     /// <summary>The format named by <c>--format</c>, else implied by the output file's suffix; null when neither is given.</summary>

@@ -11,11 +11,19 @@ internal static class BatchSummary
     {
         var record = outcome.Record;
         var cached = record.Results.Values.Count(r => r.Cached);
-        context.Out.WriteLine();
+        if (context.Chatty)
+        {
+            context.Out.WriteLine();
+        }
+
         context.Out.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"Batch {record.BatchId}: {record.TotalFiles} files, {record.Successful} ok ({(record.FromArtifact > 0 ? $"{record.FromArtifact} from the artifact, {cached - record.FromArtifact}" : cached)} from cache, {outcome.Sent} sent), {record.Failed} failed, {record.Skipped} skipped{(record.NotRun == 0 ? string.Empty : $", {record.NotRun} not run")} in {outcome.Elapsed.TotalSeconds:0.00} s"));
-        context.Out.WriteLine($"Results saved to {recordPath}");
+        if (context.Chatty)
+        {
+            context.Out.WriteLine($"Results saved to {recordPath}");
+        }
+
         if (record.Status == BatchStatus.Aborted)
         {
             context.Error.WriteLine($"gleitzeit: error {record.ErrorCode}: {record.Error}");

@@ -13,7 +13,7 @@ internal interface IProgressRenderer : IProgress<BatchProgressEvent>
 internal static class ProgressRenderers
 {
     public static IProgressRenderer For(CliContext context) =>
-        context.Interactive ? new LiveProgressRenderer(context) : new PlainProgressRenderer(context);
+        context.Interactive && context.Verbosity == Verbosity.Normal ? new LiveProgressRenderer(context) : new PlainProgressRenderer(context);
 
     /// <summary>Seconds as the progress display shows them: <c>2.3s</c>, <c>15s</c>.</summary>
     public static string Seconds(TimeSpan time) =>

@@ -12,7 +12,11 @@ internal sealed class PlainProgressRenderer(CliContext context, string? diagnost
 
     public Task<T> RunAsync<T>(string title, Func<Task<T>> work)
     {
-        context.Out.WriteLine(title);
+        if (context.Verbosity >= Verbosity.Normal)
+        {
+            context.Out.WriteLine(title);
+        }
+
         return work();
     }
 
@@ -21,8 +25,11 @@ internal sealed class PlainProgressRenderer(CliContext context, string? diagnost
         var counter = $"[{value.Counts?.Done}/{value.Counts?.Total}]";
         var file = Diagnostic.OneLine(value.File);
         var message = Diagnostic.OneLine(value.Message);
+        var level = context.Verbosity;
         var line = value.Kind switch
         {
+            _ when level < Verbosity.Normal && value.Kind is not BatchEventKind.Failed => null,
+            BatchEventKind.Started when level >= Verbosity.Detailed => $"{counter} sending {file}",
             BatchEventKind.Completed => $"{counter} ok      {file} ({ProgressRenderers.Seconds(value.ItemTime ?? TimeSpan.Zero)}) {message}",
             BatchEventKind.CacheHit when value.Source == Batch.Results.ItemResult.FromArtifact => $"{counter} artifact {file} ({ProgressRenderers.Seconds(value.ItemTime ?? TimeSpan.Zero)}) {message}",
             BatchEventKind.CacheHit => $"{counter} cached  {file} ({ProgressRenderers.Seconds(value.ItemTime ?? TimeSpan.Zero)}) {message}",
@@ -32,7 +39,11 @@ internal sealed class PlainProgressRenderer(CliContext context, string? diagnost
         };
         lock (_lock)
         {
-            if (value is { Kind: BatchEventKind.Preparing, Transfer: { } transfer })
+            if (level == Verbosity.Quiet && line is null)
+            {
+                // Quiet: failed items (errors) and, after the run, the final result; no warnings, retries or downloads.
+            }
+            else if (value is { Kind: BatchEventKind.Preparing, Transfer: { } transfer })
             {
                 // A line at the start, at every tenth and at the end: a long download must not flood a CI log.
                 var tenth = transfer.Total is > 0 ? (int)(10 * transfer.Done / transfer.Total.Value) : 0;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 using Gleitzeit.Testing;
 
@@ -30,6 +31,22 @@ public sealed class ReadmeTests
         var documented = Readme.Where(l => l.StartsWith("| GZ", StringComparison.Ordinal)).Select(l => l.Split('|')[1].Trim()).Order(StringComparer.Ordinal);
 
         Assert.Equal(codes, documented);
+    }
+
+    [Fact]
+    public void TheArtifactsTheReadmeSaysToCommit_AreNotIgnoredByGit()
+    {
+        // The README and the sample say: commit summaries/ (it is the lockfile). An ignore rule would make `git add .` drop it.
+        var info = new ProcessStartInfo("git") { WorkingDirectory = RepositoryLayout.Root(), RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "check-ignore", "--no-index", "-v", "samples/DocsSummaries/summaries/docs-summaries.json", "samples/DocsSummaries/summaries/meeting-notes.summary.md" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var git = Process.Start(info)!;
+        var ignoredBy = git.StandardOutput.ReadToEnd();
+        Assert.True(git.WaitForExit(30_000), "git check-ignore did not end");
+        Assert.True(git.ExitCode == 1, "ignored: " + ignoredBy + git.StandardError.ReadToEnd());
     }
 
     private static string Code(string? text) => text is null ? string.Empty : $"`{text}`";

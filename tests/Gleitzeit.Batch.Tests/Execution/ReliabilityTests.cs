@@ -63,7 +63,7 @@ public sealed class ReliabilityTests : IAsyncLifetime
             Endpoint = silent.Endpoint,
             FirstChunkTimeout = TimeSpan.FromMilliseconds(300),
             RequestTimeout = TimeSpan.FromMilliseconds(300),
-            RetryAttempts = 2,
+            RetryAttempts = 1,
         };
         var clock = Stopwatch.StartNew();
 
@@ -81,7 +81,7 @@ public sealed class ReliabilityTests : IAsyncLifetime
     {
         _h.Server.InjectFault(ServerFault.Hang, times: 100, match: "Beta");
 
-        var outcome = await _h.RunAsync(settings: _h.CurrentSettings with { FirstChunkTimeout = TimeSpan.FromMilliseconds(300), RetryAttempts = 2 });
+        var outcome = await _h.RunAsync(settings: _h.CurrentSettings with { FirstChunkTimeout = TimeSpan.FromMilliseconds(300), RetryAttempts = 1 });
 
         Assert.Equal(DiagnosticCodes.Timeout, outcome.Record.Results["b.txt"].ErrorCode);
         Assert.Equal(2, outcome.Sent);
@@ -112,7 +112,7 @@ public sealed class ReliabilityTests : IAsyncLifetime
         _h.Server.QueueLimit = 0;
         _h.Server.Latency = TimeSpan.FromMilliseconds(40);
 
-        var outcome = await _h.RunAsync(settings: _h.CurrentSettings with { MaxConcurrent = 8, RetryAttempts = 3 });
+        var outcome = await _h.RunAsync(settings: _h.CurrentSettings with { MaxConcurrent = 8, RetryAttempts = 2 });
 
         Assert.True(outcome.AllSucceeded, string.Join("; ", outcome.Record.Results.Values.Where(r => r.Error is not null).Select(r => r.Error)));
         Assert.Equal(23, outcome.Record.Successful);

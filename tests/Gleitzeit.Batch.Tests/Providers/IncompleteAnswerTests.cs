@@ -119,7 +119,7 @@ public sealed class IncompleteAnswerTests : IAsyncLifetime
             : user.Contains("Gamma", StringComparison.Ordinal) ? ("Gamma", "insufficient_system_resource")
             : (OpenAiTestServer.ReplyFor(user), "stop");
 
-        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), OpenAi() with { RetryAttempts = 1 });
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), OpenAi() with { RetryAttempts = 0 });
 
         var results = outcome.Record.Results;
         Assert.Equal(DiagnosticCodes.AnswerCut, results["cut.txt"].ErrorCode);
@@ -134,7 +134,7 @@ public sealed class IncompleteAnswerTests : IAsyncLifetime
     {
         _openAi.InjectFault(ServerFault.ErrorMidStream, times: 10, match: "Alpha");
 
-        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), OpenAi() with { RetryAttempts = 1 });
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), OpenAi() with { RetryAttempts = 0 });
 
         Assert.Contains("an error was encountered while running the model: unexpected EOF", outcome.Record.Results["cut.txt"].Error, StringComparison.Ordinal);
     }
@@ -225,7 +225,7 @@ public sealed class IncompleteAnswerTests : IAsyncLifetime
     {
         _openAi.RawReplies = _ => ("text/event-stream", [Event("half an ", null) + "\n\n", "event: error\ndata: {\"message\":\"upstream overloaded ZZZ\"}\n\n"]);
 
-        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), OpenAi() with { RetryAttempts = 1 });
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), OpenAi() with { RetryAttempts = 0 });
 
         Assert.All(outcome.Record.Results.Values, r => Assert.Contains("upstream overloaded ZZZ", r.Error, StringComparison.Ordinal));
     }
@@ -241,7 +241,7 @@ public sealed class IncompleteAnswerTests : IAsyncLifetime
     {
         _openAi.RawReplies = _ => (contentType, [Event("Über 😀 ", null) + newline + newline, Event("done", reason) + newline + newline, "data: [DONE]" + newline + newline]);
 
-        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), OpenAi() with { RetryAttempts = 1 });
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), OpenAi() with { RetryAttempts = 0 });
 
         var result = outcome.Record.Results["cut.txt"];
         Assert.Equal(code, result.ErrorCode);

@@ -64,7 +64,7 @@ public sealed class ServerMessageTests : IAsyncLifetime
     {
         Inject(openAi, ServerFault.HtmlGatewayError);
 
-        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: Model(openAi))), Settings(openAi) with { RetryAttempts = 1 });
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: Model(openAi))), Settings(openAi) with { RetryAttempts = 0 });
 
         var errors = outcome.Record.Results.Values.Select(r => r.Error ?? string.Empty).Append(outcome.Record.Error ?? string.Empty).Where(e => e.Length > 0).ToList();
         Assert.NotEmpty(errors);

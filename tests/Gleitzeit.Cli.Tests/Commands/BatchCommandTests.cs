@@ -84,7 +84,7 @@ public sealed class BatchCommandTests : IAsyncLifetime
         _h.ThreeDocs();
         _h.Server.InjectFault(ServerFault.InternalError, times: 3, match: "compiler");
 
-        var result = await _h.RunAsync("batch", "docs", "--retries", "3");
+        var result = await _h.RunAsync("batch", "docs", "--retries", "2");
 
         Assert.Equal(1, result.ExitCode);
         var id = result.Out.Split('\n').First(l => l.StartsWith("Batch batch_", StringComparison.Ordinal)).Split(' ', ':')[1];

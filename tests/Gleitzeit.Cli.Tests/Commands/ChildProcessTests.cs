@@ -39,7 +39,7 @@ public sealed class ChildProcessTests : IAsyncLifetime
             ["no_proxy"] = string.Empty,
         };
 
-        var result = await _h.RunProcessAsync(proxy, "batch", "docs", "--retries", "1");
+        var result = await _h.RunProcessAsync(proxy, "batch", "docs", "--retries", "0");
 
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains($"cannot reach the proxy http://***@127.0.0.1:9 ({variable}) on the way to {_h.Server.Endpoint}", result.Error, StringComparison.Ordinal);
@@ -55,7 +55,7 @@ public sealed class ChildProcessTests : IAsyncLifetime
         _h.ThreeDocs();
         var proxy = new Dictionary<string, string> { ["HTTP_PROXY"] = "http://127.0.0.1:9", ["NO_PROXY"] = "127.0.0.1" };
 
-        var result = await _h.RunProcessAsync(proxy, "batch", "docs", "--retries", "1");
+        var result = await _h.RunProcessAsync(proxy, "batch", "docs", "--retries", "0");
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(3, _h.Server.ChatRequests.Count);
@@ -66,7 +66,7 @@ public sealed class ChildProcessTests : IAsyncLifetime
     {
         _h.ThreeDocs();
 
-        var result = await _h.RunProcessAsync("batch", "docs", "--endpoint", "http://127.0.0.1:1", "--retries", "1");
+        var result = await _h.RunProcessAsync("batch", "docs", "--endpoint", "http://127.0.0.1:1", "--retries", "0");
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("ollama serve", result.Error, StringComparison.Ordinal);

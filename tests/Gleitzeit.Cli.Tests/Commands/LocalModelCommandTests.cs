@@ -51,6 +51,38 @@ public sealed class LocalModelCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheReadmesOfflineCliCommand_AsWritten_AnswersTheSampleDocuments_AndASecondRunSendsNothing()
+    {
+        // The README's line, run from a copy of the repository's samples/documents, with the served model's URL for PORT.
+        const string Prefix = "`GLEITZEIT_MODEL=http://127.0.0.1:PORT/tiny.gguf dotnet run --project src/Gleitzeit.Cli -- ";
+        var readme = File.ReadAllText(Path.Combine(RepositoryLayout.Root(), "README.md"));
+        var start = readme.IndexOf(Prefix, StringComparison.Ordinal);
+        Assert.True(start >= 0, "the README's offline CLI command");
+        var line = readme[(start + Prefix.Length)..readme.IndexOf('`', start + 1)];
+        var args = ShellWords(line);
+        var checkout = Path.Combine(_h.Root, "checkout");
+        Directory.CreateDirectory(Path.Combine(checkout, "samples", "documents"));
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(RepositoryLayout.Root(), "samples", "documents")))
+        {
+            File.Copy(file, Path.Combine(checkout, "samples", "documents", Path.GetFileName(file)));
+        }
+
+        var served = _files.Add("/tiny.gguf", TinyGguf.Create(TinyGgufOptions.Served)).AbsoluteUri;
+        var environment = new Dictionary<string, string> { ["GLEITZEIT_MODEL"] = served };
+
+        var first = await _h.RunProcessInAsync(checkout, environment, args);
+        var second = await _h.RunProcessInAsync(checkout, environment, args);
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("3 ok (0 from cache, 3 sent)", first.Out, StringComparison.Ordinal);
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Contains("3 ok (3 from cache, 0 sent)", second.Out, StringComparison.Ordinal);
+    }
+
+    private static string[] ShellWords(string line) =>
+        System.Text.RegularExpressions.Regex.Matches(line, "\"([^\"]*)\"|(\\S+)").Select(m => m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value).ToArray();
+
+    [Fact]
     public async Task ReplacingTheModelFile_SendsEveryItemAgain()
     {
         var path = Path.Combine(_h.Root, "model.gguf");
@@ -191,7 +223,7 @@ public sealed class LocalModelCommandTests : IAsyncLifetime
     [Fact]
     public async Task NoNetwork_StopsWithOneErrorNamingTheUrlAndWhereToPlaceTheFile()
     {
-        var result = await _h.RunProcessAsync("batch", "docs", "--provider", "local", "--model", "http://127.0.0.1:9/models/tiny.gguf", "--retries", "1");
+        var result = await _h.RunProcessAsync("batch", "docs", "--provider", "local", "--model", "http://127.0.0.1:9/models/tiny.gguf", "--retries", "0");
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("GZ2008", result.Error + result.Out, StringComparison.Ordinal);

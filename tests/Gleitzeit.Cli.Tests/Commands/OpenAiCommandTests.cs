@@ -58,7 +58,7 @@ public sealed class OpenAiCommandTests : IAsyncLifetime
             ["no_proxy"] = string.Empty,
         };
 
-        var result = await _h.RunProcessAsync(environment, "batch", "docs", "--provider", "openai", "--model", "gpt-4o-mini", "--retries", "1");
+        var result = await _h.RunProcessAsync(environment, "batch", "docs", "--provider", "openai", "--model", "gpt-4o-mini", "--retries", "0");
 
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains($"error GZ2001: cannot reach the proxy http://127.0.0.1:9 (HTTP_PROXY) on the way to {_server.Endpoint}/v1", result.Error, StringComparison.Ordinal);
@@ -91,7 +91,7 @@ public sealed class OpenAiCommandTests : IAsyncLifetime
         // Neither the provider, nor the address, nor the key's variable is given again, nor found in the default places.
         var environment = new Dictionary<string, string> { ["MY_GATEWAY_KEY"] = _key.Value };
         _server.InjectFault(ServerFault.BadRequest, times: 1, match: "compiler");
-        var first = await _h.RunProcessAsync(environment, "batch", "docs", "--provider", "openai", "--endpoint", _server.Endpoint + "/v1", "--api-key-env", "MY_GATEWAY_KEY", "--model", "gpt-4o-mini", "--retries", "1");
+        var first = await _h.RunProcessAsync(environment, "batch", "docs", "--provider", "openai", "--endpoint", _server.Endpoint + "/v1", "--api-key-env", "MY_GATEWAY_KEY", "--model", "gpt-4o-mini", "--retries", "0");
         Assert.True(first.ExitCode == 1, first.ToString());
         var id = new Batch.Results.ResultStore(_h.ResultsDirectory).List().Single().BatchId;
         _server.ClearLog();

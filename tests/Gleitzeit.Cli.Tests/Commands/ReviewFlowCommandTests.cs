@@ -129,7 +129,7 @@ public sealed partial class ReviewFlowCommandTests : IAsyncLifetime
         _h.Write("empty.txt", string.Empty);
         _h.Server.InjectFault(Gleitzeit.Testing.ServerFault.BadRequest, times: 5, match: "compiler");
 
-        var result = await _h.RunAsync(interactive: false, new Dictionary<string, string> { ["GITHUB_STEP_SUMMARY"] = summary }, "batch", "docs", "--retries", "1");
+        var result = await _h.RunAsync(interactive: false, new Dictionary<string, string> { ["GITHUB_STEP_SUMMARY"] = summary }, "batch", "docs", "--retries", "0");
 
         Assert.Equal(1, result.ExitCode);
         var text = File.ReadAllText(summary);

@@ -59,6 +59,36 @@ public sealed class ToolPackageTests : IClassFixture<PackedTool>, IAsyncLifetime
     }
 
     [LinuxX64Fact]
+    public void EachToolPackage_CarriesItsRuntimesLlamaCpp_AndNoOthers_UnderTheLimit_AtTheSizeTheReadmeGives()
+    {
+        // The portable package serves every platform; a runtime's own package only that runtime.
+        var packages = new[]
+        {
+            ("Gleitzeit.Cli.any", "tools/net10.0/any/llama/", LlamaLayout.Files.Keys.ToArray()),
+            ("Gleitzeit.Cli.linux-x64", "tools/any/linux-x64/llama/", new[] { "linux-x64" }),
+            ("Gleitzeit.Cli.linux-musl-x64", "tools/net10.0/linux-musl-x64/llama/", new[] { "linux-musl-x64" }),
+        };
+        foreach (var (id, prefix, runtimes) in packages)
+        {
+            var package = _tool.Package(id);
+
+            Assert.Empty(LlamaLayout.Problems(LlamaLayout.FromPackage(package, prefix), runtimes));
+            Assert.All(LlamaLayout.LlamaEntries(package), e => Assert.StartsWith(prefix, e, StringComparison.Ordinal));
+            Assert.InRange(new FileInfo(package).Length, 1, LlamaLayout.PackageLimitBytes);
+            ReadmePackageSizes.AssertTrue(id, package);
+        }
+    }
+
+    [LinuxX64Fact]
+    public void EachToolPackage_HasTheMetadataOfTheEcosystemsBestPackages()
+    {
+        foreach (var id in new[] { "Gleitzeit.Cli", "Gleitzeit.Cli.any", "Gleitzeit.Cli.linux-x64", "Gleitzeit.Cli.linux-musl-x64" })
+        {
+            Assert.Empty(PackageMetadata.Problems(_tool.Package(id)).Select(p => id + ": " + p));
+        }
+    }
+
+    [LinuxX64Fact]
     public async Task InstalledTool_IsNative_AndRunsABatchToTheEnd()
     {
         var program = new FileInfo(_tool.Command).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? _tool.Command;
@@ -90,7 +120,7 @@ public sealed class ToolPackageTests : IClassFixture<PackedTool>, IAsyncLifetime
     [LinuxX64Fact]
     public async Task InstalledTool_WithNoServer_ExitsTwoWithTheHint()
     {
-        var result = await RunAsync("batch", "docs", "--endpoint", "http://127.0.0.1:1", "--retries", "1");
+        var result = await RunAsync("batch", "docs", "--endpoint", "http://127.0.0.1:1", "--retries", "0");
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("ollama serve", result.Error, StringComparison.Ordinal);

@@ -54,9 +54,11 @@ internal sealed unsafe class LocalModel : IDisposable
     /// <exception cref="ChatProviderException">The file is not a GGUF model llama.cpp can load.</exception>
     public static LocalModel Load(string path, string digest, int? contextLength, int promptThreads, int generationThreads)
     {
-        LlamaNatives.EnsureLoaded();
+        var runtime = LlamaNatives.EnsureLoaded();
         var started = Stopwatch.GetTimestamp();
-        var parameters = new ModelParams(path) { Threads = generationThreads, BatchThreads = promptThreads, GpuLayerCount = 0 };
+
+        // With a GPU backend (Metal on Apple silicon) every layer goes to it (llama.cpp caps the count at the model's); else none.
+        var parameters = new ModelParams(path) { Threads = generationThreads, BatchThreads = promptThreads, GpuLayerCount = runtime.Accelerator is null ? 0 : 999 };
         LLamaWeights weights;
         try
         {

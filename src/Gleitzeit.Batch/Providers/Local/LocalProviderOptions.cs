@@ -24,7 +24,7 @@ public sealed record LocalProviderOptions
     /// <summary>Limit on silence while downloading.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>How often a cut download is resumed before it fails.</summary>
+    /// <summary>Requests in all for a download (the first and its resumptions) before it fails: <c>retry_attempts</c> + 1.</summary>
     public int RetryAttempts { get; init; } = 3;
 
     /// <summary>Scales the backoff between download attempts; tests shorten it.</summary>
