@@ -37,7 +37,7 @@ public sealed class SampleBuildTests(PackedFeed feed) : IAsyncLifetime
         // Exactly what the README says to run: serve-model, then the line it prints.
         await using var serveModel = await ServeModel.StartAsync();
         var printed = Assert.Single(serveModel.TryLines, l => l.EndsWith("dotnet build samples/" + sample, StringComparison.Ordinal));
-        var readme = File.ReadAllText(Path.Combine(RepositoryLayout.Root(), "README.md"));
+        var readme = Docs.Readme();
         Assert.Contains("dotnet run --project tests/Gleitzeit.Benchmarks -c Release -- serve-model", readme, StringComparison.Ordinal);
         Assert.Contains("`" + printed.Replace(serveModel.Url, "http://127.0.0.1:PORT/tiny.gguf", StringComparison.Ordinal) + "`", readme, StringComparison.Ordinal);
 

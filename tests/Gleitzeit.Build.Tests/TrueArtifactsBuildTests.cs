@@ -43,8 +43,8 @@ public sealed class TrueArtifactsBuildTests(PackedFeed feed) : IAsyncLifetime
     [Fact]
     public void TheReadmeLayout_WithOutputsInsideTheGlobbedFolder_ConvergesToANoOpBuild_AndPassesLockedVerify()
     {
-        // Both README snippets at once, and a workflow over the same folder: artifacts in docs/summaries/, an
-        // OutputFile beside each document.
+        // Both snippets at once (docs/review-flow.md, docs/msbuild.md), and a workflow over the same folder: artifacts
+        // in docs/summaries/, an OutputFile beside each document.
         _project.Write("flow.yaml", """
             name: "Flow"
             tasks:

@@ -55,7 +55,7 @@ public sealed class LocalModelCommandTests : IAsyncLifetime
     {
         // The README's line, run from a copy of the repository's samples/documents, with the served model's URL for PORT.
         const string Prefix = "`GLEITZEIT_MODEL=http://127.0.0.1:PORT/tiny.gguf dotnet run --project src/Gleitzeit.Cli -- ";
-        var readme = File.ReadAllText(Path.Combine(RepositoryLayout.Root(), "README.md"));
+        var readme = Docs.Readme();
         var start = readme.IndexOf(Prefix, StringComparison.Ordinal);
         Assert.True(start >= 0, "the README's offline CLI command");
         var line = readme[(start + Prefix.Length)..readme.IndexOf('`', start + 1)];

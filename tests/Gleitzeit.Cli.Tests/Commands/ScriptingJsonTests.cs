@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Gleitzeit.Cli.Tests.Commands;
 
-/// <summary><c>--json</c> on batch-list, batch-show and cache stats: the shape the README documents, parsed as a script would.</summary>
+/// <summary><c>--json</c> on batch-list, batch-show and cache stats: the shape docs/cli.md ("Scripting") documents, parsed as a script would.</summary>
 public sealed class ScriptingJsonTests : IAsyncLifetime
 {
     private CliHarness _h = null!;
