@@ -77,7 +77,7 @@ public static class BuildContract
         public const string OutputFile = "OutputFile";
         public const string LongDocuments = "LongDocuments";
 
-        /// <summary>Every metadata name, in the order the README lists them.</summary>
+        /// <summary>Every metadata name, in the order docs/msbuild.md lists them.</summary>
         public static IReadOnlyList<string> All { get; } = [Batch, Prompt, PromptFile, SystemPrompt, Model, Vision, Temperature, Seed, Format, OutputFile, LongDocuments];
 
         /// <summary>Metadata long enough to be worth writing once per distinct value.</summary>

@@ -2,7 +2,7 @@ namespace Gleitzeit.Batch.Contract;
 
 /// <summary>
 /// Diagnostic codes by family: GZ1xxx configuration, GZ2xxx model server, GZ3xxx inputs and outputs, GZ4xxx the run
-/// itself (cancelled, already running). The README's diagnostics table lists every one.
+/// itself (cancelled, already running). docs/diagnostics.md lists every one.
 /// </summary>
 public static class DiagnosticCodes
 {

@@ -11,7 +11,7 @@ public sealed class SettingDefinition
     /// <summary>The key under <c>batch:</c> in <c>.gleitzeit/config.yaml</c>, and the setting's name everywhere else.</summary>
     public string Key { get; init; } = string.Empty;
 
-    /// <summary>What the setting does, for help texts and the README.</summary>
+    /// <summary>What the setting does, for help texts and docs/settings.md.</summary>
     public string Description { get; init; } = string.Empty;
 
     /// <summary>How its text is read.</summary>

@@ -371,7 +371,7 @@ public static class Settings
         Environment = "GLEITZEIT_MAX_TOKENS_TOTAL",
     };
 
-    /// <summary>Every row, in the order help texts and the README list them.</summary>
+    /// <summary>Every row, in the order help texts and docs/settings.md list them.</summary>
     public static IReadOnlyList<SettingDefinition> All { get; } =
     [
         Provider, Endpoint, ApiKeyVariable, Model, VisionModel, MaxConcurrent, TimeoutPerFile, FirstChunkTimeout, IdleTimeout, RequestTimeout,

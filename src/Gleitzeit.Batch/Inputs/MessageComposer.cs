@@ -1,8 +1,8 @@
 namespace Gleitzeit.Batch.Inputs;
 
 /// <summary>
-/// Combines a prompt template with a file in the one shape every front end uses (README, "What the model
-/// receives"), so a prompt behaves the same from the CLI, a build or a workflow: the last user message becomes
+/// Combines a prompt template with a file in the one shape every front end uses (docs/documents.md, "Text files
+/// and images"), so a prompt behaves the same from the CLI, a build or a workflow: the last user message becomes
 /// <c>"{prompt}\n\nFile content from {path}:\n{content}"</c>; for an image it keeps its text and gets the image attached.
 /// </summary>
 public static class MessageComposer

@@ -5,7 +5,7 @@ namespace Gleitzeit.Batch.Workflows;
 
 /// <summary>
 /// Writes the workflow YAML that <c>gleitzeit generate batch</c> produces: the <c>tasks:</c> form of Gleitzeit workflow files
-/// (README, "Workflow YAML"). Emitted event by event (no reflection, so it works ahead-of-time compiled).
+/// (docs/cli.md, "Workflow YAML"). Emitted event by event (no reflection, so it works ahead-of-time compiled).
 /// </summary>
 public static class WorkflowGenerator
 {

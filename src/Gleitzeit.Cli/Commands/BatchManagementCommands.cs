@@ -20,7 +20,7 @@ internal sealed class BatchManagementCommands(CliContext context)
     {
         var list = new Command("batch-list", "List recorded batches, newest first");
         var listOptions = Records(list);
-        var listJson = JsonOption("Print the batches as JSON (see the README, \"Scripting\")");
+        var listJson = JsonOption("Print the batches as JSON (see docs/cli.md, \"Scripting\")");
         list.Options.Add(listJson);
         list.SetAction((parse, _) => CliErrors.Guard(context, () => Task.FromResult(List(listOptions.Resolve(parse, context), parse.GetValue(listJson)))));
         yield return list;
@@ -29,7 +29,7 @@ internal sealed class BatchManagementCommands(CliContext context)
         var show = new Command("batch-show", "Show each item of a batch: status, time, first line of the result or the error");
         show.Arguments.Add(showId);
         var showOptions = Records(show);
-        var showJson = JsonOption("Print the batch and every item (whole results and errors) as JSON (see the README, \"Scripting\")");
+        var showJson = JsonOption("Print the batch and every item (whole results and errors) as JSON (see docs/cli.md, \"Scripting\")");
         show.Options.Add(showJson);
         show.SetAction((parse, _) => CliErrors.Guard(context, () =>
         {

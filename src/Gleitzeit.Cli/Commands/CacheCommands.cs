@@ -16,7 +16,7 @@ internal sealed class CacheCommands(CliContext context)
         var settingsOptions = new SettingsOptions(Settings.CacheDirectory, Settings.ResultsDirectory);
         var stats = new Command("stats", "Entries, size, and hit rate of recent batches");
         settingsOptions.AddTo(stats);
-        var json = new Option<bool>("--json") { Description = "Print the figures as JSON (see the README, \"Scripting\")" };
+        var json = new Option<bool>("--json") { Description = "Print the figures as JSON (see docs/cli.md, \"Scripting\")" };
         stats.Options.Add(json);
         stats.SetAction((parse, _) => CliErrors.Guard(context, () =>
         {

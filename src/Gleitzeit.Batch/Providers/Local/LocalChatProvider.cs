@@ -5,9 +5,9 @@ namespace Gleitzeit.Batch.Providers.Local;
 /// <summary>
 /// The model runs in this process (llama.cpp through LLamaSharp): no server, no key. A model is a GGUF file, a URL
 /// downloaded once, or an alias of a pinned model; it is loaded once per process and answers one item at a time (one
-/// sequence uses both cores of a small machine; see the README's figures). Its digest is the file's SHA-256, so a
-/// replaced file re-keys the cache and a moved one does not; an alias or a downloaded URL knows its digest without
-/// the file, so a build whose answers are all cached needs no model at all.
+/// sequence uses both cores of a small machine; see docs/benchmarks.md, "The local model"). Its digest is the file's
+/// SHA-256, so a replaced file re-keys the cache and a moved one does not; an alias or a downloaded URL knows its
+/// digest without the file, so a build whose answers are all cached needs no model at all.
 /// </summary>
 public sealed class LocalChatProvider : IChatProvider
 {

@@ -5,7 +5,7 @@ namespace Gleitzeit.Batch.Providers.Local;
 /// <param name="Url">Where it is downloaded from (a fixed revision, so the bytes cannot change under the name).</param>
 /// <param name="Size">Its length in bytes.</param>
 /// <param name="Sha256">Its SHA-256, lower-case hex: the digest in cache keys.</param>
-/// <param name="Licence">Its licence, for the README and messages.</param>
+/// <param name="Licence">Its licence, for docs/local-model.md and messages.</param>
 public sealed record PinnedModel(string Alias, string Url, long Size, string Sha256, string Licence)
 {
     /// <summary>Qwen2.5 0.5B Instruct, Q4_K_M (Apache-2.0): the default of the local provider.</summary>
