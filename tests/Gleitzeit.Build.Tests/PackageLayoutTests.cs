@@ -26,7 +26,7 @@ public sealed class PackageLayoutTests(PackedFeed feed)
 
         Assert.Empty(PackageMetadata.Problems(package));
         Assert.True(File.Exists(Path.Combine(RepositoryLayout.Root(), "LICENSE")), "LICENSE in the repository");
-        var documents = PackageMetadata.EmbeddedPdbDocuments(PackageMetadata.Entry(package, "tasks/netstandard2.0/Gleitzeit.Build.Tasks.dll"));
+        var documents = PackageMetadata.EmbeddedPdbDocuments(PackageMetadata.Entry(package, "tasks/netstandard2.0/Gleitzeit.Build.dll"));
         Assert.NotEmpty(documents);
         Assert.All(documents, d => Assert.StartsWith("/_/", d, StringComparison.Ordinal));
     }

@@ -210,14 +210,15 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
     private ChatCall Call(ItemWork miss, IReadOnlyList<ComposedMessage> messages, JsonObject? options, FirstContact.Ticket ticket) =>
         new(scope.NormalizeModel(miss.Model), messages, options, miss.Template.Format, Timeouts) { Rules = scope.Rules, Accepted = ticket.Leads ? ticket.Accepted : null };
 
-    // One generation with the run's retries, concurrency and pacing; its tokens count against max_tokens_total.
+    // One generation with the run's retries, concurrency and pacing (reserving its prompt and its max_tokens, as a service
+    // counts them against a tokens-a-minute quota); its tokens count against max_tokens_total.
     private async Task<ChatCompletion> CallAsync(ChatCall call, int estimate, FirstContact.Ticket ticket, CancellationToken token)
     {
         var answer = await retries.RunAsync(
             async attempt =>
             {
                 using var permit = await concurrency.EnterAsync(attempt);
-                await pacer.WaitAsync(estimate + ContextFit.AnswerReserve, attempt);
+                await pacer.WaitAsync(estimate + ContextFit.ReserveFor(call.Options), attempt);
                 try
                 {
                     var result = await provider.CompleteAsync(call, attempt);
@@ -297,15 +298,22 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
                     return;
                 }
 
-                var used = WindowOf(options) ?? ContextFit.AssumedServerContext;
-                if (!scope.FitsContext || !ContextFit.LooksTruncated(answer.Tokens.Prompt, used))
+                if (!scope.FitsContext)
+                {
+                    completion = answer;
+                    break;
+                }
+
+                // The server's window: what the options ask for (its default when they do not), never more than the model takes.
+                var modelMax = (await models.VerifyAsync(miss.Model, token))?.ContextLength;
+                var used = Math.Min(WindowOf(options) ?? ContextFit.AssumedServerContext, modelMax ?? int.MaxValue);
+                if (!ContextFit.LooksTruncated(answer.Tokens.Prompt, used))
                 {
                     completion = answer;
                     break;
                 }
 
                 // The server read as many prompt tokens as the window holds: it cut the prompt. Never keep that answer.
-                var modelMax = (await models.VerifyAsync(miss.Model, token))?.ContextLength;
                 if (raises >= MaxWindowRaises || ContextFit.Larger(used, answer.Tokens.Prompt, modelMax) is not { } larger)
                 {
                     var choice = new ContextChoice(used, Math.Max(answer.Tokens.Prompt, miss.EstimatedTokens), used, Fits: false);

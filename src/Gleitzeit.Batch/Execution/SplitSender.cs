@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Gleitzeit.Batch.Documents;
 using Gleitzeit.Batch.Inputs;
 using Gleitzeit.Batch.Providers;
 using Gleitzeit.Batch.Serialization;
@@ -28,13 +29,39 @@ internal sealed class SplitSender(RunState run, KeyScope scope, ModelCatalog mod
         var window = miss.WindowLimit > 0 ? miss.WindowLimit : run.Settings.ContextLength ?? modelMax ?? ContextFit.AssumedServerContext;
         var reserve = ContextFit.ReserveFor(miss.Template.Options);
         var overhead = TokenEstimate.Of(miss.Model, MessageComposer.Compose(miss.Template.Messages, miss.Item.File, input with { Text = string.Empty }));
+        var digest = verified?.Digest ?? miss.Key?.Inputs["model_digest"]?.GetValue<string>();
         var budget = window - reserve - overhead - 64;
+        for (var halvings = 0; ; halvings++)
+        {
+            try
+            {
+                return await SendPartsAsync(miss, input, document, budget, digest, modelMax, token);
+            }
+            catch (PartCutException) when (halvings < MaxHalvings && budget / 2 >= MinimumBudget)
+            {
+                // The server's tokenizer counts this text as denser than the estimate: parts half the size.
+                budget /= 2;
+            }
+            catch (PartCutException cut)
+            {
+                throw new InvalidInputException(
+                    $"{miss.Item.File}: even in parts of about {budget} estimated tokens, the server read {cut.PromptTokens} prompt tokens with a {cut.Window}-token window and cut the rest; nothing was kept. Set context_length (GleitzeitContextLength) higher, or use a model with a larger window",
+                    DiagnosticCodes.PromptTooLong);
+            }
+        }
+    }
+
+    private const int MaxHalvings = 3;
+    private const int MinimumBudget = 256;
+
+    private async Task<SplitOutcome> SendPartsAsync(ItemWork miss, LoadedInput input, ExtractedDocument document, int budget, string? digest, int? modelMax, CancellationToken token)
+    {
         var parts = DocumentParts.Split(document, budget, Tokens(miss));
         if (parts.Count == 0)
         {
             throw new InvalidInputException($"{miss.Item.File}: the document has no text to split: skipped (nothing to send)", DiagnosticCodes.EmptyFile, isSkip: true);
         }
-        var digest = verified?.Digest ?? miss.Key?.Inputs["model_digest"]?.GetValue<string>();
+
         Task<ChatCompletion> Send(DocumentPart part) =>
             CachedAsync(miss, MessageComposer.Compose(miss.Template.Messages, $"{miss.Item.File} ({part.Label})", Part(input, part.Text)), part.Text, digest, modelMax, token);
 
@@ -115,8 +142,33 @@ internal sealed class SplitSender(RunState run, KeyScope scope, ModelCatalog mod
         var started = DateTimeOffset.UtcNow;
         var completion = await call(messages, options, estimate, token);
         Interlocked.Increment(ref _sent);
+        // The server's window: what the options ask for (its default when they do not), never more than the model takes.
+        int Used() => Math.Min(ContextFit.WindowOf(options) ?? ContextFit.AssumedServerContext, modelMax ?? int.MaxValue);
+        for (var raises = 0; scope.FitsContext && ContextFit.LooksTruncated(completion.Tokens.Prompt, Used()); raises++)
+        {
+            // The server read as many prompt tokens as the window holds: it cut this call's prompt. Never keep that answer.
+            var used = Used();
+            if (raises >= MaxWindowRaises || ContextFit.Larger(used, completion.Tokens.Prompt, modelMax) is not { } larger)
+            {
+                throw new PartCutException(used, completion.Tokens.Prompt);
+            }
+
+            options = ContextFit.WithWindow(miss.Template.Options, larger);
+            completion = await call(messages, options, estimate, token);
+            Interlocked.Increment(ref _sent);
+        }
+
         var seconds = Math.Round((DateTimeOffset.UtcNow - started).TotalSeconds, 3);
         run.TryStore(cache => cache.Put(MissSender.Entry(key, completion, seconds)));
         return completion;
+    }
+
+    private const int MaxWindowRaises = 6;
+
+    private sealed class PartCutException(int window, int promptTokens) : Exception
+    {
+        public int Window { get; } = window;
+
+        public int PromptTokens { get; } = promptTokens;
     }
 }

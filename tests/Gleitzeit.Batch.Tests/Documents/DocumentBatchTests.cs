@@ -151,6 +151,67 @@ public sealed class DocumentBatchTests : IAsyncLifetime
         Assert.Equal(chats.Count, server.ChatRequests.Count);
     }
 
+    [Fact]
+    public async Task ALongManual_ToAServerWhoseTokenizerCountsDenser_IsSentInSmallerParts_AndNoAnswerToACutPartIsKept()
+    {
+        foreach (var file in Directory.GetFiles(_h.Workspace.Docs))
+        {
+            File.Delete(file);
+        }
+
+        _h.Workspace.WriteBytes("manual.pdf", DocumentFiles.ManualPdf(20, 30, (p, l) => $"Page {p} line {l}: the valve regulates flow through the cooling circuit of unit {(p * 100) + l}."));
+        _h.Server.SetContextLength("llama3.2:latest", 4096);
+        _h.Server.CharactersPerToken = 2;
+        var split = _h.CurrentSettings with { SplitLongDocuments = true };
+
+        var outcome = await _h.RunAsync(settings: split);
+
+        var result = outcome.Record.Results["manual.pdf"];
+        Assert.True(outcome.AllSucceeded, result.Error);
+        var requests = _h.Server.ChatRequests;
+        bool Cut(Gleitzeit.Testing.LoggedRequest r) => _h.Server.TokensOf(string.Concat(r.Messages.Select(m => m.Content))) > 4096;
+        Assert.Contains(requests, Cut);
+        var combining = requests.Last();
+        Assert.False(Cut(combining));
+        var keptAnswers = System.Text.RegularExpressions.Regex.Matches(combining.UserContent, "Reply [0-9a-f]{8}").Select(m => m.Value).ToList();
+        Assert.Equal(result.Parts!.Value, keptAnswers.Count);
+        Assert.All(keptAnswers, answer => Assert.False(Cut(requests.First(r => Gleitzeit.Testing.OllamaTestServer.ReplyFor(r.UserContent).StartsWith(answer, StringComparison.Ordinal))), "an answer to a cut part was kept"));
+        _h.Server.ClearLog();
+
+        var again = await _h.RunAsync(settings: split);
+
+        Assert.Equal(1, again.Record.Cached);
+        Assert.Empty(_h.Server.ChatRequests);
+    }
+
+    [Fact]
+    public async Task ALongManual_WhosePartsAServerCutsEvenAtTheSmallestSize_FailsAsTooLong_NamingWhatToSet_AndIsNotCachedAsAnAnswer()
+    {
+        foreach (var file in Directory.GetFiles(_h.Workspace.Docs))
+        {
+            File.Delete(file);
+        }
+
+        _h.Workspace.WriteBytes("manual.pdf", DocumentFiles.ManualPdf(10, 30, (p, l) => $"Page {p} line {l}: the valve regulates flow through the cooling circuit of unit {(p * 100) + l}."));
+        _h.Server.SetContextLength("llama3.2:latest", 1024);
+        _h.Server.CharactersPerToken = 1;
+        var split = _h.CurrentSettings with { SplitLongDocuments = true };
+
+        var outcome = await _h.RunAsync(settings: split);
+
+        var result = outcome.Record.Results["manual.pdf"];
+        Assert.Equal(DiagnosticCodes.PromptTooLong, result.ErrorCode);
+        Assert.Contains("manual.pdf", result.Error, StringComparison.Ordinal);
+        Assert.Contains("context_length", result.Error, StringComparison.Ordinal);
+        Assert.NotEqual(ItemResult.Success, result.Status);
+        _h.Server.ClearLog();
+
+        var again = await _h.RunAsync(settings: split);
+
+        Assert.Equal(0, again.Record.Cached);
+        Assert.Equal(DiagnosticCodes.PromptTooLong, again.Record.Results["manual.pdf"].ErrorCode);
+    }
+
     private static string Export(Gleitzeit.Batch.Export.ExportDocument document, Action<Gleitzeit.Batch.Export.ExportDocument, Stream> write)
     {
         using var stream = new MemoryStream();

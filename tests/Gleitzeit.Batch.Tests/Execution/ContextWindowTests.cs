@@ -103,6 +103,22 @@ public sealed class ContextWindowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CutPrompt_OfAModelTrainedForLessThanTheServersDefaultWindow_IsNoticed_AndItsCutAnswerIsNotKept()
+    {
+        // The server runs such a model at its own length, so the cut shows at 1024 tokens, not at the 2048 default.
+        _h.Server.CharactersPerToken = 1;
+        _h.Server.SetContextLength("llama3.2:latest", 1024);
+        _h.Workspace.Write("dense.md", Document(1_500));
+
+        var outcome = await _h.RunAsync();
+
+        var dense = outcome.Record.Results["dense.md"];
+        Assert.Equal(DiagnosticCodes.PromptTooLong, dense.ErrorCode);
+        Assert.Contains("1024-token window", dense.Error, StringComparison.Ordinal);
+        Assert.Null(dense.Result);
+    }
+
+    [Fact]
     public async Task FixedContextLength_IsSentWithEveryItem_AndALongerPromptFails()
     {
         _h.Workspace.Write("short.md", "A short note.");

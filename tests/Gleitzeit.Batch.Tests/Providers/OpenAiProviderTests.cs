@@ -225,4 +225,21 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
         Assert.True(last >= TimeSpan.FromMilliseconds(1780), $"10 calls at 300 a minute all came within {last.TotalMilliseconds:0} ms");
         Assert.Contains(_h.Events, e => e.Kind == BatchEventKind.Retrying && e.Message!.Contains("300 requests a minute", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task TokenQuota_ReservesEachCallsMaxTokens_AsTheServiceCountsThem_NotADefaultAnswerRoom()
+    {
+        // A service counts max_tokens against its tokens-a-minute quota when a call starts. At 120,000 a minute (2,000
+        // a second) and 2,000 answer tokens a call, the third call cannot start before about 2 s after the first,
+        // where a default 512-token answer room would send all three at once and run into 429s.
+        var started = DateTimeOffset.UtcNow;
+        var outcome = await _h.RunAsync(
+            _h.Plan(BatchHarness.Template(model: "gpt-4o-mini", options: new JsonObject { ["num_predict"] = 2000 })),
+            OpenAi() with { MaxConcurrent = 8, TokensPerMinute = 120_000 });
+
+        Assert.True(outcome.AllSucceeded, string.Join("; ", outcome.Record.Results.Values.Select(r => r.Error)));
+        var last = _server.ChatRequests.Max(c => c.ReceivedAt) - started;
+        Assert.True(last >= TimeSpan.FromMilliseconds(1800), $"3 calls of 2,000 answer tokens at 120,000 tokens a minute all came within {last.TotalMilliseconds:0} ms");
+        Assert.Contains(_h.Events, e => e.Kind == BatchEventKind.Retrying && e.Message!.Contains("120000 tokens a minute", StringComparison.Ordinal));
+    }
 }
