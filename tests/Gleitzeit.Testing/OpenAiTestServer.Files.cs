@@ -130,10 +130,10 @@ public sealed partial class OpenAiTestServer
         return Ok(context, logged, BatchWire.Deleted(id));
     }
 
-    /// <summary>Keeps a file under a new id, created now by the batch clock.</summary>
-    private StoredFile Store(string fileName, string purpose, byte[] content)
+    /// <summary>Keeps a file under a new id, created at <paramref name="createdAt"/> (default: now by the batch clock).</summary>
+    private StoredFile Store(string fileName, string purpose, byte[] content, DateTimeOffset? createdAt = null)
     {
-        var file = new StoredFile(NewId("file-", 24), fileName, purpose, content, _batchClock.Now);
+        var file = new StoredFile(NewId("file-", 24), fileName, purpose, content, createdAt ?? _batchClock.Now);
         _files[file.Id] = file;
         return file;
     }
