@@ -11,36 +11,14 @@ public sealed partial class OpenAiTestServer
     private async Task Chat(HttpContext context, LoggedRequest logged, JsonObject body)
     {
         var aborted = context.RequestAborted;
-        if (Validate(body) is { } invalid)
+        if (Check(body, logged) is { } refused)
         {
-            await Refuse(context, logged, 400, invalid);
+            await Refuse(context, logged, refused.Status, refused.Error);
             return;
         }
 
         var model = logged.Model!;
-        if (!_models.ContainsKey(model))
-        {
-            await Refuse(context, logged, 404, ModelNotFound(model));
-            return;
-        }
-
         var promptTokens = PromptTokens(logged.Messages);
-        if (MaxPromptTokens is int most && promptTokens > most)
-        {
-            await Refuse(context, logged, 413, TooLarge(model, most));
-            return;
-        }
-
-        var asked = promptTokens + (Int(body["max_completion_tokens"]) ?? Int(body["max_tokens"]) ?? 0);
-        if (ContextLength is int window && asked > window)
-        {
-            await Refuse(context, logged, 400, OpenAiWire.Error(
-                $"This model's maximum context length is {window} tokens. However, you requested {asked} tokens ({promptTokens} in the messages, {asked - promptTokens} in the completion). Please reduce the length of the messages or completion.",
-                "invalid_request_error",
-                "context_length_exceeded"));
-            return;
-        }
-
         if (RawReplies?.Invoke(logged.UserContent) is { } raw)
         {
             logged.StatusCode = 200;
@@ -60,7 +38,7 @@ public sealed partial class OpenAiTestServer
             return;
         }
 
-        var (content, finishReason) = Endings?.Invoke(logged.UserContent) ?? Reply(logged.UserContent, Int(body["max_completion_tokens"]) ?? Int(body["max_tokens"]));
+        var (content, finishReason) = Ending(logged.UserContent, body);
         var usage = new OpenAiWire.Usage(promptTokens, CompletionTokens(content));
         if (_limiter?.Acquire(usage.PromptTokens + usage.CompletionTokens) is { } decision)
         {
@@ -73,47 +51,28 @@ public sealed partial class OpenAiTestServer
         }
 
         var fault = _faults.Take(logged.UserContent);
+        if (fault is { } injected && FaultError(injected, model) is { } failed)
+        {
+            if (injected is ServerFault.RateLimited)
+            {
+                RateDecision.WriteRetryAfter(context.Response.Headers, FaultRetryAfter, RetryAfterAsHttpDate);
+            }
+
+            await Refuse(context, logged, failed.Status, failed.Error);
+            return;
+        }
+
         switch (fault)
         {
-            case ServerFault.InternalError:
-                await Refuse(context, logged, 500, OpenAiWire.Error("The server had an error while processing your request. Sorry about that!", "server_error", null));
-                return;
-            case ServerFault.Busy:
-                await Refuse(context, logged, 503, Overloaded());
-                return;
             case ServerFault.HtmlGatewayError or ServerFault.HtmlLoginPage:
                 logged.StatusCode = fault == ServerFault.HtmlGatewayError ? 503 : 200;
                 context.Response.StatusCode = logged.StatusCode;
                 context.Response.ContentType = "text/html; charset=utf-8";
                 await context.Response.WriteAsync(fault == ServerFault.HtmlGatewayError ? ProxyPages.GatewayError : ProxyPages.Login);
                 return;
-            case ServerFault.BadRequest:
-                await Refuse(context, logged, 400, OpenAiWire.Error("Invalid value for 'temperature': bad value.", "invalid_request_error", "invalid_value", "temperature"));
-                return;
-            case ServerFault.ModelNotFound:
-                await Refuse(context, logged, 404, ModelNotFound(model));
-                return;
-            case ServerFault.PayloadTooLarge:
-                await Refuse(context, logged, 413, TooLarge(model, MaxPromptTokens ?? 8000));
-                return;
-            case ServerFault.RateLimited:
-                RateDecision.WriteRetryAfter(context.Response.Headers, FaultRetryAfter, RetryAfterAsHttpDate);
-                await Refuse(context, logged, 429, OpenAiWire.Error(
-                    $"Rate limit reached for requests per min (RPM). Please try again in {OpenAiRateLimiter.GoDuration(FaultRetryAfter)}.", "requests", "rate_limit_exceeded"));
-                return;
             case ServerFault.EchoCredentials:
                 await Refuse(context, logged, 400, OpenAiWire.Error(
                     $"Invalid request headers: Authorization: {context.Request.Headers.Authorization}; api-key: {context.Request.Headers["api-key"]}; key {RequiredKey} rejected", "invalid_request_error", null));
-                return;
-            case ServerFault.InsufficientQuota:
-                await Refuse(context, logged, 429, OpenAiWire.Error(
-                    "You exceeded your current quota, please check your plan and billing details.", "insufficient_quota", "insufficient_quota"));
-                return;
-            case ServerFault.Unauthorized:
-                await Refuse(context, logged, 401, OpenAiWire.Error("Incorrect API key provided.", "invalid_request_error", "invalid_api_key"));
-                return;
-            case ServerFault.Forbidden:
-                await Refuse(context, logged, 403, OpenAiWire.Error("The 'models' permission is required to access this endpoint.", "permission_error", "forbidden"));
                 return;
             case ServerFault.Hang:
                 await Task.Delay(Timeout.Infinite, aborted).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -271,6 +230,59 @@ public sealed partial class OpenAiTestServer
         return maxTokens is int most && CompletionTokens(reply) > most ? (reply[..((most - 1) * 4)], "length") : (reply, "stop");
     }
 
+    /// <summary>
+    /// The checks every chat meets before it is answered, live or as a batch line: the body (<see cref="Validate"/>),
+    /// the model, <see cref="MaxPromptTokens"/>, <see cref="ContextLength"/>; null when it passes.
+    /// </summary>
+    private ChatRefusal? Check(JsonObject body, LoggedRequest request)
+    {
+        if (Validate(body) is { } invalid)
+        {
+            return new ChatRefusal(400, invalid);
+        }
+
+        var model = request.Model!;
+        if (!_models.ContainsKey(model))
+        {
+            return new ChatRefusal(404, ModelNotFound(model));
+        }
+
+        var promptTokens = PromptTokens(request.Messages);
+        if (MaxPromptTokens is int most && promptTokens > most)
+        {
+            return new ChatRefusal(413, TooLarge(model, most));
+        }
+
+        var asked = promptTokens + (Int(body["max_completion_tokens"]) ?? Int(body["max_tokens"]) ?? 0);
+        return ContextLength is int window && asked > window
+            ? new ChatRefusal(400, OpenAiWire.Error(
+                $"This model's maximum context length is {window} tokens. However, you requested {asked} tokens ({promptTokens} in the messages, {asked - promptTokens} in the completion). Please reduce the length of the messages or completion.",
+                "invalid_request_error",
+                "context_length_exceeded"))
+            : null;
+    }
+
+    /// <summary>The answer's content and finish reason: <see cref="Endings"/>' when it gives one, else <see cref="Reply"/> cut at the body's <c>max_completion_tokens</c> or <c>max_tokens</c>.</summary>
+    private (string Content, string FinishReason) Ending(string userContent, JsonObject body) =>
+        Endings?.Invoke(userContent) ?? Reply(userContent, Int(body["max_completion_tokens"]) ?? Int(body["max_tokens"]));
+
+    /// <summary>The status and error body of an injected fault answered as a plain HTTP error; null for the others (hangs, broken streams, HTML pages, echoed credentials).</summary>
+    private ChatRefusal? FaultError(ServerFault fault, string model) => fault switch
+    {
+        ServerFault.InternalError => new ChatRefusal(500, OpenAiWire.Error("The server had an error while processing your request. Sorry about that!", "server_error", null)),
+        ServerFault.Busy => new ChatRefusal(503, Overloaded()),
+        ServerFault.BadRequest => new ChatRefusal(400, OpenAiWire.Error("Invalid value for 'temperature': bad value.", "invalid_request_error", "invalid_value", "temperature")),
+        ServerFault.ModelNotFound => new ChatRefusal(404, ModelNotFound(model)),
+        ServerFault.PayloadTooLarge => new ChatRefusal(413, TooLarge(model, MaxPromptTokens ?? 8000)),
+        ServerFault.RateLimited => new ChatRefusal(429, OpenAiWire.Error(
+            $"Rate limit reached for requests per min (RPM). Please try again in {OpenAiRateLimiter.GoDuration(FaultRetryAfter)}.", "requests", "rate_limit_exceeded")),
+        ServerFault.InsufficientQuota => new ChatRefusal(429, OpenAiWire.Error(
+            "You exceeded your current quota, please check your plan and billing details.", "insufficient_quota", "insufficient_quota")),
+        ServerFault.Unauthorized => new ChatRefusal(401, OpenAiWire.Error("Incorrect API key provided.", "invalid_request_error", "invalid_api_key")),
+        ServerFault.Forbidden => new ChatRefusal(403, OpenAiWire.Error("The 'models' permission is required to access this endpoint.", "permission_error", "forbidden")),
+        _ => null,
+    };
+
     /// <summary>The checks a real server makes that a client could get wrong; null when the body passes.</summary>
     private static JsonObject? Validate(JsonObject body)
     {
@@ -324,6 +336,9 @@ public sealed partial class OpenAiTestServer
     private static int? Int(JsonNode? node) => node is JsonValue v && v.TryGetValue<int>(out var n) ? n : null;
 
     private static bool Bool(JsonNode? node) => node is JsonValue v && v.TryGetValue<bool>(out var b) && b;
+
+    /// <summary>A chat refused before it is answered: the HTTP status and OpenAI's error body.</summary>
+    private readonly record struct ChatRefusal(int Status, JsonObject Error);
 
     private sealed record Answer(string Id, long Created, string Model, string Content, string? FinishReason, OpenAiWire.Usage Usage, ServerFault? Fault);
 }

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace Gleitzeit.Testing;
 
-/// <summary>Every request: read, check the key, log (never the key), route to <c>…/models</c>, <c>…/models/{id}</c> or <c>…/chat/completions</c>.</summary>
+/// <summary>Every request: read, check the key, log (never the key), route to <c>…/models</c>, <c>…/models/{id}</c>, <c>…/chat/completions</c>, <c>…/files…</c> or <c>…/batches…</c>.</summary>
 public sealed partial class OpenAiTestServer
 {
     private async Task Handle(HttpContext context)
@@ -13,9 +13,12 @@ public sealed partial class OpenAiTestServer
         var arrived = DateTime.UtcNow;
         var request = context.Request;
         var path = request.Path.Value ?? "/";
+        var (route, prefix, id) = Route(path);
         JsonObject? body = null;
         var unreadable = false;
-        if (HttpMethods.IsPost(request.Method))
+
+        // An upload is multipart/form-data, read by its own handler.
+        if (HttpMethods.IsPost(request.Method) && route != RouteKind.Files)
         {
             try
             {
@@ -33,10 +36,8 @@ public sealed partial class OpenAiTestServer
 
         var auth = CheckAuth(request.Headers);
         var logged = Log(path, body, arrived, auth);
-        var (route, prefix, modelId) = Route(path);
         var wanted = RoutePrefix?.TrimEnd('/');
-        var post = route == RouteKind.Chat;
-        if (route == RouteKind.None || (wanted is not null && prefix != wanted) || post != HttpMethods.IsPost(request.Method))
+        if (route == RouteKind.None || (wanted is not null && prefix != wanted) || !Allows(route, request.Method))
         {
             await Refuse(context, logged, 404, OpenAiWire.Error($"Invalid URL ({request.Method} {path})", "invalid_request_error", null));
             return;
@@ -60,22 +61,35 @@ public sealed partial class OpenAiTestServer
                 var data = new JsonArray([.. _models.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => ModelJson(p.Key, p.Value))]);
                 await Ok(context, logged, new JsonObject { ["object"] = "list", ["data"] = data });
                 return;
-            case RouteKind.Model when _models.TryGetValue(modelId!, out var owner):
-                await Ok(context, logged, ModelJson(modelId!, owner));
+            case RouteKind.Model when _models.TryGetValue(id!, out var owner):
+                await Ok(context, logged, ModelJson(id!, owner));
                 return;
             case RouteKind.Model:
-                await Refuse(context, logged, 404, ModelNotFound(modelId!));
+                await Refuse(context, logged, 404, ModelNotFound(id!));
                 return;
             case RouteKind.Chat when unreadable || body is null:
-                await Refuse(context, logged, 400, OpenAiWire.Error("We could not parse the JSON body of your request.", "invalid_request_error", null));
+                await Refuse(context, logged, 400, Unparseable());
+                return;
+            case RouteKind.Chat:
+                await Chat(context, logged, body!);
                 return;
             default:
-                await Chat(context, logged, body!);
+                await FilesAndBatches(context, logged, route, id, body, unreadable);
                 return;
         }
     }
 
-    private static (RouteKind Route, string Prefix, string? Model) Route(string path)
+    /// <summary>The methods a route answers; others get 404 as an unknown URL. Models answer anything but POST, as before files and batches came.</summary>
+    private static bool Allows(RouteKind route, string method) => route switch
+    {
+        RouteKind.Chat or RouteKind.Files or RouteKind.BatchCancel => HttpMethods.IsPost(method),
+        RouteKind.File => HttpMethods.IsGet(method) || HttpMethods.IsDelete(method),
+        RouteKind.FileContent or RouteKind.Batch => HttpMethods.IsGet(method),
+        RouteKind.Batches => HttpMethods.IsGet(method) || HttpMethods.IsPost(method),
+        _ => !HttpMethods.IsPost(method),
+    };
+
+    private static (RouteKind Route, string Prefix, string? Id) Route(string path)
     {
         if (path.EndsWith(ChatSuffix, StringComparison.Ordinal))
         {
@@ -91,7 +105,32 @@ public sealed partial class OpenAiTestServer
         var at = path.IndexOf(ModelInfix, StringComparison.Ordinal);
         return at >= 0 && at + ModelInfix.Length < path.Length
             ? (RouteKind.Model, path[..at], Uri.UnescapeDataString(path[(at + ModelInfix.Length)..]))
-            : (RouteKind.None, path, null);
+            : BatchRoute(path);
+    }
+
+    /// <summary><c>…/files</c>, <c>…/files/{id}</c>, <c>…/files/{id}/content</c>, <c>…/batches</c>, <c>…/batches/{id}</c>, <c>…/batches/{id}/cancel</c>.</summary>
+    private static (RouteKind Route, string Prefix, string? Id) BatchRoute(string path) =>
+        Collection(path, "/files", RouteKind.Files, RouteKind.File, "/content", RouteKind.FileContent)
+        ?? Collection(path, "/batches", RouteKind.Batches, RouteKind.Batch, "/cancel", RouteKind.BatchCancel)
+        ?? (RouteKind.None, path, null);
+
+    /// <summary>A collection (<paramref name="name"/>), one item of it (<c>{name}/{id}</c>) or an action on one (<c>{name}/{id}{action}</c>); null for other paths.</summary>
+    private static (RouteKind Route, string Prefix, string? Id)? Collection(string path, string name, RouteKind all, RouteKind one, string action, RouteKind onOne)
+    {
+        if (path.EndsWith(name, StringComparison.Ordinal))
+        {
+            return (all, path[..^name.Length], null);
+        }
+
+        var at = path.LastIndexOf(name + "/", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var rest = path[(at + name.Length + 1)..];
+        var (route, id) = rest.EndsWith(action, StringComparison.Ordinal) ? (onOne, rest[..^action.Length]) : (one, rest);
+        return id.Length > 0 && !id.Contains('/', StringComparison.Ordinal) ? (route, path[..at], Uri.UnescapeDataString(id)) : null;
     }
 
     private AuthCheck CheckAuth(IHeaderDictionary headers)
@@ -193,6 +232,8 @@ public sealed partial class OpenAiTestServer
     private static JsonObject ModelJson(string id, string owner) =>
         new() { ["id"] = id, ["object"] = "model", ["created"] = 1_730_000_000L, ["owned_by"] = owner };
 
+    private static JsonObject Unparseable() => OpenAiWire.Error("We could not parse the JSON body of your request.", "invalid_request_error", null);
+
     private static JsonObject ModelNotFound(string model) => OpenAiWire.Error(
         $"The model `{model}` does not exist or you do not have access to it.", "invalid_request_error", "model_not_found", "model");
 
@@ -221,6 +262,12 @@ public sealed partial class OpenAiTestServer
         Models,
         Model,
         Chat,
+        Files,
+        File,
+        FileContent,
+        Batches,
+        Batch,
+        BatchCancel,
     }
 
     private readonly record struct AuthCheck(string? Header, int Status, JsonObject? Error);

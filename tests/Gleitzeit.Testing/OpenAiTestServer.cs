@@ -13,7 +13,8 @@ namespace Gleitzeit.Testing;
 /// A real HTTP server on 127.0.0.1 speaking the OpenAI chat-completions protocol as OpenAI, vLLM,
 /// llama-server, LiteLLM, Azure OpenAI (v1 API) and GitHub Models do: <c>GET …/models</c>,
 /// <c>GET …/models/{id}</c>, <c>POST …/chat/completions</c> (JSON or server-sent events) under any
-/// prefix (<c>/v1</c>, <c>/openai/v1</c>, <c>/inference</c>) unless <see cref="RoutePrefix"/> pins one.
+/// prefix (<c>/v1</c>, <c>/openai/v1</c>, <c>/inference</c>) unless <see cref="RoutePrefix"/> pins one; and the Files
+/// and Batch APIs (<c>…/files</c>, <c>…/batches</c>) on a batch clock the test controls (<see cref="BatchTimeScale"/>).
 /// Replies are <see cref="ReplyFor"/> of the last user message, whatever <c>response_format</c> asks;
 /// every request is logged (never a key); keys, rate limits, latency, parallel slots with a FIFO queue
 /// (503 past its limit) and faults are configurable.
