@@ -13,3 +13,19 @@ public sealed record UploadedFile(string Id, string FileName, string Purpose, lo
 /// <param name="Endpoint">The <c>endpoint</c> it names.</param>
 /// <param name="Metadata">The <c>metadata</c> it carries, if any.</param>
 public sealed record CreatedBatch(string Id, string InputFileId, string Endpoint, IReadOnlyDictionary<string, string>? Metadata);
+
+/// <summary>A step of a submission to the Batch API, where <see cref="OpenAiTestServer.BatchHook"/> is called.</summary>
+public enum BatchApiStep
+{
+    /// <summary>An upload's request arrived; its body is not read yet.</summary>
+    UploadReceived,
+
+    /// <summary>An upload is stored; the answer with its id is not sent yet.</summary>
+    UploadStored,
+
+    /// <summary>A batch create arrived; the batch does not exist yet.</summary>
+    CreateReceived,
+
+    /// <summary>A batch exists; the answer with its id is not sent yet.</summary>
+    BatchCreated,
+}

@@ -72,6 +72,15 @@ public sealed partial class OpenAiTestServer
     /// </summary>
     public Func<string, ServerFault?>? BatchLineFaults { get; set; }
 
+    /// <summary>
+    /// Called at each step of a submission, before the server goes on (a test kills the client there): an upload
+    /// arrived (not yet read), an upload stored (not yet answered), a create arrived (not yet done), a batch created
+    /// (not yet answered).
+    /// </summary>
+    public Func<BatchApiStep, Task>? BatchHook { get; set; }
+
+    private Task Hook(BatchApiStep step) => BatchHook?.Invoke(step) ?? Task.CompletedTask;
+
     /// <summary>Every batch created (refused requests excluded), in creation order.</summary>
     public IReadOnlyList<CreatedBatch> BatchesCreated => [.. _createdBatches];
 
@@ -89,6 +98,7 @@ public sealed partial class OpenAiTestServer
         var method = context.Request.Method;
         return route switch
         {
+            RouteKind.Files when HttpMethods.IsGet(method) => ListFiles(context, logged),
             RouteKind.Files => Upload(context, logged),
             RouteKind.File when HttpMethods.IsDelete(method) => DeleteFile(context, logged, id!),
             RouteKind.File => GetFile(context, logged, id!),
@@ -114,6 +124,7 @@ public sealed partial class OpenAiTestServer
             return;
         }
 
+        await Hook(BatchApiStep.CreateReceived);
         var inputFileId = Text(body["input_file_id"])!;
         var endpoint = Text(body["endpoint"])!;
         if (!_files.TryGetValue(inputFileId, out var file))
@@ -133,6 +144,7 @@ public sealed partial class OpenAiTestServer
         var batch = NewBatch(inputFileId, endpoint, body["metadata"] as JsonObject, file);
         _batches[batch.Id] = batch;
         _createdBatches.Enqueue(new CreatedBatch(batch.Id, inputFileId, endpoint, batch.Metadata?.ToDictionary(p => p.Key, p => p.Value!.GetValue<string>(), StringComparer.Ordinal)));
+        await Hook(BatchApiStep.BatchCreated);
         await Ok(context, logged, Observe(batch));
     }
 

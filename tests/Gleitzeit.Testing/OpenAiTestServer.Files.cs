@@ -41,6 +41,7 @@ public sealed partial class OpenAiTestServer
             return;
         }
 
+        await Hook(BatchApiStep.UploadReceived);
         MultipartUpload upload;
         try
         {
@@ -68,6 +69,7 @@ public sealed partial class OpenAiTestServer
 
         var file = Store(upload.FileName!, "batch", upload.Content!);
         _uploads.Enqueue(new UploadedFile(file.Id, file.FileName, file.Purpose, file.Content.LongLength));
+        await Hook(BatchApiStep.UploadStored);
         await Ok(context, logged, BatchWire.File(file));
     }
 
@@ -98,6 +100,14 @@ public sealed partial class OpenAiTestServer
         return upload.FileName.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)
             ? null
             : OpenAiWire.Error("Invalid file format for Batch API. Must be .jsonl", "invalid_request_error", null);
+    }
+
+    /// <summary><c>GET …/files?purpose=</c>: the files, newest first (OpenAI's default order), those of one purpose when asked.</summary>
+    private Task ListFiles(HttpContext context, LoggedRequest logged)
+    {
+        var purpose = context.Request.Query["purpose"].ToString();
+        var files = _files.Values.Where(f => purpose.Length == 0 || f.Purpose == purpose).OrderByDescending(f => f.CreatedAt).ThenByDescending(f => f.Id, StringComparer.Ordinal);
+        return Ok(context, logged, new JsonObject { ["object"] = "list", ["data"] = new JsonArray([.. files.Select(f => (JsonNode)BatchWire.File(f))]), ["has_more"] = false });
     }
 
     private Task GetFile(HttpContext context, LoggedRequest logged, string id) => _files.TryGetValue(id, out var file)

@@ -82,7 +82,8 @@ public sealed partial class OpenAiTestServer
     /// <summary>The methods a route answers; others get 404 as an unknown URL. Models answer anything but POST, as before files and batches came.</summary>
     private static bool Allows(RouteKind route, string method) => route switch
     {
-        RouteKind.Chat or RouteKind.Files or RouteKind.BatchCancel => HttpMethods.IsPost(method),
+        RouteKind.Chat or RouteKind.BatchCancel => HttpMethods.IsPost(method),
+        RouteKind.Files => HttpMethods.IsPost(method) || HttpMethods.IsGet(method),
         RouteKind.File => HttpMethods.IsGet(method) || HttpMethods.IsDelete(method),
         RouteKind.FileContent or RouteKind.Batch => HttpMethods.IsGet(method),
         RouteKind.Batches => HttpMethods.IsGet(method) || HttpMethods.IsPost(method),

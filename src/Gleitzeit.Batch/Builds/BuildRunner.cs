@@ -182,7 +182,7 @@ public sealed class BuildRunner(
 
         // Skips (too large, empty, not a regular file) are settled until an input changes; a failure may go away on a
         // re-run, so its artifacts are dated in the past and the next build runs the target again.
-        var incomplete = results.Any(r => r.Status == ItemResult.Failed);
+        var incomplete = results.Any(r => r.Status is ItemResult.Failed or ItemResult.Submitted);
         var written = new List<string>();
 
         // The JSON first: it is an input of the target as well as an output, and must not be newer than the others.
@@ -322,17 +322,26 @@ public sealed class BuildRunner(
 
         foreach (var item in plan.Items)
         {
-            if (record.Results.TryGetValue(item.File, out var result) && result.Status != ItemResult.Success)
+            if (record.Results.TryGetValue(item.File, out var result) && result.Status is not (ItemResult.Success or ItemResult.Submitted))
             {
                 var severity = result.Status == ItemResult.Failed ? Severity : DiagnosticSeverity.Warning;
                 diagnostics.Add(new Diagnostic(severity, result.ErrorCode ?? DiagnosticCodes.ServerError, item.FullPath ?? fileForFatal ?? manifest.ProjectFile, result.Error ?? result.Status));
             }
         }
 
+        if (record.Submitted > 0)
+        {
+            var remote = string.Join(", ", record.RemoteBatches.Where(p => !p.Value.Collected).Select(p => p.Key));
+            diagnostics.Add(Diagnostic.Warning(
+                DiagnosticCodes.BulkSubmitted,
+                fileForFatal ?? manifest.ProjectFile,
+                $"batch '{plan.Name}': {record.Submitted} request(s) wait in the Batch API ({remote}; {outcome.Submitted} submitted by this build), answered within 24 h; the next build collects them"));
+        }
+
         var tokens = record.Results.Values.Sum(r => (long)(r.Tokens?.Prompt ?? 0) + (r.Tokens?.Completion ?? 0));
         summaries.Add(string.Create(
             CultureInfo.InvariantCulture,
-            $"Gleitzeit batch '{plan.Name}': {record.TotalFiles} items, {record.Cached} from cache, {outcome.Sent} sent, {record.Failed} failed, {record.Skipped} skipped{NotRun(record)}, {tokens} tokens, {outcome.Elapsed.TotalSeconds:0.00} s ({record.BatchId})"));
+            $"Gleitzeit batch '{plan.Name}': {record.TotalFiles} items, {record.Cached} from cache, {outcome.Sent} sent, {record.Failed} failed, {record.Skipped} skipped{(record.Submitted == 0 ? string.Empty : $", {record.Submitted} submitted")}{NotRun(record)}, {tokens} tokens, {outcome.Elapsed.TotalSeconds:0.00} s ({record.BatchId})"));
     }
 }
 

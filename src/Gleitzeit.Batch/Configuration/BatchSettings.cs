@@ -133,6 +133,18 @@ public sealed record BatchSettings
     /// <summary>Time an item may wait in all for a busy or rate-limiting server before it fails.</summary>
     public TimeSpan RateLimitWait { get => (TimeSpan)Get(Contract.Settings.RateLimitWait)!; init => Set(Contract.Settings.RateLimitWait, value); }
 
+    /// <summary>With <c>execution: bulk</c>: how long a run waits for its remote batches to be answered (<c>--wait</c>); null: it submits and ends.</summary>
+    public TimeSpan? BulkWait { get; init; }
+
+    /// <summary>The first wait between checks of remote batches; each later one doubles, up to a minute. Not a user setting: tests shorten it.</summary>
+    public TimeSpan BulkPollInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The most requests in one Batch API input file (OpenAI's limit is 50,000).</summary>
+    public int BulkMaxRequests { get; init; } = 50_000;
+
+    /// <summary>The largest Batch API input file, in bytes (OpenAI's limit is 200 MB; this leaves room).</summary>
+    public long BulkMaxBytes { get; init; } = 190L * 1024 * 1024;
+
     /// <summary>First retry delay; later ones grow exponentially, with jitter. Not a user setting: tests shorten it.</summary>
     public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -145,6 +157,9 @@ public sealed record BatchSettings
 
     /// <summary><c>long_documents: split</c>: a document too long for the window is sent in parts and their answers combined.</summary>
     public bool SplitLongDocuments { get => Text(Contract.Settings.LongDocuments) == "split"; init => Set(Contract.Settings.LongDocuments, value ? "split" : "fail"); }
+
+    /// <summary><c>execution: bulk</c>: misses go to the service's Batch API, to be collected by a later run.</summary>
+    public bool Bulk { get => Text(Contract.Settings.Execution) == "bulk"; init => Set(Contract.Settings.Execution, value ? "bulk" : "live"); }
 
     /// <summary>The prompt that combines a split document's answers; empty for the default.</summary>
     public string CombinePrompt { get => Text(Contract.Settings.CombinePrompt); init => Set(Contract.Settings.CombinePrompt, value); }

@@ -66,6 +66,12 @@ public static class DiagnosticCodes
     /// <summary>The service's account has no credit left (OpenAI's 429 <c>insufficient_quota</c>): the batch stops, its answers so far kept.</summary>
     public const string OutOfCredit = "GZ2012";
 
+    /// <summary>Requests went to the Batch API (<c>execution: bulk</c>): a later run or build collects the answers. An error in a Locked build.</summary>
+    public const string BulkSubmitted = "GZ2013";
+
+    /// <summary>The Batch API returned no answer for a request (failed, expired or cancelled), after the bounded re-submissions.</summary>
+    public const string BulkFailed = "GZ2014";
+
     /// <summary>A file over the size limit was skipped.</summary>
     public const string FileTooLarge = "GZ3001";
 

@@ -242,6 +242,17 @@ public static class Settings
         Flag = "--combine-prompt",
     };
 
+    public static readonly SettingDefinition Execution = new()
+    {
+        Key = "execution",
+        Description = "how misses reach an openai or azure-openai service: live calls, or bulk (one Batch API job, half the price, answered within 24 h and collected by a later run or build)",
+        Kind = SettingKind.Choice,
+        Choices = ["live", "bulk"],
+        Default = "live",
+        Property = "GleitzeitExecution",
+        Flag = "--execution",
+    };
+
     public static readonly SettingDefinition ContextLength = new()
     {
         Key = "context_length",
@@ -375,7 +386,7 @@ public static class Settings
     public static IReadOnlyList<SettingDefinition> All { get; } =
     [
         Provider, Endpoint, ApiKeyVariable, Model, VisionModel, MaxConcurrent, TimeoutPerFile, FirstChunkTimeout, IdleTimeout, RequestTimeout,
-        RetryAttempts, RateLimitWait, RequestsPerMinute, TokensPerMinute, MaxFileSize, EmptyFiles, EmptyAnswers, KeepReasoning, LongDocuments, CombinePrompt, ContextLength, DefaultPattern, ModifiedSince, ResultsDirectory, CacheDirectory,
+        RetryAttempts, RateLimitWait, RequestsPerMinute, TokensPerMinute, MaxFileSize, EmptyFiles, EmptyAnswers, KeepReasoning, LongDocuments, CombinePrompt, Execution, ContextLength, DefaultPattern, ModifiedSince, ResultsDirectory, CacheDirectory,
         ModelsDirectory, CacheMode, CheckModels, Verify, MaxTokensTotal, Formats, FailOnError,
     ];
 

@@ -4,6 +4,7 @@ using Gleitzeit.Batch.Contract;
 using Gleitzeit.Batch.Planning;
 using Gleitzeit.Batch.Providers;
 using Gleitzeit.Batch.Providers.Local;
+using Gleitzeit.Batch.Providers.OpenAi;
 using Gleitzeit.Batch.Results;
 
 namespace Gleitzeit.Batch.Execution;
@@ -16,6 +17,7 @@ namespace Gleitzeit.Batch.Execution;
 internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settings, ResultStore store, CacheStore? cache, IProgress<BatchProgressEvent>? progress, TimeProvider time)
 {
     private readonly CachePolicy _policy = new(settings.CacheMode);
+    private BulkStep? _bulk;
 
     /// <summary>Starts a new batch record and runs every item of <paramref name="plan"/>.</summary>
     public async Task<BatchOutcome> RunAsync(BatchPlan plan, RunOptions? options, CancellationToken cancellationToken)
@@ -99,7 +101,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
         {
         }
 
-        return Finish(run, sender.Sent, cancellationToken.IsCancellationRequested);
+        return Finish(run, sender.Sent + (_bulk?.Collected ?? 0), cancellationToken.IsCancellationRequested);
     }
 
     private async Task ServeAndSendAsync(RunState run, ModelCatalog catalog, MissSender sender, KeyScope scope, List<BatchItem> items)
@@ -129,12 +131,32 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
             }
 
             var unreadable = ServeHits(run, hits);
+            var pending = settings.Bulk ? PendingRemotely(scope) : [];
             foreach (var miss in misses.Concat(unreadable))
             {
+                if (miss.Key is not null && pending.TryGetValue(miss.Key.Value, out var remote))
+                {
+                    run.Fail(miss.Item, $"cache miss in Locked mode: its request waits in remote batch {remote} of the Batch API; build once without Locked to collect it", DiagnosticCodes.BulkSubmitted, TimeSpan.Zero, miss.Key.Value, wasInFlight: false);
+                    continue;
+                }
+
                 run.Fail(miss.Item, $"cache miss in Locked mode: not sent to the model ({string.Join("; ", run.Explain(miss))}); build once without Locked to compute it", DiagnosticCodes.LockedCacheMiss, TimeSpan.Zero, miss.Key?.Value, wasInFlight: false);
             }
 
             return;
+        }
+
+        if (settings.Bulk)
+        {
+            // Hits first; the misses go to the Batch API but for documents sent in parts, which stay live calls.
+            misses.AddRange(ServeHits(run, hits));
+            hits = [];
+            _bulk = new BulkStep(run, BulkProvider(run), scope, time);
+            misses = await _bulk.RunAsync(misses, token);
+            if (misses.Count == 0)
+            {
+                return;
+            }
         }
 
         // Misses go out at once, grouped by model so the server does not reload weights per item; meanwhile the
@@ -180,6 +202,36 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
         }
 
         token.ThrowIfCancellationRequested();
+    }
+
+    private OpenAiChatProvider BulkProvider(RunState run)
+    {
+        if (provider is not OpenAiChatProvider { TakesBulk: true } service)
+        {
+            throw new ChatProviderException($"execution: bulk takes provider openai or azure-openai (the services with a Batch API), not {settings.Provider}: set {settings.Spell(Contract.Settings.Execution)} to live", DiagnosticCodes.InvalidSetting, isTransient: false, stopsBatch: true);
+        }
+
+        if (run.Cache is null || !_policy.Stores)
+        {
+            throw new ChatProviderException($"execution: bulk keeps collected answers in the cache, which cache_mode {settings.CacheMode} does not write: use cache_mode ReadWrite, or execution: live", DiagnosticCodes.InvalidSetting, isTransient: false, stopsBatch: true);
+        }
+
+        return service;
+    }
+
+    // Keys whose requests wait in remote batches, by what the ledger says (no request to the service).
+    private Dictionary<string, string> PendingRemotely(KeyScope scope)
+    {
+        var pending = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in new Bulk.BulkLedger(settings.ResultsDirectory).Load(_ => { }).Where(e => e.Service == scope.Service))
+        {
+            foreach (var key in entry.Keys.Keys)
+            {
+                pending[key] = entry.BatchId ?? entry.Id;
+            }
+        }
+
+        return pending;
     }
 
     // A model pulled again since the last contact invalidates its hits: they are re-keyed and, missing now, sent.
@@ -261,7 +313,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
     private BatchOutcome Finish(RunState run, int sent, bool cancelled)
     {
         var record = run.Record;
-        record.Status = cancelled ? BatchStatus.Cancelled : run.Fatal is not null ? BatchStatus.Aborted : BatchStatus.Completed;
+        record.Status = cancelled ? BatchStatus.Cancelled : run.Fatal is not null ? BatchStatus.Aborted : record.Submitted > 0 ? BatchStatus.Submitted : BatchStatus.Completed;
         record.Error = run.Fatal?.Message;
         record.ErrorCode = run.Fatal?.Code;
         record.CompletedAt = time.GetLocalNow();
@@ -270,7 +322,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
 
         // Only keys with a stored answer, so that the next run's misses are explained against what the cache holds.
         run.TryStore(_ => run.Misses?.Save(record.Results.Values.Where(r => r.Status == ItemResult.Success && r.CacheKey is not null).Select(r => (r.File, r.CacheKey!))));
-        return new BatchOutcome { Record = record, Elapsed = run.Tracker.Elapsed, Sent = sent };
+        return new BatchOutcome { Record = record, Elapsed = run.Tracker.Elapsed, Sent = sent, Submitted = _bulk?.Submitted ?? 0 };
     }
 
     private static IEnumerable<ItemWork> ByModel(List<ItemWork> misses)

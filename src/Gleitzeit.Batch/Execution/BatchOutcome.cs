@@ -17,6 +17,9 @@ public sealed record BatchOutcome
     /// </summary>
     public int Sent { get; init; }
 
+    /// <summary>Requests this run submitted to the Batch API (<c>execution: bulk</c>), to be collected by a later one.</summary>
+    public int Submitted { get; init; }
+
     /// <summary>Whether every item of the batch now has a successful result.</summary>
     public bool AllSucceeded => Record.Status == BatchStatus.Completed && Record.Successful == Record.TotalFiles;
 }

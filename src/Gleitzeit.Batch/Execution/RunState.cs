@@ -1,3 +1,4 @@
+using Gleitzeit.Batch.Contract;
 using Gleitzeit.Batch.Caching;
 using Gleitzeit.Batch.Configuration;
 using Gleitzeit.Batch.Planning;
@@ -80,6 +81,33 @@ internal sealed class RunState(BatchRecord record, ProgressTracker tracker, Resu
     {
         store.Record(Record, new ItemResult { File = item.File, Status = ItemResult.Skipped, Error = reason, ErrorCode = code, OutputFile = item.OutputFile });
         Tracker.Skipped(item.File, reason, wasInFlight);
+    }
+
+    /// <summary>Records an item whose request waits in a remote batch of the Batch API.</summary>
+    public void Submitted(BatchItem item, string remoteBatch, string cacheKey)
+    {
+        var message = $"submitted to the Batch API in remote batch {remoteBatch}; the next run or build collects its answer";
+        store.Record(Record, new ItemResult { File = item.File, Status = ItemResult.Submitted, Error = message, ErrorCode = DiagnosticCodes.BulkSubmitted, CacheKey = cacheKey, OutputFile = item.OutputFile, RemoteBatch = remoteBatch });
+        Tracker.Skipped(item.File, message);
+    }
+
+    /// <summary>Records what was last seen of a remote batch that holds some of this batch's requests.</summary>
+    public void RemoteSeen(string batchId, string status, int total, int completed, int failed, bool collected, DateTimeOffset now)
+    {
+        lock (Record.RemoteBatches)
+        {
+            if (!Record.RemoteBatches.TryGetValue(batchId, out var state))
+            {
+                Record.RemoteBatches[batchId] = state = new RemoteBatchState { Status = status };
+            }
+
+            state.Status = status;
+            state.Total = total;
+            state.Completed = completed;
+            state.Failed = failed;
+            state.Collected |= collected;
+            state.SeenAt = now;
+        }
     }
 
     /// <summary>Records an item that is not sent, as a skip or a failure by its kind.</summary>

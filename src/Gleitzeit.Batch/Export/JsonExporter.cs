@@ -35,6 +35,11 @@ public static class JsonExporter
                 writer.WriteNumber("skipped", document.Skipped);
             }
 
+            if (document.Results.Count(r => r.Status == Results.ItemResult.Submitted) is var submitted and > 0)
+            {
+                writer.WriteNumber("submitted", submitted);
+            }
+
             WriteSeconds(writer, "processing_time", document.ProcessingTime);
             writer.WriteEndObject();
             writer.WriteStartArray("results");

@@ -54,6 +54,9 @@ public static class MarkdownExporter
 
                     text.Append(MarkdownText.Block(result.Result ?? string.Empty)).Append('\n');
                     break;
+                case Results.ItemResult.Submitted:
+                    text.Append("### ⏳ ").Append(MarkdownText.Inline(result.File)).Append("\nSubmitted: ").Append(MarkdownText.Lines(result.Error ?? string.Empty)).Append('\n');
+                    break;
                 case Results.ItemResult.Skipped:
                     text.Append("### ⏭️ ").Append(MarkdownText.Inline(result.File)).Append("\nSkipped: ").Append(MarkdownText.Lines(result.Error ?? string.Empty)).Append('\n');
                     break;

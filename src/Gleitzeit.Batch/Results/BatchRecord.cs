@@ -60,6 +60,14 @@ public sealed class BatchRecord
     [JsonPropertyName("skipped")]
     public int Skipped => Count(ItemResult.Skipped);
 
+    /// <summary>Items whose requests wait in remote batches of the Batch API.</summary>
+    [JsonPropertyName("submitted")]
+    public int Submitted => Count(ItemResult.Submitted);
+
+    /// <summary>The remote batches (Batch API) this batch's runs submitted or collected, by remote id.</summary>
+    [JsonPropertyName("remote_batches")]
+    public SortedDictionary<string, RemoteBatchState> RemoteBatches { get; init; } = new(StringComparer.Ordinal);
+
     [JsonPropertyName("cached")]
     public int Cached => Results.Values.Count(r => r.Cached);
 

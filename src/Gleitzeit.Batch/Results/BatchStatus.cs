@@ -19,4 +19,8 @@ public enum BatchStatus
 
     [JsonStringEnumMemberName("cancelled")]
     Cancelled,
+
+    /// <summary>Ended with items in remote batches of the Batch API: <c>batch-resume</c> (or the same run again) collects them.</summary>
+    [JsonStringEnumMemberName("submitted")]
+    Submitted,
 }

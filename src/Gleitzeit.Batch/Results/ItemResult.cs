@@ -10,6 +10,9 @@ public sealed class ItemResult
     public const string Failed = "failed";
     public const string Skipped = "skipped";
 
+    /// <summary>In a remote batch of the Batch API (<c>execution: bulk</c>): a later run or build collects its answer.</summary>
+    public const string Submitted = "submitted";
+
     /// <summary><see cref="Source"/> of an answer served from the committed JSON artifact.</summary>
     public const string FromArtifact = "artifact";
 
@@ -84,4 +87,8 @@ public sealed class ItemResult
     /// <summary>A reasoning model's reasoning (<c>&lt;think&gt;</c>, <c>reasoning_content</c>, Ollama's <c>thinking</c>): in the record, never in artifacts.</summary>
     [JsonPropertyName("reasoning")]
     public string? Reasoning { get; init; }
+
+    /// <summary>For a submitted item: the remote batch that holds its request.</summary>
+    [JsonPropertyName("remote_batch")]
+    public string? RemoteBatch { get; init; }
 }

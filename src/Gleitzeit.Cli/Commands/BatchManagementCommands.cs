@@ -109,7 +109,7 @@ internal sealed class BatchManagementCommands(CliContext context)
             r.Failed.ToString(CultureInfo.InvariantCulture),
             r.Cached.ToString(CultureInfo.InvariantCulture),
             r.Source.ToString().ToLowerInvariant(),
-            r.Status.ToString().ToLowerInvariant() + (r.Plan.Name is null ? string.Empty : $" ({r.Plan.Name})"),
+            r.Status.ToString().ToLowerInvariant() + (r.RemoteBatches.Count == 0 ? string.Empty : $" [{string.Join(", ", r.RemoteBatches.Select(p => $"{p.Key} {p.Value.Status}"))}]") + (r.Plan.Name is null ? string.Empty : $" ({r.Plan.Name})"),
         }).ToList();
         TextTable.Write(context.Out, ["ID", "DATE", "TOTAL", "OK", "FAILED", "CACHED", "SOURCE", "STATUS"], rows);
         return ExitCodes.Success;
@@ -118,7 +118,7 @@ internal sealed class BatchManagementCommands(CliContext context)
     private int Show(BatchRecord record)
     {
         context.Out.WriteLine($"Batch {record.BatchId} ({record.Source.ToString().ToLowerInvariant()}{(record.Plan.Name is null ? string.Empty : ": " + record.Plan.Name)}), {record.Status.ToString().ToLowerInvariant()}");
-        context.Out.WriteLine($"Created {record.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}; {record.TotalFiles} files: {record.Successful} ok ({record.Cached} from cache), {record.Failed} failed, {record.Skipped} skipped");
+        context.Out.WriteLine($"Created {record.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}; {record.TotalFiles} files: {record.Successful} ok ({record.Cached} from cache), {record.Failed} failed, {record.Skipped} skipped{(record.Submitted == 0 ? string.Empty : $", {record.Submitted} submitted")}");
         foreach (var (name, value) in record.Plan.ExportParameters)
         {
             var text = value is System.Text.Json.Nodes.JsonValue scalar && scalar.TryGetValue<string>(out var plain) ? plain : value?.ToJsonString() ?? string.Empty;
@@ -128,6 +128,11 @@ internal sealed class BatchManagementCommands(CliContext context)
         if (record.Error is not null)
         {
             context.Out.WriteLine($"Stopped: {record.ErrorCode}: {record.Error}");
+        }
+
+        foreach (var (id, remote) in record.RemoteBatches)
+        {
+            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Remote batch {id}: {remote.Status}, {remote.Completed}/{remote.Total} answered, {remote.Failed} failed{(remote.Collected ? ", collected" : string.Empty)} (seen {remote.SeenAt.ToLocalTime():yyyy-MM-dd HH:mm:ss})"));
         }
 
         context.Out.WriteLine();

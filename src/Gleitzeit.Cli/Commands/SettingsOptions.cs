@@ -14,7 +14,7 @@ internal sealed class SettingsOptions
     [
         Settings.Provider, Settings.Endpoint, Settings.ApiKeyVariable, Settings.Model, Settings.VisionModel, Settings.MaxConcurrent, Settings.TimeoutPerFile,
         Settings.FirstChunkTimeout, Settings.IdleTimeout, Settings.RequestTimeout, Settings.RetryAttempts, Settings.RateLimitWait, Settings.RequestsPerMinute, Settings.TokensPerMinute, Settings.MaxFileSize,
-        Settings.EmptyFiles, Settings.EmptyAnswers, Settings.KeepReasoning, Settings.LongDocuments, Settings.CombinePrompt, Settings.ContextLength, Settings.ResultsDirectory, Settings.CacheDirectory, Settings.ModelsDirectory, Settings.CacheMode, Settings.CheckModels, Settings.MaxTokensTotal,
+        Settings.EmptyFiles, Settings.EmptyAnswers, Settings.KeepReasoning, Settings.LongDocuments, Settings.CombinePrompt, Settings.Execution, Settings.ContextLength, Settings.ResultsDirectory, Settings.CacheDirectory, Settings.ModelsDirectory, Settings.CacheMode, Settings.CheckModels, Settings.MaxTokensTotal,
     ];
 
     private readonly List<(SettingDefinition Setting, Option Option)> _options = [];
@@ -37,9 +37,23 @@ internal sealed class SettingsOptions
         {
             NoCache = new Option<bool>("--no-cache") { Description = "Same as --cache-mode Off" };
         }
+
+        if (settings.Contains(Settings.Execution))
+        {
+            Bulk = new Option<bool>("--bulk") { Description = "Same as --execution bulk: misses go to the service's Batch API; a later run collects them" };
+            Wait = new Option<string?>("--wait")
+            {
+                Description = "With --bulk: wait for the remote batches and collect their answers, checking at most a minute apart, for at most this long (90s, 30m, 2h; default 25h)",
+                Arity = ArgumentArity.ZeroOrOne,
+            };
+        }
     }
 
     public Option<bool>? NoCache { get; }
+
+    public Option<bool>? Bulk { get; }
+
+    public Option<string?>? Wait { get; }
 
     /// <summary>The option of a row, or null when this command does not take it.</summary>
     public Option? this[SettingDefinition setting] => _options.FirstOrDefault(o => o.Setting == setting).Option;
@@ -55,10 +69,17 @@ internal sealed class SettingsOptions
         {
             command.Options.Add(NoCache);
         }
+
+        if (Bulk is not null)
+        {
+            command.Options.Add(Bulk);
+            command.Options.Add(Wait!);
+        }
     }
 
     /// <summary>Whether the user gave <paramref name="setting"/> on the command line.</summary>
-    public bool IsGiven(ParseResult parse, SettingDefinition setting) => Text(parse, setting) is not null;
+    public bool IsGiven(ParseResult parse, SettingDefinition setting) =>
+        Text(parse, setting) is not null || (setting == Settings.Execution && Bulk is not null && parse.GetValue(Bulk));
 
     /// <summary>Configuration files and environment, then these flags.</summary>
     /// <param name="parse">The parsed command line.</param>
@@ -83,7 +104,34 @@ internal sealed class SettingsOptions
             settings = settings with { CacheMode = Batch.Configuration.CacheMode.Off };
         }
 
+        if (Bulk is not null && parse.GetValue(Bulk))
+        {
+            settings = settings with { Bulk = true };
+        }
+
+        if (Wait is not null && parse.GetResult(Wait) is not null)
+        {
+            settings = settings with { BulkWait = ParseWait(parse.GetValue(Wait)) };
+        }
+
         return settings;
+    }
+
+    /// <summary>Parses <c>--wait</c>'s <c>90s</c>, <c>30m</c>, <c>2h</c> or plain seconds; no value: 25 hours, the Batch API's window and an hour.</summary>
+    public static TimeSpan ParseWait(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return TimeSpan.FromHours(25);
+        }
+
+        var trimmed = text.Trim();
+        var unit = char.IsLetter(trimmed[^1]) ? char.ToLowerInvariant(trimmed[^1]) : 's';
+        var number = char.IsLetter(trimmed[^1]) ? trimmed[..^1] : trimmed;
+        var scale = unit switch { 's' => 1d, 'm' => 60d, 'h' => 3600d, 'd' => 86400d, _ => 0d };
+        return scale > 0 && double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0 && value * scale <= Settings.MaxSeconds
+            ? TimeSpan.FromSeconds(value * scale)
+            : throw new CliException($"invalid value '{text}' for --wait: expected a duration such as 90s, 30m or 2h (at most 7 days)");
     }
 
     /// <summary>Parses <c>1048576</c>, <c>512KB</c>, <c>2MB</c>, <c>1GiB</c>: whole bytes, at least one.</summary>

@@ -15,7 +15,11 @@ internal sealed record BatchJson(
     string Source,
     string Status,
     string? Name,
-    BatchCountsJson Summary);
+    BatchCountsJson Summary,
+    IReadOnlyList<RemoteBatchJson>? RemoteBatches);
+
+/// <summary>A remote batch of the Batch API (<c>execution: bulk</c>) as last seen: its status, counts, and whether it was collected.</summary>
+internal sealed record RemoteBatchJson(string Id, string Status, int Total, int Completed, int Failed, bool Collected, DateTimeOffset SeenAt);
 
 /// <summary>How many items a batch has, and how each ended; <c>not_run</c> counts items with no result yet.</summary>
-internal sealed record BatchCountsJson(int Total, int Successful, int Failed, int Skipped, int Cached, int NotRun);
+internal sealed record BatchCountsJson(int Total, int Successful, int Failed, int Skipped, int Cached, int NotRun, int Submitted);

@@ -13,7 +13,8 @@ internal static class BatchViews
         record.Source.ToString().ToLowerInvariant(),
         record.Status.ToString().ToLowerInvariant(),
         record.Plan.Name,
-        new BatchCountsJson(record.TotalFiles, record.Successful, record.Failed, record.Skipped, record.Cached, record.NotRun));
+        new BatchCountsJson(record.TotalFiles, record.Successful, record.Failed, record.Skipped, record.Cached, record.NotRun, record.Submitted),
+        record.RemoteBatches.Count == 0 ? null : [.. record.RemoteBatches.Select(p => new RemoteBatchJson(p.Key, p.Value.Status, p.Value.Total, p.Value.Completed, p.Value.Failed, p.Value.Collected, p.Value.SeenAt))]);
 
     public static BatchShowJson Detail(BatchRecord record)
     {

@@ -18,7 +18,7 @@ internal static class BatchSummary
 
         context.Out.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"Batch {record.BatchId}: {record.TotalFiles} files, {record.Successful} ok ({(record.FromArtifact > 0 ? $"{record.FromArtifact} from the artifact, {cached - record.FromArtifact}" : cached)} from cache, {outcome.Sent} sent), {record.Failed} failed, {record.Skipped} skipped{(record.NotRun == 0 ? string.Empty : $", {record.NotRun} not run")} in {outcome.Elapsed.TotalSeconds:0.00} s"));
+            $"Batch {record.BatchId}: {record.TotalFiles} files, {record.Successful} ok ({(record.FromArtifact > 0 ? $"{record.FromArtifact} from the artifact, {cached - record.FromArtifact}" : cached)} from cache, {outcome.Sent} sent), {record.Failed} failed, {record.Skipped} skipped{(record.Submitted == 0 ? string.Empty : $", {record.Submitted} submitted")}{(record.NotRun == 0 ? string.Empty : $", {record.NotRun} not run")} in {outcome.Elapsed.TotalSeconds:0.00} s"));
         if (context.Chatty)
         {
             context.Out.WriteLine($"Results saved to {recordPath}");
@@ -37,9 +37,15 @@ internal static class BatchSummary
             return ExitCodes.Cancelled;
         }
 
-        if (record.Successful < record.TotalFiles)
+        if (record.Submitted > 0)
         {
-            var notOk = record.TotalFiles - record.Successful;
+            var remote = string.Join(", ", record.RemoteBatches.Where(p => !p.Value.Collected).Select(p => $"{p.Key} ({p.Value.Status})"));
+            context.Error.WriteLine($"gleitzeit: warning {Batch.Contract.DiagnosticCodes.BulkSubmitted}: {record.Submitted} request{(record.Submitted == 1 ? " waits" : "s wait")} in the Batch API ({remote}), answered within 24 h; `gleitzeit batch-resume {record.BatchId}` (or the same run again) collects them, --wait waits for them.");
+        }
+
+        if (record.Successful + record.Submitted < record.TotalFiles)
+        {
+            var notOk = record.TotalFiles - record.Successful - record.Submitted;
             context.Error.WriteLine($"{notOk} item{(notOk == 1 ? string.Empty : "s")} did not succeed; run `gleitzeit batch-resume {record.BatchId}` to retry only those.");
             return ExitCodes.ItemsFailed;
         }

@@ -15,7 +15,7 @@ public sealed class DependencyDirectionTests
     private static readonly string[] Layers =
     [
         "Contract", "Serialization", "Configuration", "Discovery", "Documents", "Inputs", "Planning", "Providers",
-        "Caching", "Results", "Export", "Execution", "Workflows", "Builds",
+        "Caching", "Results", "Bulk", "Export", "Execution", "Workflows", "Builds",
     ];
 
     private static readonly Assembly EngineAssembly = typeof(GleitzeitEngine).Assembly;

@@ -189,4 +189,14 @@ public sealed class SettingsTableTests : IDisposable
 
         Assert.Equal(file, error.File);
     }
+
+    [Fact]
+    public void EveryRowWithAnMSBuildProperty_IsPassedByThePackagesTargets()
+    {
+        var targets = File.ReadAllText(Path.Combine(Gleitzeit.Testing.RepositoryLayout.Root(), "buildTransitive", "Gleitzeit.Build.targets"));
+
+        // long_documents and combine_prompt were once rows with a property the targets never passed on.
+        var missing = Settings.All.Where(s => s.Property is not null && !targets.Contains($"<_GleitzeitSetting Include=\"{s.Key}\" Value=\"$({s.Property})\" />", StringComparison.Ordinal)).Select(s => s.Key);
+        Assert.Empty(missing);
+    }
 }

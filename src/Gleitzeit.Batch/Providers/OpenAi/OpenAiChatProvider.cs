@@ -22,6 +22,7 @@ public sealed class OpenAiChatProvider : IChatProvider
     private readonly OpenAIClient? _client;
     private readonly HeaderCapture _headers = new();
     private int _keyRefused;
+    private OpenAiBulkWire? _bulkWire;
 
     public OpenAiChatProvider(OpenAiServiceOptions options)
     {
@@ -207,6 +208,29 @@ public sealed class OpenAiChatProvider : IChatProvider
     }
 
     public string NormalizeModel(string model) => model.Trim();
+
+    /// <summary>Whether the service takes Batch API jobs (OpenAI, Azure OpenAI); others take live calls only.</summary>
+    internal bool TakesBulk => _options.Preset.Kind is "openai" or "azure-openai";
+
+    /// <summary>The Files and Batch APIs of this service, with its key.</summary>
+    /// <exception cref="ChatProviderException">There is no usable key.</exception>
+    internal OpenAiBatchApi BatchApi()
+    {
+        if (_options.KeyProblem is { } keyProblem)
+        {
+            throw ApiKeys.Refused(keyProblem);
+        }
+
+        if (_client is null)
+        {
+            throw ChatProviderException.MissingKey(_options.KeyVariable ?? "(none)", _options.Preset.Kind);
+        }
+
+        return new OpenAiBatchApi(_http, _options, Endpoint);
+    }
+
+    /// <summary>Writes request bodies and reads answers as the Batch API carries them.</summary>
+    internal OpenAiBulkWire BulkWire => _bulkWire ??= new OpenAiBulkWire(_options.Address);
 
     public void Dispose() => _http.Dispose();
 

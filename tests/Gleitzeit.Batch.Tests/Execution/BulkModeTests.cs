@@ -1,0 +1,226 @@
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using Gleitzeit.Batch.Configuration;
+using Gleitzeit.Batch.Results;
+using Gleitzeit.Testing;
+
+namespace Gleitzeit.Batch.Tests.Execution;
+
+/// <summary><c>execution: bulk</c> against the OpenAI test server's Files and Batch APIs, over real HTTP, on its batch clock.</summary>
+public sealed class BulkModeTests : IAsyncLifetime
+{
+    private const string Key = "sk-bulk-test-key-canary-5c1e";
+    private BatchHarness _h = null!;
+    private OpenAiTestServer _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        _h = await BatchHarness.StartAsync();
+        _server = await OpenAiTestServer.StartAsync();
+        _server.RequiredKey = Key;
+        foreach (var name in (string[])["alpha", "beta", "gamma", "delta", "epsilon"])
+        {
+            _h.Workspace.Write(name + ".txt", $"The {name} manual, with its own words.");
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        await _h.DisposeAsync();
+    }
+
+    private BatchSettings Bulk(bool bulk = true) => _h.Workspace.Settings(_h.Server.Endpoint) with
+    {
+        Provider = "openai",
+        Endpoint = _server.Endpoint + "/v1",
+        Model = "gpt-4o-mini",
+        Environment = name => name == "OPENAI_API_KEY" ? Key : null,
+        Bulk = bulk,
+        BulkPollInterval = TimeSpan.FromMilliseconds(20),
+    };
+
+    private Gleitzeit.Batch.Planning.BatchPlan Plan() => _h.Plan(BatchHarness.Template(model: "gpt-4o-mini", system: "Be brief.", options: new JsonObject { ["temperature"] = 0.2, ["seed"] = 7, ["num_predict"] = 80 }));
+
+    private string LedgerDirectory => Path.Combine(_h.Workspace.ResultsDirectory, "bulk");
+
+    private async Task<List<JsonObject>> UploadedLinesAsync(string fileId)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{_server.Endpoint}/v1/files/{fileId}/content");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        var text = await response.Content.ReadAsStringAsync();
+        return [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => (JsonObject)JsonNode.Parse(l)!)];
+    }
+
+    [Fact]
+    public async Task Bulk_SubmitsTheMissesAsOneJob_WithTheBodyALiveCallSends_ThenCollects_AndALiveRunSendsNothing()
+    {
+        _server.BatchTimeScale = 0;
+        var submitted = await _h.RunAsync(Plan(), Bulk());
+
+        Assert.Equal(BatchStatus.Submitted, submitted.Record.Status);
+        Assert.Equal(5, submitted.Record.Submitted);
+        Assert.Equal(5, submitted.Submitted);
+        Assert.Empty(_server.ChatRequests);
+        var upload = Assert.Single(_server.Uploads);
+        var created = Assert.Single(_server.BatchesCreated);
+        Assert.Equal("/v1/chat/completions", created.Endpoint);
+        Assert.Equal(upload.Id, created.InputFileId);
+        Assert.Matches("^gleitzeit-[0-9a-f]{32}\\.jsonl$", upload.FileName);
+        Assert.Equal(upload.FileName, $"gleitzeit-{created.Metadata!["gleitzeit_ledger"]}.jsonl");
+        Assert.Contains(created.Id, submitted.Record.RemoteBatches.Keys);
+        Assert.All(submitted.Record.Results.Values, r => Assert.Equal(created.Id, r.RemoteBatch));
+        var lines = await UploadedLinesAsync(upload.Id);
+        Assert.Equal(5, lines.Count);
+        Assert.Equal(submitted.Record.Results.Values.Select(r => r.CacheKey).Order(StringComparer.Ordinal), lines.Select(l => l["custom_id"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+
+        // Nothing of the documents' text stays on disk once uploaded; the key is nowhere.
+        Assert.Empty(Directory.EnumerateFiles(_h.Workspace.CacheDirectory, "*.jsonl", SearchOption.AllDirectories));
+        Assert.DoesNotContain(Directory.EnumerateFiles(_h.Workspace.Home, "*", SearchOption.AllDirectories), f => File.ReadAllText(f).Contains(Key, StringComparison.Ordinal));
+
+        _server.BatchTimeScale = 600;
+        _server.AdvanceBatchClock(TimeSpan.FromHours(1));
+        var collected = await _h.ResumeAsync(submitted.Record.BatchId, Bulk());
+
+        Assert.True(collected.AllSucceeded, string.Join("; ", collected.Record.Results.Values.Select(r => r.Error)));
+        Assert.Equal(BatchStatus.Completed, collected.Record.Status);
+        Assert.True(collected.Record.RemoteBatches[created.Id].Collected);
+        Assert.Equal("completed", collected.Record.RemoteBatches[created.Id].Status);
+        Assert.All(collected.Record.Results.Values, r => Assert.StartsWith("Reply ", r.Result, StringComparison.Ordinal));
+        Assert.Empty(Directory.EnumerateFiles(LedgerDirectory, "*.json"));
+        Assert.Contains(upload.Id, _server.FilesDeleted);
+        Assert.Single(_server.BatchesCreated);
+
+        // The live run keys each item as bulk did: everything is served from the cache.
+        var live = await _h.RunAsync(Plan(), Bulk(bulk: false));
+        Assert.True(live.AllSucceeded);
+        Assert.Equal(5, live.Record.Cached);
+        Assert.Empty(_server.ChatRequests);
+
+        // And a live call of the same item sends the very body the JSONL line held, streamed.
+        var fresh = await _h.RunAsync(Plan(), Bulk(bulk: false) with { CacheMode = CacheMode.Off });
+        Assert.True(fresh.AllSucceeded);
+        foreach (var request in _server.ChatRequests)
+        {
+            var body = (JsonObject)request.Body!.DeepClone();
+            Assert.True(body.Remove("stream"));
+            body.Remove("stream_options");
+            var line = Assert.Single(lines, l => l["body"]!["messages"]!.ToJsonString() == body["messages"]!.ToJsonString());
+            Assert.True(JsonNode.DeepEquals(line["body"], body), $"{line["body"]!.ToJsonString()}\n{body.ToJsonString()}");
+        }
+    }
+
+    [Fact]
+    public async Task Bulk_SplitsAtTheRequestLimit_AndNoRunSubmitsAKeyTwiceWhileItsBatchIsPending()
+    {
+        _server.BatchTimeScale = 0;
+        var first = await _h.RunAsync(Plan(), Bulk() with { BulkMaxRequests = 2 });
+        Assert.Equal(5, first.Submitted);
+        Assert.Equal(3, _server.BatchesCreated.Count);
+        Assert.Equal(3, first.Record.RemoteBatches.Count);
+
+        // A second run, and a process that shares the results directory, find every key pending.
+        var second = await _h.RunAsync(Plan(), Bulk() with { BulkMaxRequests = 2 });
+        Assert.Equal(0, second.Submitted);
+        Assert.Equal(5, second.Record.Submitted);
+        Assert.Equal(3, _server.BatchesCreated.Count);
+        Assert.Equal(3, _server.Uploads.Count);
+
+        // A Locked build sends nothing and says where the answer is.
+        var locked = await _h.RunAsync(Plan(), Bulk() with { CacheMode = CacheMode.Locked });
+        Assert.All(locked.Record.Results.Values, r => Assert.Equal(DiagnosticCodes.BulkSubmitted, r.ErrorCode));
+        Assert.All(locked.Record.Results.Values, r => Assert.Contains("remote batch batch_", r.Error, StringComparison.Ordinal));
+
+        _server.BatchTimeScale = 600;
+        _server.AdvanceBatchClock(TimeSpan.FromHours(2));
+        var third = await _h.RunAsync(Plan(), Bulk());
+        Assert.True(third.AllSucceeded);
+        Assert.Equal(5, third.Sent);
+        Assert.Equal(3, _server.BatchesCreated.Count);
+    }
+
+    [Fact]
+    public async Task Bulk_CutAndFilteredAnswersFail_ExpiredRequestsAreResubmitted_AndWaitCollectsInOneRun()
+    {
+        _server.Endings = user =>
+            user.Contains("alpha", StringComparison.Ordinal) ? ("The alpha manual is", "length")
+            : user.Contains("beta", StringComparison.Ordinal) ? (string.Empty, "content_filter")
+            : null;
+
+        // The first batch expires after two answers: the other three go again, once, and are answered.
+        _server.InjectBatchFate(BatchFate.Expire, times: 1, afterRequests: 2);
+        var outcome = await _h.RunAsync(Plan(), Bulk() with { BulkWait = TimeSpan.FromMinutes(1) });
+
+        var results = outcome.Record.Results;
+        Assert.Equal(DiagnosticCodes.AnswerCut, results["alpha.txt"].ErrorCode);
+        Assert.Equal(DiagnosticCodes.AnswerFiltered, results["beta.txt"].ErrorCode);
+        Assert.Contains("Batch API, after 1 submission", results["alpha.txt"].Error, StringComparison.Ordinal);
+        Assert.All(new[] { "gamma.txt", "delta.txt", "epsilon.txt" }, f => Assert.Equal(ItemResult.Success, results[f].Status));
+        Assert.Equal(2, _server.BatchesCreated.Count);
+        Assert.Equal(BatchStatus.Completed, outcome.Record.Status);
+        Assert.Contains(outcome.Record.RemoteBatches.Values, b => b.Status == "expired" && b.Collected);
+
+        // Failures are never cached: the next run submits just those two again.
+        _server.Endings = null;
+        var again = await _h.RunAsync(Plan(), Bulk() with { BulkWait = TimeSpan.FromMinutes(1) });
+        Assert.True(again.AllSucceeded);
+        Assert.Equal(3, _server.BatchesCreated.Count);
+        Assert.Equal(2, again.Sent);
+    }
+
+    [Fact]
+    public async Task Bulk_RequestsThatKeepFailingForAPassingReason_FailAfterThreeSubmissions_WithTheServicesReason()
+    {
+        _server.BatchLineFaults = id => ServerFault.InternalError;
+        var outcome = await _h.RunAsync(Plan(), Bulk() with { BulkWait = TimeSpan.FromMinutes(1) });
+
+        Assert.All(outcome.Record.Results.Values, r => Assert.Equal(ItemResult.Failed, r.Status));
+        Assert.All(outcome.Record.Results.Values, r => Assert.Contains("after 3 submissions", r.Error, StringComparison.Ordinal));
+        Assert.All(outcome.Record.Results.Values, r => Assert.Contains("status 500", r.Error, StringComparison.Ordinal));
+        Assert.Equal(3, _server.BatchesCreated.Count);
+    }
+
+    [Fact]
+    public async Task Bulk_ARunThatLostTheCreateAnswer_AdoptsTheBatchTheServiceMade_InsteadOfSubmittingAgain()
+    {
+        using var cancel = new CancellationTokenSource();
+        _server.BatchHook = step =>
+        {
+            if (step == BatchApiStep.BatchCreated)
+            {
+                cancel.Cancel();
+            }
+
+            return Task.CompletedTask;
+        };
+        _server.BatchTimeScale = 0;
+        var lost = await _h.RunAsync(Plan(), Bulk(), cancel.Token);
+        Assert.Equal(BatchStatus.Cancelled, lost.Record.Status);
+        Assert.Single(_server.BatchesCreated);
+
+        _server.BatchHook = null;
+        _server.BatchTimeScale = 600;
+        _server.AdvanceBatchClock(TimeSpan.FromHours(1));
+        var collected = await _h.RunAsync(Plan(), Bulk());
+        Assert.True(collected.AllSucceeded, string.Join("; ", collected.Record.Results.Values.Select(r => r.Error)));
+        Assert.Single(_server.BatchesCreated);
+        Assert.Single(_server.Uploads);
+    }
+
+    [Fact]
+    public async Task Bulk_WithAProviderThatHasNoBatchApi_OrWithoutTheCache_StopsWithASettingError()
+    {
+        var ollama = await _h.RunAsync(_h.Plan(BatchHarness.Template()), _h.Workspace.Settings(_h.Server.Endpoint) with { Bulk = true });
+        Assert.Equal(BatchStatus.Aborted, ollama.Record.Status);
+        Assert.Equal(DiagnosticCodes.InvalidSetting, ollama.Record.ErrorCode);
+        Assert.Contains("openai or azure-openai", ollama.Record.Error, StringComparison.Ordinal);
+
+        var uncached = await _h.RunAsync(Plan(), Bulk() with { CacheMode = CacheMode.Off });
+        Assert.Equal(BatchStatus.Aborted, uncached.Record.Status);
+        Assert.Contains("cache", uncached.Record.Error, StringComparison.Ordinal);
+        Assert.Empty(_server.Uploads);
+    }
+}
