@@ -76,6 +76,9 @@ public sealed class CliHarness : IAsyncDisposable
     /// <summary>Starts gleitzeit as a real child process with this harness's environment.</summary>
     public Process Start(params string[] args) => Start(null, args);
 
+    /// <summary>Starts gleitzeit as a child process with more environment variables, its output redirected.</summary>
+    public Process StartWith(IReadOnlyDictionary<string, string> extraEnvironment, params string[] args) => Start(extraEnvironment, args, unprivileged: false);
+
     private Process Start(IReadOnlyDictionary<string, string>? extraEnvironment, string[] args, bool unprivileged = false, string? workingDirectory = null)
     {
         var info = RepositoryLayout.CliStartInfo(CliAssembly);

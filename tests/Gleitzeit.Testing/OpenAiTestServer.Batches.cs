@@ -125,6 +125,12 @@ public sealed partial class OpenAiTestServer
         }
 
         await Hook(BatchApiStep.CreateReceived);
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away before the batch was made: as a service that had not started on it, none is.
+            return;
+        }
+
         var inputFileId = Text(body["input_file_id"])!;
         var endpoint = Text(body["endpoint"])!;
         if (!_files.TryGetValue(inputFileId, out var file))

@@ -39,8 +39,8 @@ internal sealed class BulkInputFile : IDisposable
 
     public void Dispose() => _stream.Dispose();
 
-    /// <summary>Removes input files a killed run left behind (not touched for an hour: never one a running process is writing).</summary>
-    public static void RemoveStale(string directory, TimeProvider time)
+    /// <summary>Removes the input files and downloads a killed run left behind; only the ledger's holder calls it.</summary>
+    public static void RemoveLeftovers(string directory)
     {
         if (!Directory.Exists(directory))
         {
@@ -49,10 +49,7 @@ internal sealed class BulkInputFile : IDisposable
 
         foreach (var path in Directory.EnumerateFiles(directory, "*.jsonl"))
         {
-            if (time.GetUtcNow().UtcDateTime - File.GetLastWriteTimeUtc(path) > TimeSpan.FromHours(1))
-            {
-                BulkRemote.TryDelete(path);
-            }
+            BulkRemote.TryDelete(path);
         }
     }
 }

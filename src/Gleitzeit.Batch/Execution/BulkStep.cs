@@ -32,7 +32,9 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
     /// <summary>Answers this run collected for its own items.</summary>
     public int Collected { get; private set; }
 
-    private string Scratch => Path.Combine(run.Cache!.Directory, "bulk");
+    // Input files and downloads of this results directory's ledger, apart from other ledgers sharing the cache: whoever
+    // holds the ledger owns them, so what a killed run left there is removed by the next.
+    private string Scratch => Path.Combine(run.Cache!.Directory, "bulk", Serialization.Hashes.Sha256Hex(Path.GetFullPath(run.Settings.ResultsDirectory))[..16]);
 
     /// <summary>Settles <paramref name="misses"/>; returns those that go as live calls (documents sent in parts).</summary>
     public async Task<List<ItemWork>> RunAsync(List<ItemWork> misses, CancellationToken token)
@@ -52,7 +54,7 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
         {
             using (await ledger.LockAsync(LedgerWait, time, token))
             {
-                BulkInputFile.RemoveStale(Scratch, time);
+                BulkInputFile.RemoveLeftovers(Scratch);
                 _pending.Clear();
                 _failures.Clear();
                 await CollectAsync(ledger, remote, token);
