@@ -21,6 +21,9 @@ public enum BatchEventKind
     /// <summary>An item was skipped (too large, empty, not a regular file).</summary>
     Skipped,
 
+    /// <summary>An item's request waits in a remote batch of the Batch API (<c>execution: bulk</c>).</summary>
+    Submitted,
+
     /// <summary>A transient failure; calls are tried again after a delay (one event per condition, not per item).</summary>
     Retrying,
 
@@ -69,7 +72,7 @@ public sealed record BatchCounts
 {
     public int Total { get; init; }
 
-    /// <summary>Succeeded, failed and skipped so far.</summary>
+    /// <summary>Succeeded, failed, skipped and submitted so far.</summary>
     public int Done { get; init; }
 
     public int Succeeded { get; init; }
@@ -77,6 +80,9 @@ public sealed record BatchCounts
     public int Failed { get; init; }
 
     public int Skipped { get; init; }
+
+    /// <summary>Items whose requests wait in remote batches of the Batch API.</summary>
+    public int Submitted { get; init; }
 
     /// <summary>Of the succeeded, how many were served from the cache.</summary>
     public int Cached { get; init; }

@@ -207,7 +207,7 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
             else if (_failures.TryGetValue(key, out var failure) && (!failure.Line.Transient || failure.Attempt >= MaxAttempts))
             {
                 var attempts = failure.Attempt == 1 ? "1 submission" : $"{failure.Attempt} submissions";
-                run.Fail(miss.Item, $"{failure.Line.Error} (Batch API, after {attempts})", failure.Line.Code ?? DiagnosticCodes.BulkFailed, TimeSpan.Zero, key, wasInFlight: false);
+                run.Fail(miss.Item, provider.Redact($"{failure.Line.Error} (Batch API, after {attempts})"), failure.Line.Code ?? DiagnosticCodes.BulkFailed, TimeSpan.Zero, key, wasInFlight: false);
             }
             else
             {
@@ -309,20 +309,25 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
             Pend(entry, batch.Id);
             Seen(batch, collected: false);
         }
-        catch (ChatProviderException ex) when (entry.State == BulkEntry.Prepared && !ex.StopsBatch && ex.ServerAnswered && !ex.IsTransient)
+        catch (ChatProviderException ex) when (entry.State == BulkEntry.Prepared && ex.ServerAnswered && !ex.IsTransient)
         {
-            // The service refused the upload: nothing of it was submitted.
+            // The service refused the upload (a bad key, no Batch API there, a file it will not take): nothing was submitted.
             ledger.Remove(entry);
+            if (ex.StopsBatch)
+            {
+                throw;
+            }
+
             foreach (var key in entry.Keys.Keys)
             {
-                run.Fail(byKey[key].Item, $"the Batch API refused the input file: {ex.Message}", ex.Code, TimeSpan.Zero, key, wasInFlight: false);
+                run.Fail(byKey[key].Item, provider.Redact($"the Batch API refused the input file: {ex.Message}"), ex.Code, TimeSpan.Zero, key, wasInFlight: false);
             }
         }
         catch (ChatProviderException ex) when (!ex.StopsBatch)
         {
             // Whether the service took it is not known now: its keys wait for the next run to find out.
             run.Tracker.Warning($"submitting {entry.Keys.Count} request(s) was interrupted ({ex.Message}); the next run finds out whether the service took them and sends them only if not", DiagnosticCodes.BulkFailed);
-            Pend(entry, entry.BatchId ?? "(being submitted)");
+            Pend(entry, entry.BatchId ?? entry.Id);
         }
     }
 

@@ -11,6 +11,7 @@ internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? 
     private int _succeeded;
     private int _failed;
     private int _skipped;
+    private int _submitted;
     private int _cached;
     private int _inFlight;
 
@@ -79,6 +80,16 @@ internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? 
         }
 
         Emit(BatchEventKind.Skipped, file, reason, TimeSpan.Zero);
+    }
+
+    public void Submitted(string file, string message)
+    {
+        lock (_lock)
+        {
+            _submitted++;
+        }
+
+        Emit(BatchEventKind.Submitted, file, message, TimeSpan.Zero);
     }
 
     public void Abandoned()
@@ -161,10 +172,11 @@ internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? 
             var counts = new BatchCounts
             {
                 Total = total,
-                Done = _succeeded + _failed + _skipped,
+                Done = _succeeded + _failed + _skipped + _submitted,
                 Succeeded = _succeeded,
                 Failed = _failed,
                 Skipped = _skipped,
+                Submitted = _submitted,
                 Cached = _cached,
                 InFlight = _inFlight,
             };

@@ -88,7 +88,7 @@ internal sealed class RunState(BatchRecord record, ProgressTracker tracker, Resu
     {
         var message = $"submitted to the Batch API in remote batch {remoteBatch}; the next run or build collects its answer";
         store.Record(Record, new ItemResult { File = item.File, Status = ItemResult.Submitted, Error = message, ErrorCode = DiagnosticCodes.BulkSubmitted, CacheKey = cacheKey, OutputFile = item.OutputFile, RemoteBatch = remoteBatch });
-        Tracker.Skipped(item.File, message);
+        Tracker.Submitted(item.File, message);
     }
 
     /// <summary>Records what was last seen of a remote batch that holds some of this batch's requests.</summary>

@@ -70,6 +70,9 @@ internal sealed class LiveProgressRenderer(CliContext context) : IProgressRender
                 case BatchEventKind.Skipped:
                     Finish(value, $"[yellow]⏭[/]  {Markup.Escape(Diagnostic.OneLine(value.File))} - {Markup.Escape(value.Message ?? string.Empty)}");
                     break;
+                case BatchEventKind.Submitted:
+                    Finish(value, $"[blue]⏳[/] {Markup.Escape(Diagnostic.OneLine(value.File))} - submitted to the Batch API");
+                    break;
                 case BatchEventKind.Preparing:
                     _transfer = value.Transfer is { Finished: true } ? null : value.Transfer;
                     if (value.Transfer is { Finished: true })

@@ -223,4 +223,30 @@ public sealed class BulkModeTests : IAsyncLifetime
         Assert.Contains("cache", uncached.Record.Error, StringComparison.Ordinal);
         Assert.Empty(_server.Uploads);
     }
+
+    [Fact]
+    public async Task Bulk_OnAzureOpenAi_SendsTheKeyInItsHeader_ToItsV1Path_WithItsEndpointName()
+    {
+        _server.AuthStyle = OpenAiAuthStyle.ApiKeyHeader;
+        _server.RoutePrefix = "/openai/v1";
+        var azure = Bulk() with { Provider = "azure-openai", Endpoint = _server.Endpoint, Environment = name => name == "AZURE_OPENAI_API_KEY" ? Key : null, BulkWait = TimeSpan.FromMinutes(1) };
+
+        var outcome = await _h.RunAsync(Plan(), azure);
+
+        Assert.True(outcome.AllSucceeded, string.Join("; ", outcome.Record.Results.Values.Select(r => r.Error)) + outcome.Record.Error);
+        Assert.Equal("/chat/completions", Assert.Single(_server.BatchesCreated).Endpoint);
+        Assert.All(_server.Requests, r => Assert.Equal("api-key", r.AuthHeader));
+        Assert.All(_server.Requests, r => Assert.StartsWith("/openai/v1/", r.Path, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Bulk_AServerWithoutTheBatchApi_IsNamedAsSuch_AndNothingIsLeftPending()
+    {
+        _server.RoutePrefix = "/somewhere-else";
+        var outcome = await _h.RunAsync(Plan(), Bulk() with { Endpoint = _server.Endpoint + "/v1" });
+
+        Assert.Equal(BatchStatus.Aborted, outcome.Record.Status);
+        Assert.Contains("Batch API", outcome.Record.Error, StringComparison.Ordinal);
+        Assert.Empty(Directory.Exists(LedgerDirectory) ? Directory.EnumerateFiles(LedgerDirectory, "*.json") : []);
+    }
 }

@@ -229,6 +229,9 @@ public sealed class OpenAiChatProvider : IChatProvider
         return new OpenAiBatchApi(_http, _options, Endpoint);
     }
 
+    /// <summary>A service's text with the key (and any URL credentials) taken out.</summary>
+    internal string Redact(string text) => Secrets.Redact(text, _options.ApiKey);
+
     /// <summary>Writes request bodies and reads answers as the Batch API carries them.</summary>
     internal OpenAiBulkWire BulkWire => _bulkWire ??= new OpenAiBulkWire(_options.Address);
 
