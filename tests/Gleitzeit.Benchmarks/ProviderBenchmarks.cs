@@ -15,7 +15,7 @@ internal static class ProviderBenchmarks
     private const string Key = "sk-benchmark";
     private static readonly TimeSpan Latency = TimeSpan.FromSeconds(0.2);
 
-    /// <param name="only">One of <c>unlimited</c>, <c>servers</c>, <c>vllm</c>, <c>limited</c>; null for all.</param>
+    /// <param name="only">One of <c>unlimited</c>, <c>servers</c>, <c>vllm</c>, <c>limited</c>, <c>concurrency</c>; null for all.</param>
     public static async Task RunAsync(string? only = null)
     {
         if (only is null or "unlimited")
@@ -36,6 +36,11 @@ internal static class ProviderBenchmarks
         if (only is null or "limited")
         {
             await RateLimitedAsync();
+        }
+
+        if (only is null or "concurrency")
+        {
+            await HighConcurrencyAsync();
         }
     }
 
@@ -72,8 +77,31 @@ internal static class ProviderBenchmarks
         Console.WriteLine(Line($"the server alone (raw HTTP, 64 at once, 2,000 calls): {floor.TotalSeconds:0.000} s = {floor.TotalSeconds / ideal:0.000} x ideal: its own limit"));
         using var workspace = new BenchmarkWorkspace(2000, 200);
         var cli = RepositoryLayout.CliAssembly();
-        var (wall, cpu) = RunCli(cli, workspace, server, "batch", workspace.Docs, "--pattern", "*.txt", "--provider", "openai", "--model", "gpt-4o-mini", "--concurrency", "64");
+        var (wall, cpu, _) = RunCli(cli, workspace, server, "batch", workspace.Docs, "--pattern", "*.txt", "--provider", "openai", "--model", "gpt-4o-mini", "--concurrency", "64");
         Console.WriteLine(Line($"N=2000 through {Path.GetFileName(cli)}: {wall.TotalSeconds:0.000} s, ideal {ideal:0.0} s, ratio {wall.TotalSeconds / ideal:0.000} (target <= 1.1); client CPU {cpu.TotalSeconds:0.00} s"));
+    }
+
+    // Slow answers at high concurrency: the client must keep every slot busy (ramp-up, then no gaps) and spend little CPU
+    // per request, with memory that does not grow with the number of files.
+    private static async Task HighConcurrencyAsync()
+    {
+        var latency = TimeSpan.FromSeconds(1.5);
+        Console.WriteLine("== high concurrency: an OpenAI-protocol server with N slots and 1.5 s per answer, --concurrency N, the CLI as a child process");
+        var cli = RepositoryLayout.CliAssembly();
+        foreach (var (slots, files) in new[] { (64, 2000), (128, 2000), (256, 2000), (256, 500) })
+        {
+            await using var server = await OpenAiTestServer.StartAsync(slots, latency);
+            server.RequiredKey = Key;
+            server.QueueLimit = slots * 4;
+            using var workspace = new BenchmarkWorkspace(files, 200);
+            var ideal = Math.Ceiling(files / (double)slots) * latency.TotalSeconds;
+            var started = DateTime.UtcNow;
+            var (wall, cpu, rss) = RunCli(cli, workspace, server, "batch", workspace.Docs, "--pattern", "*.txt", "--provider", "openai", "--model", "gpt-4o-mini", "--concurrency", slots.ToString(CultureInfo.InvariantCulture));
+            var arrivals = server.ChatRequests.Select(r => r.ReceivedAt).Order().ToList();
+            var first = (arrivals[0] - started).TotalSeconds;
+            var full = (arrivals[Math.Min(slots, arrivals.Count) - 1] - arrivals[0]).TotalSeconds;
+            Console.WriteLine(Line($"{slots} slots, N={files} through {Path.GetFileName(cli)}: {wall.TotalSeconds:0.000} s, ideal {ideal:0.0} s, ratio {wall.TotalSeconds / ideal:0.000} (target <= 1.05 at 256); client CPU {cpu.TotalSeconds:0.00} s = {cpu.TotalMilliseconds / files:0.00} ms per request (target <= 0.5); peak RSS {rss / 1024.0:0} MB; first request {first:0.000} s after start, all {slots} slots busy {full:0.000} s after it; {server.ChatRequests.Count} calls, peak {server.PeakInFlight} in flight"));
+        }
     }
 
     private static async Task RateLimitedAsync()
@@ -146,12 +174,13 @@ internal static class ProviderBenchmarks
         return clock.Elapsed;
     }
 
-    // The CLI as a child process under bash's `times`, which prints the CPU its children used.
-    private static (TimeSpan Wall, TimeSpan Cpu) RunCli(string cli, BenchmarkWorkspace workspace, OpenAiTestServer server, params string[] args)
+    // The CLI as a child process under bash's `times`, which prints the CPU its children used, and GNU time for its peak memory (KB).
+    private static (TimeSpan Wall, TimeSpan Cpu, long PeakKilobytes) RunCli(string cli, BenchmarkWorkspace workspace, OpenAiTestServer server, params string[] args)
     {
         var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add("-c");
-        info.ArgumentList.Add("\"$@\" > /dev/null; times");
+        var memory = Path.Combine(workspace.Root, "peak-rss.txt");
+        info.ArgumentList.Add($"/usr/bin/time -o '{memory}' -f %M \"$@\" > /dev/null; times");
         info.ArgumentList.Add("bash");
         if (cli.EndsWith(".dll", StringComparison.Ordinal))
         {
@@ -174,7 +203,8 @@ internal static class ProviderBenchmarks
         process.WaitForExit();
         var wall = clock.Elapsed;
         var children = output.Trim().Split('\n')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return (wall, Minutes(children[0]) + Minutes(children[1]));
+        var peak = File.Exists(memory) && long.TryParse(File.ReadAllText(memory).Trim().Split('\n')[^1], NumberStyles.None, CultureInfo.InvariantCulture, out var kb) ? kb : 0;
+        return (wall, Minutes(children[0]) + Minutes(children[1]), peak);
     }
 
     // bash's `times` writes 0m1.234s.
