@@ -86,13 +86,14 @@ internal static class ProviderBenchmarks
     private static async Task HighConcurrencyAsync()
     {
         var latency = TimeSpan.FromSeconds(1.5);
-        Console.WriteLine("== high concurrency: an OpenAI-protocol server with N slots and 1.5 s per answer, --concurrency N, the CLI as a child process");
+        Console.WriteLine("== high concurrency: a streaming OpenAI-protocol server with N slots (its first chunk at once, the answer 1.5 s later), --concurrency N, the CLI as a child process");
         var cli = RepositoryLayout.CliAssembly();
         foreach (var (slots, files) in new[] { (64, 2000), (128, 2000), (256, 2000), (256, 500) })
         {
             await using var server = await OpenAiTestServer.StartAsync(slots, latency);
             server.RequiredKey = Key;
             server.QueueLimit = slots * 4;
+            server.StreamsBeforeLatency = true;
             using var workspace = new BenchmarkWorkspace(files, 200);
             var ideal = Math.Ceiling(files / (double)slots) * latency.TotalSeconds;
             var started = DateTime.UtcNow;

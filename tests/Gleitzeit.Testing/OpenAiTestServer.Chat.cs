@@ -102,17 +102,27 @@ public sealed partial class OpenAiTestServer
         InterlockedMax(ref _peakInFlight, inFlight);
         try
         {
+            var answer = new Answer($"chatcmpl-{Interlocked.Increment(ref _ids):x8}", DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model, content,
+                fault is ServerFault.NoFinishReason ? null : finishReason, usage, fault);
+            var streamed = Bool(body["stream"]);
+            var includeUsage = Bool(body["stream_options"]?["include_usage"]);
+            var early = streamed && StreamsBeforeLatency && fault is null;
+            if (early)
+            {
+                // As vLLM does: the stream and its first chunk at once, the answer when it is generated.
+                await StartStream(context, answer, includeUsage);
+                await context.Response.Body.FlushAsync(aborted);
+            }
+
             if (Latency > TimeSpan.Zero)
             {
                 await Task.Delay(Latency, aborted);
             }
 
-            var answer = new Answer($"chatcmpl-{Interlocked.Increment(ref _ids):x8}", DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model, content,
-                fault is ServerFault.NoFinishReason ? null : finishReason, usage, fault);
-            logged.StatusCode = fault is ServerFault.ErrorMidStream && !Bool(body["stream"]) ? 500 : 200;
-            if (Bool(body["stream"]))
+            logged.StatusCode = fault is ServerFault.ErrorMidStream && !streamed ? 500 : 200;
+            if (streamed)
             {
-                await StreamAnswer(context, answer, Bool(body["stream_options"]?["include_usage"]));
+                await StreamAnswer(context, answer, includeUsage, started: early);
             }
             else
             {
@@ -165,12 +175,21 @@ public sealed partial class OpenAiTestServer
         await Interrupt(context, answer.Fault.Value);
     }
 
-    private static async Task StreamAnswer(HttpContext context, Answer answer, bool includeUsage)
+    private static async Task StartStream(HttpContext context, Answer answer, bool includeUsage)
     {
         context.Response.ContentType = "text/event-stream; charset=utf-8";
         context.Response.Headers.CacheControl = "no-cache";
         var role = new JsonObject { ["role"] = "assistant", ["content"] = string.Empty, ["refusal"] = null };
         await OpenAiWire.WriteEvent(context, OpenAiWire.Chunk(answer.Id, answer.Created, answer.Model, role, null, includeUsage).ToJsonString());
+    }
+
+    private static async Task StreamAnswer(HttpContext context, Answer answer, bool includeUsage, bool started = false)
+    {
+        if (!started)
+        {
+            await StartStream(context, answer, includeUsage);
+        }
+
         var pieces = ChatFaults.Pieces(answer.Content);
         for (var i = 0; i < pieces.Count; i++)
         {

@@ -62,6 +62,12 @@ public sealed partial class OpenAiTestServer : IAsyncDisposable
     /// <summary>How many requests may wait for a slot before the server answers 503.</summary>
     public int QueueLimit { get; set; } = 512;
 
+    /// <summary>
+    /// Whether a streamed answer's headers and first chunk go out as soon as a slot takes the request, the rest after
+    /// <see cref="Latency"/> (as vLLM streams); false (default): nothing until the latency has passed (a queue, a buffering proxy).
+    /// </summary>
+    public bool StreamsBeforeLatency { get; set; }
+
     /// <summary>The only route prefix served (e.g. <c>/v1</c>, <c>/openai/v1</c>, <c>/inference</c>); others get 404. Null (default): any prefix.</summary>
     public string? RoutePrefix { get; set; }
 
