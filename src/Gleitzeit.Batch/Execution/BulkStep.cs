@@ -25,6 +25,7 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
     private readonly Dictionary<string, (BulkLine Line, int Attempt)> _failures = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _pending = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _attempts = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _mine = new(StringComparer.Ordinal);
 
     /// <summary>Requests submitted by this run.</summary>
     public int Submitted { get; private set; }
@@ -46,21 +47,30 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
             return live;
         }
 
+        _mine.UnionWith(open.Select(m => m.Key!.Value));
         var ledger = new BulkLedger(run.Settings.ResultsDirectory);
         var remote = new BulkRemote(provider.BatchApi(), ledger, Scratch, message => run.Tracker.Warning(message, DiagnosticCodes.BulkFailed));
         var started = time.GetTimestamp();
         var interval = run.Settings.BulkPollInterval;
         while (true)
         {
-            using (await ledger.LockAsync(LedgerWait, time, token))
+            using (await LockAsync(ledger, token))
             {
-                BulkInputFile.RemoveLeftovers(Scratch);
-                _pending.Clear();
-                _failures.Clear();
-                await CollectAsync(ledger, remote, token);
-                open = Settle(open);
-                await SubmitAsync(ledger, remote, [.. open.Where(m => !_pending.ContainsKey(m.Key!.Value))], token);
-                open = [.. open.Where(m => _pending.ContainsKey(m.Key!.Value))];
+                try
+                {
+                    BulkInputFile.RemoveLeftovers(Scratch);
+                    _pending.Clear();
+                    _failures.Clear();
+                    await CollectAsync(ledger, remote, token);
+                    open = Settle(open);
+                    await SubmitAsync(ledger, remote, [.. open.Where(m => !_pending.ContainsKey(m.Key!.Value))], token);
+                    open = [.. open.Where(m => _pending.ContainsKey(m.Key!.Value))];
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // Every step is saved before the next: the next run picks up whatever this one got to.
+                    throw Unwritable(ledger, ex);
+                }
             }
 
             var waited = time.GetElapsedTime(started);
@@ -84,6 +94,26 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
 
         return live;
     }
+
+    // The ledger, or a batch-wide error that says why not: another process kept it too long, or it cannot be written.
+    private async Task<IDisposable> LockAsync(BulkLedger ledger, CancellationToken token)
+    {
+        try
+        {
+            return await ledger.LockAsync(LedgerWait, time, token);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new ChatProviderException(ex.Message, DiagnosticCodes.BatchBusy, isTransient: false, stopsBatch: true, ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Unwritable(ledger, ex);
+        }
+    }
+
+    private ChatProviderException Unwritable(BulkLedger ledger, Exception ex) =>
+        new($"the bulk ledger ({ledger.Directory}) or its input files ({Scratch}) cannot be written ({ex.Message}); nothing more is submitted: free space or make them writable (results_directory, cache_directory), then run again", DiagnosticCodes.OutputWriteFailed, isTransient: false, stopsBatch: true, ex);
 
     private string Statuses() => string.Join(", ", run.Record.RemoteBatches.Where(p => !p.Value.Collected).Select(p => $"{p.Key} {p.Value.Status} {p.Value.Completed}/{p.Value.Total}"));
 
@@ -115,11 +145,15 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
                 continue;
             }
 
-            var mine = entry.SubmittedBy == run.Record.BatchId || entry.Keys.Keys.Any(_attempts.ContainsKey);
+            var mine = entry.SubmittedBy == run.Record.BatchId || entry.Keys.Keys.Any(_mine.Contains);
             if (!batch.IsTerminal)
             {
                 Pend(entry, batch.Id);
-                Seen(batch, collected: false);
+                if (mine)
+                {
+                    Seen(batch, collected: false);
+                }
+
                 continue;
             }
 
@@ -141,7 +175,7 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
             }
 
             ledger.Remove(entry);
-            if (mine || lines.Keys.Any(_attempts.ContainsKey))
+            if (mine)
             {
                 Seen(batch, collected: true);
             }

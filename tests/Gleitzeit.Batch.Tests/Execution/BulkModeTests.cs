@@ -249,4 +249,18 @@ public sealed class BulkModeTests : IAsyncLifetime
         Assert.Contains("Batch API", outcome.Record.Error, StringComparison.Ordinal);
         Assert.Empty(Directory.Exists(LedgerDirectory) ? Directory.EnumerateFiles(LedgerDirectory, "*.json") : []);
     }
+
+    [Fact]
+    public async Task Bulk_ALedgerThatCannotBeWritten_StopsBeforeAnythingIsUploaded_NamingIt()
+    {
+        Directory.CreateDirectory(_h.Workspace.ResultsDirectory);
+        File.WriteAllText(LedgerDirectory, "a file where the ledger's folder belongs");
+
+        var outcome = await _h.RunAsync(Plan(), Bulk());
+
+        Assert.Equal(BatchStatus.Aborted, outcome.Record.Status);
+        Assert.Equal(DiagnosticCodes.OutputWriteFailed, outcome.Record.ErrorCode);
+        Assert.Contains(LedgerDirectory, outcome.Record.Error, StringComparison.Ordinal);
+        Assert.Empty(_server.Uploads);
+    }
 }
