@@ -158,5 +158,7 @@ internal sealed class BatchCommand
 
     private static string Target(BatchSettings settings, string model) => ProviderPresets.For(settings.Provider).InProcess
         ? $"to run here with the local model {ModelNames.Display(model)}"
+        : settings.Bulk
+        ? $"to submit to the Batch API of {Secrets.Redact(settings.Endpoint)} for {model} (or already waiting there)"
         : $"to send to {model} at {Secrets.Redact(settings.Endpoint)}";
 }

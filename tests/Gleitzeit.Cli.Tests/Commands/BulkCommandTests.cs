@@ -106,4 +106,14 @@ public sealed class BulkCommandTests : IAsyncLifetime
         _key.AssertNowhere([_h.Root], submitted.Out, submitted.Error, collected.Out, collected.Error, live.Out, live.Error, show.Out);
         Assert.Empty(Directory.EnumerateFiles(_h.Root, "*.jsonl", SearchOption.AllDirectories));
     }
+
+    [Fact]
+    public async Task ADryRun_SaysTheMissesWouldGoToTheBatchApi_AndContactsNothing()
+    {
+        var dry = await _h.RunProcessAsync(Environment, [.. Batch, "--bulk", "--dry-run"]);
+
+        Assert.True(dry.ExitCode == 0, dry.ToString());
+        Assert.Contains($"{Files} files: 0 cached, {Files} to submit to the Batch API of {_server.Endpoint}/v1 for gpt-4o-mini", dry.Out, StringComparison.Ordinal);
+        Assert.Empty(_server.Requests);
+    }
 }
