@@ -98,6 +98,28 @@ internal static class ContextFit
         return copy;
     }
 
+    /// <summary>How often a cut prompt is sent again with a larger window before the item fails.</summary>
+    public const int MaxWindowRaises = 6;
+
+    /// <summary>The window the server used: what the options ask for (its default when they do not), never more than the model takes.</summary>
+    public static int ServedWindow(JsonObject? options, int? modelMax) => Math.Min(WindowOf(options) ?? AssumedServerContext, modelMax ?? int.MaxValue);
+
+    /// <summary>
+    /// After an answer whose server read <paramref name="promptTokens"/> with <paramref name="options"/>: whether it cut
+    /// the prompt, and if so the larger window to send it again with (null when the model takes no larger one, or the
+    /// <see cref="MaxWindowRaises"/> raises are spent). An answer to a cut prompt is never kept.
+    /// </summary>
+    public static WindowCheck Check(int promptTokens, JsonObject? options, int? modelMax, int raises)
+    {
+        var used = ServedWindow(options, modelMax);
+        if (!LooksTruncated(promptTokens, used))
+        {
+            return new WindowCheck(false, used, null);
+        }
+
+        return new WindowCheck(true, used, raises >= MaxWindowRaises ? null : Larger(used, promptTokens, modelMax));
+    }
+
     /// <summary>Whether the server's prompt token count says the prompt filled the window (and so was cut).</summary>
     public static bool LooksTruncated(int promptTokens, int window) => promptTokens >= window - (AnswerReserve / 2);
 
@@ -122,3 +144,9 @@ internal static class ContextFit
 /// <param name="Limit">The window the prompt must fit: the one sent, or the server's default.</param>
 /// <param name="Fits">Whether it fits (and the model can take the window).</param>
 internal sealed record ContextChoice(int? Window, int Needed, int Limit, bool Fits);
+
+/// <summary>What an answer's prompt token count says of its window.</summary>
+/// <param name="Cut">The server read as many prompt tokens as the window holds: it cut the prompt.</param>
+/// <param name="Used">The window the server used.</param>
+/// <param name="Larger">For a cut prompt, the window to send it again with; null when it cannot be mended.</param>
+internal sealed record WindowCheck(bool Cut, int Used, int? Larger);

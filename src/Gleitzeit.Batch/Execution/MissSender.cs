@@ -17,7 +17,6 @@ namespace Gleitzeit.Batch.Execution;
 internal sealed class MissSender(RunState run, IChatProvider provider, ModelCatalog models, ResiliencePipeline retries, AdaptiveConcurrency concurrency, RatePacer pacer, KeyScope scope, TimeProvider time)
 {
     private static readonly TimeSpan LockPollInterval = TimeSpan.FromMilliseconds(150);
-    private const int MaxWindowRaises = 6;
     private readonly Channel<ItemWork> _queue = Channel.CreateUnbounded<ItemWork>(new UnboundedChannelOptions { SingleReader = false });
     private readonly ConcurrentDictionary<string, long> _waitingSince = new(StringComparer.Ordinal);
     private readonly FirstContact _contact = new();
@@ -304,20 +303,19 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
                     break;
                 }
 
-                // The server's window: what the options ask for (its default when they do not), never more than the model takes.
                 var modelMax = (await models.VerifyAsync(miss.Model, token))?.ContextLength;
-                var used = Math.Min(WindowOf(options) ?? ContextFit.AssumedServerContext, modelMax ?? int.MaxValue);
-                if (!ContextFit.LooksTruncated(answer.Tokens.Prompt, used))
+                var check = ContextFit.Check(answer.Tokens.Prompt, options, modelMax, raises);
+                if (!check.Cut)
                 {
                     completion = answer;
                     break;
                 }
 
                 // The server read as many prompt tokens as the window holds: it cut the prompt. Never keep that answer.
-                if (raises >= MaxWindowRaises || ContextFit.Larger(used, answer.Tokens.Prompt, modelMax) is not { } larger)
+                if (check.Larger is not { } larger)
                 {
-                    var choice = new ContextChoice(used, Math.Max(answer.Tokens.Prompt, miss.EstimatedTokens), used, Fits: false);
-                    run.Fail(miss.Item, ItemKeying.TooLong(miss, choice, modelMax) + $" (the server read {answer.Tokens.Prompt} prompt tokens with a {used}-token window and cut the rest)", DiagnosticCodes.PromptTooLong, clock.Value, miss.Key?.Value, wasInFlight: true);
+                    var choice = new ContextChoice(check.Used, Math.Max(answer.Tokens.Prompt, miss.EstimatedTokens), check.Used, Fits: false);
+                    run.Fail(miss.Item, ItemKeying.TooLong(miss, choice, modelMax) + $" (the server read {answer.Tokens.Prompt} prompt tokens with a {check.Used}-token window and cut the rest)", DiagnosticCodes.PromptTooLong, clock.Value, miss.Key?.Value, wasInFlight: true);
                     return;
                 }
 

@@ -142,15 +142,12 @@ internal sealed class SplitSender(RunState run, KeyScope scope, ModelCatalog mod
         var started = DateTimeOffset.UtcNow;
         var completion = await call(messages, options, estimate, token);
         Interlocked.Increment(ref _sent);
-        // The server's window: what the options ask for (its default when they do not), never more than the model takes.
-        int Used() => Math.Min(ContextFit.WindowOf(options) ?? ContextFit.AssumedServerContext, modelMax ?? int.MaxValue);
-        for (var raises = 0; scope.FitsContext && ContextFit.LooksTruncated(completion.Tokens.Prompt, Used()); raises++)
+        for (var raises = 0; scope.FitsContext && ContextFit.Check(completion.Tokens.Prompt, options, modelMax, raises) is { Cut: true } check; raises++)
         {
-            // The server read as many prompt tokens as the window holds: it cut this call's prompt. Never keep that answer.
-            var used = Used();
-            if (raises >= MaxWindowRaises || ContextFit.Larger(used, completion.Tokens.Prompt, modelMax) is not { } larger)
+            // The server cut this call's prompt: never keep that answer.
+            if (check.Larger is not { } larger)
             {
-                throw new PartCutException(used, completion.Tokens.Prompt);
+                throw new PartCutException(check.Used, completion.Tokens.Prompt);
             }
 
             options = ContextFit.WithWindow(miss.Template.Options, larger);
@@ -162,8 +159,6 @@ internal sealed class SplitSender(RunState run, KeyScope scope, ModelCatalog mod
         run.TryStore(cache => cache.Put(MissSender.Entry(key, completion, seconds)));
         return completion;
     }
-
-    private const int MaxWindowRaises = 6;
 
     private sealed class PartCutException(int window, int promptTokens) : Exception
     {

@@ -62,6 +62,17 @@ public sealed class DocumentBatchTests : IAsyncLifetime
         Assert.DoesNotContain(_h.Server.ChatRequests, r => r.FileName is "locked.pdf" or "scan.pdf");
     }
 
+    // The docs folder holds just one long PDF manual of `pages` pages, 30 lines each.
+    private void OnlyTheManual(int pages)
+    {
+        foreach (var file in Directory.GetFiles(_h.Workspace.Docs))
+        {
+            File.Delete(file);
+        }
+
+        _h.Workspace.WriteBytes("manual.pdf", DocumentFiles.ManualPdf(pages, 30, (p, l) => $"Page {p} line {l}: the valve regulates flow through the cooling circuit of unit {(p * 100) + l}."));
+    }
+
     [Fact]
     public async Task ALongManual_IsSplitIntoParts_AndEditingOnePage_ReSendsOnePartAndTheCombiningCall()
     {
@@ -118,12 +129,7 @@ public sealed class DocumentBatchTests : IAsyncLifetime
     [Fact]
     public async Task ALongManual_ToAnOpenAiServerThatRefusesItAsTooLong_IsSplitToTheWindowItNames_AndASecondRunSendsNothing()
     {
-        foreach (var file in Directory.GetFiles(_h.Workspace.Docs))
-        {
-            File.Delete(file);
-        }
-
-        _h.Workspace.WriteBytes("manual.pdf", DocumentFiles.ManualPdf(30, 30, (p, l) => $"Page {p} line {l}: the valve regulates flow through the cooling circuit of unit {(p * 100) + l}."));
+        OnlyTheManual(30);
         await using var server = await Gleitzeit.Testing.OpenAiTestServer.StartAsync();
         server.ContextLength = 4096;
         var settings = _h.Workspace.Settings(_h.Server.Endpoint) with
@@ -154,12 +160,7 @@ public sealed class DocumentBatchTests : IAsyncLifetime
     [Fact]
     public async Task ALongManual_ToAServerWhoseTokenizerCountsDenser_IsSentInSmallerParts_AndNoAnswerToACutPartIsKept()
     {
-        foreach (var file in Directory.GetFiles(_h.Workspace.Docs))
-        {
-            File.Delete(file);
-        }
-
-        _h.Workspace.WriteBytes("manual.pdf", DocumentFiles.ManualPdf(20, 30, (p, l) => $"Page {p} line {l}: the valve regulates flow through the cooling circuit of unit {(p * 100) + l}."));
+        OnlyTheManual(20);
         _h.Server.SetContextLength("llama3.2:latest", 4096);
         _h.Server.CharactersPerToken = 2;
         var split = _h.CurrentSettings with { SplitLongDocuments = true };
@@ -187,12 +188,7 @@ public sealed class DocumentBatchTests : IAsyncLifetime
     [Fact]
     public async Task ALongManual_WhosePartsAServerCutsEvenAtTheSmallestSize_FailsAsTooLong_NamingWhatToSet_AndIsNotCachedAsAnAnswer()
     {
-        foreach (var file in Directory.GetFiles(_h.Workspace.Docs))
-        {
-            File.Delete(file);
-        }
-
-        _h.Workspace.WriteBytes("manual.pdf", DocumentFiles.ManualPdf(10, 30, (p, l) => $"Page {p} line {l}: the valve regulates flow through the cooling circuit of unit {(p * 100) + l}."));
+        OnlyTheManual(10);
         _h.Server.SetContextLength("llama3.2:latest", 1024);
         _h.Server.CharactersPerToken = 1;
         var split = _h.CurrentSettings with { SplitLongDocuments = true };
@@ -234,12 +230,7 @@ public sealed class DocumentBatchTests : IAsyncLifetime
     [Fact]
     public async Task ALongManual_ToAServerThatRefusesChats_CostsOnePart_NotOneCallPerPart()
     {
-        foreach (var file in Directory.GetFiles(_h.Workspace.Docs))
-        {
-            File.Delete(file);
-        }
-
-        _h.Workspace.WriteBytes("manual.pdf", DocumentFiles.ManualPdf(40, 30, (p, l) => $"Page {p} line {l}: the valve regulates flow through the cooling circuit of unit {(p * 100) + l}."));
+        OnlyTheManual(40);
         _h.Server.SetContextLength("llama3.2:latest", 4096);
         _h.Server.InjectFault(Gleitzeit.Testing.ServerFault.ModelNotFound, times: 1000);
 
