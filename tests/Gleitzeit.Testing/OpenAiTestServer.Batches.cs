@@ -93,9 +93,23 @@ public sealed partial class OpenAiTestServer
     /// </summary>
     public void InjectBatchFate(BatchFate fate, int times = 1, int afterRequests = 0) => _fates.Add(fate, times, afterRequests);
 
+    /// <summary>
+    /// When set, a reply that stands in for the Files and Batch APIs' own, by method and path (null: the real one): a
+    /// status, a body and its content type, as a broken gateway in front of the service would answer.
+    /// </summary>
+    public Func<string, string, (int Status, string Body, string ContentType)?>? BatchApiReplies { get; set; }
+
     private Task FilesAndBatches(HttpContext context, LoggedRequest logged, RouteKind route, string? id, JsonObject? body, bool unreadable)
     {
         var method = context.Request.Method;
+        if (BatchApiReplies?.Invoke(method, context.Request.Path.Value ?? string.Empty) is { } stand)
+        {
+            logged.StatusCode = stand.Status;
+            context.Response.StatusCode = stand.Status;
+            context.Response.ContentType = stand.ContentType;
+            return context.Response.WriteAsync(stand.Body);
+        }
+
         return route switch
         {
             RouteKind.Files when HttpMethods.IsGet(method) => ListFiles(context, logged),

@@ -37,21 +37,24 @@ public sealed class BulkLedger(string resultsDirectory)
         }
     }
 
-    /// <summary>Every entry, oldest first; an unreadable one is reported and left in place (its keys count as pending).</summary>
-    public IReadOnlyList<BulkEntry> Load(Action<string> warn)
+    /// <summary>
+    /// Every entry, oldest first, and the files that are not whole entries (cut, hand-edited): what keys those hold
+    /// cannot be known, so no run may submit while one is there.
+    /// </summary>
+    public (IReadOnlyList<BulkEntry> Entries, IReadOnlyList<string> Unreadable) Load()
     {
-        ArgumentNullException.ThrowIfNull(warn);
         if (!System.IO.Directory.Exists(Directory))
         {
-            return [];
+            return ([], []);
         }
 
         var entries = new List<BulkEntry>();
+        var unreadable = new List<string>();
         foreach (var path in System.IO.Directory.EnumerateFiles(Directory, "*.json").Order(StringComparer.Ordinal))
         {
             try
             {
-                if (JsonSerializer.Deserialize(File.ReadAllBytes(path), BulkJsonContext.Default.BulkEntry) is { } entry && entry.Id == Path.GetFileNameWithoutExtension(path))
+                if (JsonSerializer.Deserialize(File.ReadAllBytes(path), BulkJsonContext.Default.BulkEntry) is { } entry && IsWhole(entry, path))
                 {
                     entries.Add(entry);
                     continue;
@@ -59,15 +62,26 @@ public sealed class BulkLedger(string resultsDirectory)
             }
             catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
             {
-                warn($"{path}: bulk ledger entry cannot be read ({ex.Message}); its remote batch is not collected until it is mended or removed");
-                continue;
             }
 
-            warn($"{path}: bulk ledger entry does not match its file name; its remote batch is not collected until it is mended or removed");
+            unreadable.Add(path);
         }
 
-        return [.. entries.OrderBy(e => e.CreatedAt).ThenBy(e => e.Id, StringComparer.Ordinal)];
+        return ([.. entries.OrderBy(e => e.CreatedAt).ThenBy(e => e.Id, StringComparer.Ordinal)], unreadable);
     }
+
+    // What each state needs: its keys, and the remote ids it has reached.
+    private static bool IsWhole(BulkEntry entry, string path) =>
+        entry.Id == Path.GetFileNameWithoutExtension(path)
+        && entry.Keys is { Count: > 0 } keys && keys.Values.All(k => k is { File: not null, Inputs: not null })
+        && entry.Service is { Length: > 0 }
+        && entry.State switch
+        {
+            BulkEntry.Prepared => true,
+            BulkEntry.Uploaded => entry.FileId is { Length: > 0 },
+            BulkEntry.Submitted => entry.BatchId is { Length: > 0 },
+            _ => false,
+        };
 
     public void Save(BulkEntry entry)
     {

@@ -119,6 +119,7 @@ internal sealed class BulkRemote(OpenAiBatchApi api, BulkLedger ledger, string s
         {
             await api.DownloadAsync(fileId, path, cancellationToken);
             var bad = 0;
+            var duplicates = 0;
             foreach (var text in File.ReadLines(path))
             {
                 if (text.Length == 0)
@@ -132,11 +133,21 @@ internal sealed class BulkRemote(OpenAiBatchApi api, BulkLedger ledger, string s
                     continue;
                 }
 
-                // An answer wins over an error line for the same request.
-                if (line.Body is not null || !lines.ContainsKey(line.CustomId))
+                // An answer wins over an error line for the same request; a second answer to one request is the service's
+                // mistake: the first is kept, and it is said.
+                if (lines.TryGetValue(line.CustomId, out var earlier) && earlier.Body is not null)
+                {
+                    duplicates++;
+                }
+                else if (line.Body is not null || earlier is null)
                 {
                     lines[line.CustomId] = line;
                 }
+            }
+
+            if (duplicates > 0)
+            {
+                warn($"remote file {fileId} of batch {entry.BatchId}: {duplicates} request(s) were answered more than once; the first answer of each is kept");
             }
 
             if (bad > 0)

@@ -101,7 +101,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
         {
         }
 
-        return Finish(run, sender.Sent + (_bulk?.Collected ?? 0), cancellationToken.IsCancellationRequested);
+        return Finish(run, sender.Sent, cancellationToken.IsCancellationRequested);
     }
 
     private async Task ServeAndSendAsync(RunState run, ModelCatalog catalog, MissSender sender, KeyScope scope, List<BatchItem> items)
@@ -223,7 +223,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
     private Dictionary<string, string> PendingRemotely(KeyScope scope)
     {
         var pending = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var entry in new Bulk.BulkLedger(settings.ResultsDirectory).Load(_ => { }).Where(e => e.Service == scope.Service))
+        foreach (var entry in new Bulk.BulkLedger(settings.ResultsDirectory).Load().Entries.Where(e => e.Service == scope.Service))
         {
             foreach (var key in entry.Keys.Keys)
             {
@@ -322,7 +322,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
 
         // Only keys with a stored answer, so that the next run's misses are explained against what the cache holds.
         run.TryStore(_ => run.Misses?.Save(record.Results.Values.Where(r => r.Status == ItemResult.Success && r.CacheKey is not null).Select(r => (r.File, r.CacheKey!))));
-        return new BatchOutcome { Record = record, Elapsed = run.Tracker.Elapsed, Sent = sent, Submitted = _bulk?.Submitted ?? 0 };
+        return new BatchOutcome { Record = record, Elapsed = run.Tracker.Elapsed, Sent = sent, Collected = _bulk?.Collected ?? 0, Submitted = _bulk?.Submitted ?? 0 };
     }
 
     private static IEnumerable<ItemWork> ByModel(List<ItemWork> misses)

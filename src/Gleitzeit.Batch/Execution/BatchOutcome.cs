@@ -17,6 +17,9 @@ public sealed record BatchOutcome
     /// </summary>
     public int Sent { get; init; }
 
+    /// <summary>Answers this run collected from the Batch API for its items (<c>execution: bulk</c>): paid for, at half the price.</summary>
+    public int Collected { get; init; }
+
     /// <summary>Requests this run submitted to the Batch API (<c>execution: bulk</c>), to be collected by a later one.</summary>
     public int Submitted { get; init; }
 

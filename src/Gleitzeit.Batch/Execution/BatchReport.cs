@@ -19,7 +19,7 @@ public sealed record BatchReport(string Name, int Items, int FromArtifact, int F
             record.TotalFiles,
             record.FromArtifact,
             record.Cached - record.FromArtifact,
-            outcome.Sent,
+            outcome.Sent + outcome.Collected,
             record.Failed + record.NotRun,
             record.Skipped,
             sent.Sum(r => (long)(r.Tokens?.Prompt ?? 0)),

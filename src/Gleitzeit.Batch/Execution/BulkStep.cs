@@ -49,7 +49,7 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
 
         _mine.UnionWith(open.Select(m => m.Key!.Value));
         var ledger = new BulkLedger(run.Settings.ResultsDirectory);
-        var remote = new BulkRemote(provider.BatchApi(), ledger, Scratch, message => run.Tracker.Warning(message, DiagnosticCodes.BulkFailed));
+        var remote = new BulkRemote(provider.BatchApi(), ledger, Scratch, Warn);
         var started = time.GetTimestamp();
         var interval = run.Settings.BulkPollInterval;
         while (true)
@@ -120,7 +120,18 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
     // Every entry of this service: recovered when a run left it half submitted, checked, and collected once finished.
     private async Task CollectAsync(BulkLedger ledger, BulkRemote remote, CancellationToken token)
     {
-        foreach (var entry in ledger.Load(message => run.Tracker.Warning(message, DiagnosticCodes.BulkFailed)))
+        var (entries, unreadable) = ledger.Load();
+        if (unreadable.Count > 0)
+        {
+            // Its keys may be in a remote batch this run cannot see: submitting could send them twice.
+            throw new ChatProviderException(
+                $"{unreadable[0]}: bulk ledger entry cannot be read (cut short or edited{(unreadable.Count > 1 ? $"; {unreadable.Count - 1} more beside it" : string.Empty)}); nothing is submitted while it is there, since the requests it holds may still be pending: restore it, or remove it to forget its remote batch (whose requests are then sent again)",
+                DiagnosticCodes.InvalidSetting,
+                isTransient: false,
+                stopsBatch: true);
+        }
+
+        foreach (var entry in entries)
         {
             if (entry.Service != scope.Service)
             {
@@ -132,10 +143,17 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
             {
                 batch = entry.State == BulkEntry.Submitted ? await remote.PollAsync(entry, token) : await remote.RecoverAsync(entry, token);
             }
+            catch (ChatProviderException ex) when (ex.IsGone && entry.State == BulkEntry.Submitted)
+            {
+                // The service no longer has it (deleted, or another account's): its requests are free to go again.
+                Warn($"remote batch {entry.BatchId} is gone from the service ({ex.Message}); its {entry.Keys.Count} request(s) are sent again");
+                ledger.Remove(entry);
+                continue;
+            }
             catch (ChatProviderException ex) when (!ex.StopsBatch)
             {
                 // Not known now: its keys stay pending, never submitted again meanwhile.
-                run.Tracker.Warning($"remote batch of ledger entry {entry.Id} could not be checked ({ex.Message}); the next run tries again", DiagnosticCodes.BulkFailed);
+                Warn($"remote batch of ledger entry {entry.Id} could not be checked ({ex.Message}); the next run tries again");
                 Pend(entry, entry.BatchId ?? entry.Id);
                 continue;
             }
@@ -162,9 +180,16 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
             {
                 lines = await remote.CollectAsync(entry, batch, token);
             }
+            catch (ChatProviderException ex) when (ex.IsGone)
+            {
+                // Its output or error file is gone: what it answered cannot be had; its requests go again.
+                Warn($"remote batch {batch.Id} cannot be collected: a file of it is gone from the service ({ex.Message}); its {entry.Keys.Count} request(s) are sent again");
+                ledger.Remove(entry);
+                continue;
+            }
             catch (ChatProviderException ex) when (!ex.StopsBatch)
             {
-                run.Tracker.Warning($"remote batch {batch.Id} could not be collected ({ex.Message}); the next run tries again", DiagnosticCodes.BulkFailed);
+                Warn($"remote batch {batch.Id} could not be collected ({ex.Message}); the next run tries again");
                 Pend(entry, batch.Id);
                 continue;
             }
@@ -181,6 +206,9 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
             }
         }
     }
+
+    // Every warning of the Batch API's side, with the key taken out of whatever the service said.
+    private void Warn(string message) => run.Tracker.Warning(provider.Redact(message), DiagnosticCodes.BulkFailed);
 
     private void Pend(BulkEntry entry, string batchId)
     {
@@ -360,7 +388,7 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
         catch (ChatProviderException ex) when (!ex.StopsBatch)
         {
             // Whether the service took it is not known now: its keys wait for the next run to find out.
-            run.Tracker.Warning($"submitting {entry.Keys.Count} request(s) was interrupted ({ex.Message}); the next run finds out whether the service took them and sends them only if not", DiagnosticCodes.BulkFailed);
+            Warn($"submitting {entry.Keys.Count} request(s) was interrupted ({ex.Message}); the next run finds out whether the service took them and sends them only if not");
             Pend(entry, entry.BatchId ?? entry.Id);
         }
     }

@@ -52,6 +52,9 @@ public sealed class ChatProviderException : Exception
     /// <summary>For a prompt too long for the model (GZ3007): the window the server said it has, when it said so.</summary>
     public int? ContextLimit { get; init; }
 
+    /// <summary>The service has no such resource (404 on a batch or file it made): it is gone, not busy.</summary>
+    public bool IsGone { get; init; }
+
     /// <summary>The condition without per-item detail, for one retry line per condition instead of one per item.</summary>
     public string Condition { get; init; } = string.Empty;
 

@@ -15,6 +15,7 @@ internal static class RunPresenter
     /// <param name="start">Starts the run; it is given the engine and the committed artifact at <paramref name="exportPath"/> (a JSON one), if any.</param>
     public static async Task<int> RunAsync(CliContext context, BatchSettings settings, string title, Func<GleitzeitEngine, RunOptions?, Task<BatchOutcome>> start, ExportFormat? exportFormat, string? exportPath)
     {
+        BulkOnly(settings);
         if (settings.Verify && exportPath is null)
         {
             throw new CliException("--verify compares the artifact named by --output with what the inputs give now: add --output <file>");
@@ -42,6 +43,15 @@ internal static class RunPresenter
 
         JobSummaryOutput.Append(context, $"gleitzeit: {outcome.Record.BatchId}", [BatchReport.Of(outcome.Record.Plan.Name ?? outcome.Record.BatchId, outcome)]);
         return exit;
+    }
+
+    /// <summary><c>--wait</c> waits for Batch API jobs: without bulk there are none, and a live run would pay full price unasked.</summary>
+    public static void BulkOnly(BatchSettings settings)
+    {
+        if (settings.BulkWait is not null && !settings.Bulk)
+        {
+            throw new CliException("--wait waits for the answers of Batch API jobs: add --bulk (or execution: bulk), or leave --wait out to send the items as live calls");
+        }
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Gleitzeit.Batch.Configuration;
+using Gleitzeit.Batch.Execution;
 using Gleitzeit.Batch.Results;
 using Gleitzeit.Testing;
 
@@ -138,7 +139,8 @@ public sealed class BulkModeTests : IAsyncLifetime
         _server.AdvanceBatchClock(TimeSpan.FromHours(2));
         var third = await _h.RunAsync(Plan(), Bulk());
         Assert.True(third.AllSucceeded);
-        Assert.Equal(5, third.Sent);
+        Assert.Equal(5, third.Collected);
+        Assert.Equal(0, third.Sent);
         Assert.Equal(3, _server.BatchesCreated.Count);
     }
 
@@ -168,7 +170,7 @@ public sealed class BulkModeTests : IAsyncLifetime
         var again = await _h.RunAsync(Plan(), Bulk() with { BulkWait = TimeSpan.FromMinutes(1) });
         Assert.True(again.AllSucceeded);
         Assert.Equal(3, _server.BatchesCreated.Count);
-        Assert.Equal(2, again.Sent);
+        Assert.Equal(2, again.Collected);
     }
 
     [Fact]
@@ -262,5 +264,73 @@ public sealed class BulkModeTests : IAsyncLifetime
         Assert.Equal(DiagnosticCodes.OutputWriteFailed, outcome.Record.ErrorCode);
         Assert.Contains(LedgerDirectory, outcome.Record.Error, StringComparison.Ordinal);
         Assert.Empty(_server.Uploads);
+    }
+
+    private string LedgerEntry() => Assert.Single(Directory.GetFiles(LedgerDirectory, "*.json"));
+
+    [Fact]
+    public async Task Bulk_ARemoteBatchTheServiceNoLongerHas_FreesItsRequests_WhichAreSentAgain()
+    {
+        _server.BatchTimeScale = 0;
+        await _h.RunAsync(Plan(), Bulk());
+        var entry = LedgerEntry();
+        File.WriteAllText(entry, File.ReadAllText(entry).Replace(_server.BatchesCreated[0].Id, "batch_gone_from_the_service", StringComparison.Ordinal));
+
+        _server.BatchTimeScale = 600;
+        var outcome = await _h.RunAsync(Plan(), Bulk() with { BulkWait = TimeSpan.FromMinutes(1) });
+
+        Assert.True(outcome.AllSucceeded, string.Join("; ", outcome.Record.Results.Values.Select(r => r.Error)));
+        Assert.Equal(2, _server.BatchesCreated.Count);
+        Assert.Contains(_h.Events, e => e.Message?.Contains("batch_gone_from_the_service is gone from the service", StringComparison.Ordinal) == true);
+    }
+
+    [Theory]
+    [InlineData("cut")]
+    [InlineData("no keys")]
+    [InlineData("submitted without a batch id")]
+    public async Task Bulk_ALedgerEntryCutShortOrEdited_StopsTheRun_NamingIt_AndNothingIsSubmittedTwice(string damage)
+    {
+        _server.BatchTimeScale = 0;
+        await _h.RunAsync(Plan(), Bulk());
+        var entry = LedgerEntry();
+        var json = JsonNode.Parse(File.ReadAllText(entry))!.AsObject();
+        switch (damage)
+        {
+            case "cut":
+                File.WriteAllText(entry, json.ToJsonString()[..40]);
+                break;
+            case "no keys":
+                json["keys"] = null;
+                File.WriteAllText(entry, json.ToJsonString());
+                break;
+            default:
+                json.Remove("batch_id");
+                File.WriteAllText(entry, json.ToJsonString());
+                break;
+        }
+
+        var outcome = await _h.RunAsync(Plan(), Bulk());
+
+        Assert.Equal(BatchStatus.Aborted, outcome.Record.Status);
+        Assert.Equal(DiagnosticCodes.InvalidSetting, outcome.Record.ErrorCode);
+        Assert.StartsWith(entry + ": bulk ledger entry cannot be read", outcome.Record.Error, StringComparison.Ordinal);
+        Assert.Single(_server.BatchesCreated);
+        Assert.Single(_server.Uploads);
+    }
+
+    [Theory]
+    [InlineData("POST", "/v1/files", 200, "{\"object\":\"file\",\"note\":\"KEY\"}", "application/json")]
+    [InlineData("GET", "/v1/batches/", 200, "upstream says: bad bearer KEY", "text/plain")]
+    public async Task Bulk_AServiceThatEchoesTheKeyInAnOddAnswer_NeverHasItInAWarningRecordOrFile(string method, string path, int status, string body, string contentType)
+    {
+        _server.BatchApiReplies = (m, p) => m == method && p.StartsWith(path, StringComparison.Ordinal) ? (status, body.Replace("KEY", Key, StringComparison.Ordinal), contentType) : null;
+
+        var outcome = await _h.RunAsync(Plan(), Bulk() with { BulkWait = TimeSpan.FromSeconds(2) });
+
+        Assert.Contains(_h.Events, e => e.Kind == BatchEventKind.Warning && e.Message!.Contains("***", StringComparison.Ordinal));
+        Assert.DoesNotContain(_h.Events, e => e.Message?.Contains(Key, StringComparison.Ordinal) == true);
+        Assert.DoesNotContain(Key, outcome.Record.Error ?? string.Empty, StringComparison.Ordinal);
+        Assert.All(outcome.Record.Results.Values, r => Assert.DoesNotContain(Key, r.Error ?? string.Empty, StringComparison.Ordinal));
+        Assert.DoesNotContain(Directory.EnumerateFiles(_h.Workspace.Root, "*", SearchOption.AllDirectories), f => File.ReadAllText(f).Contains(Key, StringComparison.Ordinal));
     }
 }

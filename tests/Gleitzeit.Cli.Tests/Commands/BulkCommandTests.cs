@@ -89,7 +89,7 @@ public sealed class BulkCommandTests : IAsyncLifetime
         _server.AdvanceBatchClock(TimeSpan.FromHours(1));
         var collected = await _h.RunProcessAsync(Environment, [.. Batch, "--bulk", "--wait", "2m"]);
         Assert.True(collected.ExitCode == 0, collected.ToString());
-        Assert.Contains($"{Files} files, {Files} ok (0 from cache, {Files} sent)", collected.Out, StringComparison.Ordinal);
+        Assert.Contains($"{Files} files, {Files} ok (0 from cache, 0 sent, {Files} collected from the Batch API)", collected.Out, StringComparison.Ordinal);
         Assert.Single(_server.BatchesCreated);
         Assert.Empty(_server.ChatRequests);
         var artifact = JsonNode.Parse(File.ReadAllText(Path.Combine(_h.Root, "summaries.json")))!;
@@ -114,6 +114,16 @@ public sealed class BulkCommandTests : IAsyncLifetime
 
         Assert.True(dry.ExitCode == 0, dry.ToString());
         Assert.Contains($"{Files} files: 0 cached, {Files} to submit to the Batch API of {_server.Endpoint}/v1 for gpt-4o-mini", dry.Out, StringComparison.Ordinal);
+        Assert.Empty(_server.Requests);
+    }
+
+    [Fact]
+    public async Task WaitWithoutBulk_IsAnError_NotALiveRunAtFullPrice()
+    {
+        var run = await _h.RunProcessAsync(Environment, [.. Batch, "--wait", "5s"]);
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("--wait waits for the answers of Batch API jobs: add --bulk", run.Error, StringComparison.Ordinal);
         Assert.Empty(_server.Requests);
     }
 }

@@ -140,7 +140,7 @@ internal sealed class OpenAiBatchApi(HttpClient http, OpenAiServiceOptions optio
         }
         catch (JsonException)
         {
-            throw ChatProviderException.ServerError($"{endpoint}/{Path(path)} answered with {ErrorText.Describe(body)} instead of JSON");
+            throw ChatProviderException.ServerError(Secrets.Redact($"{endpoint}/{Path(path)} answered with {ErrorText.Describe(body)} instead of JSON", options.ApiKey));
         }
     }
 
@@ -204,6 +204,7 @@ internal sealed class OpenAiBatchApi(HttpClient http, OpenAiServiceOptions optio
                     ChatProviderException.NotAnApi(endpoint, status, "a service with the Batch API (OpenAI, or Azure OpenAI with a global batch deployment); other OpenAI-compatible servers take live calls only: use execution: live"),
                 429 => new ChatProviderException($"rate limited (429): {message}", DiagnosticCodes.RateLimited, isTransient: true, serverAnswered: true, isBusy: true) { Condition = "rate limited (429)" },
                 >= 500 or 408 => new ChatProviderException($"server error {status}: {message}", DiagnosticCodes.ServerError, isTransient: true, serverAnswered: true) { Condition = $"server error {status}" },
+                404 => new ChatProviderException($"{request.Method} {request.RequestUri?.AbsolutePath} rejected with 404: {message}", DiagnosticCodes.RequestRejected, isTransient: false, serverAnswered: true) { IsGone = true },
                 _ => ChatProviderException.Rejected($"{request.Method} {request.RequestUri?.AbsolutePath} rejected with {status}: {message}"),
             };
         }
@@ -249,7 +250,7 @@ internal sealed class OpenAiBatchApi(HttpClient http, OpenAiServiceOptions optio
     private static string Path(string path) => path.IndexOf('?', StringComparison.Ordinal) is var q and >= 0 ? path[..q] : path;
 
     private ChatProviderException Unexpected(string what, JsonObject answer) =>
-        ChatProviderException.ServerError($"{endpoint}: the {what} answer has no id ({ErrorText.Describe(answer.ToJsonString())})");
+        ChatProviderException.ServerError(Secrets.Redact($"{endpoint}: the {what} answer has no id ({ErrorText.Describe(answer.ToJsonString())})", options.ApiKey));
 
     internal static string? Text(JsonObject node, string name) => node[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 }
