@@ -159,7 +159,16 @@ public sealed record BatchSettings
     public bool SplitLongDocuments { get => Text(Contract.Settings.LongDocuments) == "split"; init => Set(Contract.Settings.LongDocuments, value ? "split" : "fail"); }
 
     /// <summary><c>execution: bulk</c>: misses go to the service's Batch API, to be collected by a later run.</summary>
-    public bool Bulk { get => Text(Contract.Settings.Execution) == "bulk"; init => Set(Contract.Settings.Execution, value ? "bulk" : "live"); }
+    public bool Bulk
+    {
+        get => Text(Contract.Settings.Execution) == "bulk";
+        init
+        {
+            // Set as a flag is: a resume keeps it, so a submitted batch is collected, never sent again live.
+            Set(Contract.Settings.Execution, value ? "bulk" : "live");
+            _origins = _origins.SetItem(Contract.Settings.Execution.Key, SettingLayer.CommandLine);
+        }
+    }
 
     /// <summary>The prompt that combines a split document's answers; empty for the default.</summary>
     public string CombinePrompt { get => Text(Contract.Settings.CombinePrompt); init => Set(Contract.Settings.CombinePrompt, value); }

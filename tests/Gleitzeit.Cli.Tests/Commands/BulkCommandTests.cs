@@ -126,4 +126,21 @@ public sealed class BulkCommandTests : IAsyncLifetime
         Assert.Contains("--wait waits for the answers of Batch API jobs: add --bulk", run.Error, StringComparison.Ordinal);
         Assert.Empty(_server.Requests);
     }
+
+    [Fact]
+    public async Task BatchResume_OfASubmittedBatch_CollectsIt_WithoutBeingToldBulkAgain()
+    {
+        _server.BatchTimeScale = 0;
+        var submitted = await _h.RunProcessAsync(Environment, [.. Batch, "--bulk"]);
+        Assert.True(submitted.ExitCode == 0, submitted.ToString());
+
+        _server.BatchTimeScale = 600;
+        _server.AdvanceBatchClock(TimeSpan.FromHours(1));
+        var resumed = await _h.RunProcessAsync(Environment, "batch-resume", "last");
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains($"{Files} ok (0 from cache, 0 sent, {Files} collected from the Batch API)", resumed.Out, StringComparison.Ordinal);
+        Assert.Empty(_server.ChatRequests);
+        Assert.Single(_server.BatchesCreated);
+    }
 }
