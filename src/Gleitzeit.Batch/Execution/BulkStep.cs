@@ -408,17 +408,9 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
         {
             run.Fail(miss.Item, ex.Message, ex.Code, TimeSpan.Zero, miss.Key?.Value, wasInFlight: false);
         }
-        catch (InvalidInputException ex) when (ex.IsSkip)
+        catch (Exception ex) when (ex is InvalidInputException or IOException or UnauthorizedAccessException)
         {
-            run.Skip(miss.Item, ex.Message, ex.Code);
-        }
-        catch (InvalidInputException ex)
-        {
-            run.Fail(miss.Item, ex.Message, ex.Code, TimeSpan.Zero, miss.Key?.Value, wasInFlight: false);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            run.Fail(miss.Item, $"cannot read {miss.Item.File}: {ex.Message}", DiagnosticCodes.FileNotFound, TimeSpan.Zero, miss.Key?.Value, wasInFlight: false);
+            run.NotReadable(miss, ex, TimeSpan.Zero, wasInFlight: false);
         }
 
         return null;

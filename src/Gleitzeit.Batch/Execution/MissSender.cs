@@ -352,20 +352,9 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
 
             run.Fail(miss.Item, ex.Message, ex.Code, clock.Value, miss.Key?.Value, wasInFlight: true);
         }
-        catch (InvalidInputException ex)
+        catch (Exception ex) when (ex is InvalidInputException or IOException or UnauthorizedAccessException)
         {
-            if (ex.IsSkip)
-            {
-                run.Skip(miss.Item, ex.Message, ex.Code, wasInFlight: true);
-            }
-            else
-            {
-                run.Fail(miss.Item, ex.Message, ex.Code, clock.Value, miss.Key?.Value, wasInFlight: true);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            run.Fail(miss.Item, $"cannot read {miss.Item.File}: {ex.Message}", DiagnosticCodes.FileNotFound, clock.Value, miss.Key?.Value, wasInFlight: true);
+            run.NotReadable(miss, ex, clock.Value, wasInFlight: true);
         }
     }
 

@@ -1,6 +1,7 @@
 using Gleitzeit.Batch.Contract;
 using Gleitzeit.Batch.Caching;
 using Gleitzeit.Batch.Configuration;
+using Gleitzeit.Batch.Inputs;
 using Gleitzeit.Batch.Planning;
 using Gleitzeit.Batch.Providers;
 using Gleitzeit.Batch.Results;
@@ -107,6 +108,26 @@ internal sealed class RunState(BatchRecord record, ProgressTracker tracker, Resu
             state.Failed = failed;
             state.Collected |= collected;
             state.SeenAt = now;
+        }
+    }
+
+    /// <summary>
+    /// Records an item whose input could not be made into a request: an invalid input (a skip or a failure by its
+    /// kind), or a file that could not be read.
+    /// </summary>
+    public void NotReadable(ItemWork miss, Exception exception, TimeSpan time, bool wasInFlight)
+    {
+        if (exception is InvalidInputException { IsSkip: true } skip)
+        {
+            Skip(miss.Item, skip.Message, skip.Code, wasInFlight);
+        }
+        else if (exception is InvalidInputException invalid)
+        {
+            Fail(miss.Item, invalid.Message, invalid.Code, time, miss.Key?.Value, wasInFlight);
+        }
+        else
+        {
+            Fail(miss.Item, $"cannot read {miss.Item.File}: {exception.Message}", DiagnosticCodes.FileNotFound, time, miss.Key?.Value, wasInFlight);
         }
     }
 

@@ -16,14 +16,7 @@ internal static class ModelListProbe
     public static async Task CheckAsync(HttpClient http, OpenAiServiceOptions options, string endpoint, Func<int, string, ChatProviderException> refused, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, ModelsAddress(options.Address));
-        if (options.Preset.KeyInApiKeyHeader)
-        {
-            request.Headers.TryAddWithoutValidation("api-key", options.ApiKey);
-        }
-        else
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.ApiKey);
-        }
+        Authorize(request, options);
 
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(options.RequestTimeout);
@@ -54,6 +47,21 @@ internal static class ModelListProbe
             {
                 throw refused(status, await BodyAsync(response, limit.Token));
             }
+        }
+    }
+
+    /// <summary>Puts the key where the service takes it: <c>api-key</c> for Azure OpenAI, else <c>Authorization: Bearer</c>.</summary>
+    public static void Authorize(HttpRequestMessage request, OpenAiServiceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Preset.KeyInApiKeyHeader)
+        {
+            request.Headers.TryAddWithoutValidation("api-key", options.ApiKey);
+        }
+        else
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.ApiKey);
         }
     }
 

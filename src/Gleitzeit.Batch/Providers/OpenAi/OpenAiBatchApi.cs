@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 namespace Gleitzeit.Batch.Providers.OpenAi;
 
 /// <summary>
-/// The OpenAI Files and Batch APIs as bulk mode uses them (upload a JSONL input, create, read, list and cancel batches,
+/// The OpenAI Files and Batch APIs as bulk mode uses them (upload a JSONL input, create, read and list batches,
 /// download output and error files, delete files), on the provider's client: the same key header, no redirects
 /// followed, every request bounded by <c>request_timeout</c> (downloads and uploads by ten times it).
 /// </summary>
@@ -49,9 +49,6 @@ internal sealed class OpenAiBatchApi(HttpClient http, OpenAiServiceOptions optio
 
     public async Task<RemoteBatch> GetAsync(string batchId, CancellationToken cancellationToken) =>
         RemoteBatch.From(await SendAsync(HttpMethod.Get, "batches/" + Uri.EscapeDataString(batchId), null, options.RequestTimeout, cancellationToken));
-
-    public async Task CancelAsync(string batchId, CancellationToken cancellationToken) =>
-        await SendAsync(HttpMethod.Post, "batches/" + Uri.EscapeDataString(batchId) + "/cancel", null, options.RequestTimeout, cancellationToken);
 
     /// <summary>The newest batch whose metadata names <paramref name="ledgerId"/>, looking back no further than <paramref name="since"/>; null when there is none.</summary>
     public async Task<RemoteBatch?> FindAsync(string ledgerId, DateTimeOffset since, CancellationToken cancellationToken)
@@ -154,14 +151,7 @@ internal sealed class OpenAiBatchApi(HttpClient http, OpenAiServiceOptions optio
         var kept = builder.Query.TrimStart('?');
         builder.Query = string.Join('&', new[] { kept, query }.Where(s => !string.IsNullOrEmpty(s)));
         var request = new HttpRequestMessage(method, builder.Uri) { Content = content };
-        if (options.Preset.KeyInApiKeyHeader)
-        {
-            request.Headers.TryAddWithoutValidation("api-key", options.ApiKey);
-        }
-        else
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.ApiKey);
-        }
+        ModelListProbe.Authorize(request, options);
 
         return request;
     }
@@ -195,7 +185,7 @@ internal sealed class OpenAiBatchApi(HttpClient http, OpenAiServiceOptions optio
         using (response)
         {
             var body = await ReadErrorAsync(response, limit);
-            var message = Secrets.Redact(ErrorMessage(body), options.ApiKey);
+            var message = Secrets.Redact(OpenAiChatProvider.ErrorBody(body).Message, options.ApiKey);
             throw status switch
             {
                 >= 300 and < 400 => Redirects.Refused(endpoint, status, response.Headers.Location?.OriginalString),
@@ -229,22 +219,6 @@ internal sealed class OpenAiBatchApi(HttpClient http, OpenAiServiceOptions optio
         {
             return string.Empty;
         }
-    }
-
-    private static string ErrorMessage(string body)
-    {
-        try
-        {
-            if (JsonNode.Parse(body) is JsonObject root && root["error"] is JsonObject error && Text(error, "message") is { } message)
-            {
-                return message;
-            }
-        }
-        catch (JsonException)
-        {
-        }
-
-        return ErrorText.Describe(body);
     }
 
     private static string Path(string path) => path.IndexOf('?', StringComparison.Ordinal) is var q and >= 0 ? path[..q] : path;

@@ -300,7 +300,8 @@ public sealed class OpenAiChatProvider : IChatProvider
 
     private static (string? Code, string Message) ErrorBody(PipelineResponse? response) => ErrorBody(response?.Content?.ToString() ?? string.Empty);
 
-    private static (string? Code, string Message) ErrorBody(string body)
+    /// <summary>An OpenAI-shaped error body's code and message (<c>{"error": {"code", "message"}}</c> or <c>{"error": "…"}</c>); otherwise the body described.</summary>
+    internal static (string? Code, string Message) ErrorBody(string body)
     {
         try
         {
