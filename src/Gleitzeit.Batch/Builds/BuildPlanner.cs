@@ -151,6 +151,20 @@ public static class BuildPlanner
             }
         }
 
-        return plans.Template(prompt, system, item.Vision, item.Get(BuildContract.Metadata.Model), options, format, split);
+        return plans.Template(prompt, system, item.Vision, item.Get(BuildContract.Metadata.Model), options, format, split, Review(plans.Settings, item));
+    }
+
+    // The item's review metadata over the settings' checks and judge (config file, properties): null when nothing is checked.
+    private static Review.ReviewSpec? Review(Configuration.BatchSettings settings, BuildItem item)
+    {
+        foreach (var (name, setting) in BuildContract.Metadata.Review)
+        {
+            if (item.Get(name).Trim() is { Length: > 0 } value && SettingParser.TryParse(setting, value, DateTimeOffset.Now, out var parsed, out _))
+            {
+                settings = settings.With(setting, parsed, SettingLayer.MSBuild);
+            }
+        }
+
+        return settings.Review;
     }
 }

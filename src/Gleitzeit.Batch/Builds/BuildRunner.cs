@@ -162,6 +162,7 @@ public sealed class BuildRunner(
         CacheKey = result.CacheKey,
         Model = result.Model,
         ModelDigest = result.ModelDigest,
+        Checks = result.Checks,
     };
 
     // Every planned item appears: one the run never reached is failed, with the code of what stopped the batch.
@@ -182,7 +183,10 @@ public sealed class BuildRunner(
 
         // Skips (too large, empty, not a regular file) are settled until an input changes; a failure may go away on a
         // re-run, so its artifacts are dated in the past and the next build runs the target again.
-        var incomplete = results.Any(r => r.Status is ItemResult.Failed or ItemResult.Submitted);
+        // So are answers whose review is an error (no verdict, or a failed check with checks_fail: error): the build fails
+        // again until they are fixed, instead of passing because nothing changed.
+        var incomplete = results.Any(r => r.Status is ItemResult.Failed or ItemResult.Submitted
+            || r.Checks is { Settled: false } || (settings.ChecksFailAsErrors && r.Checks is { Pass: false }));
         var written = new List<string>();
 
         // The JSON first: it is an input of the target as well as an output, and must not be newer than the others.
@@ -329,6 +333,11 @@ public sealed class BuildRunner(
             }
         }
 
+        foreach (var finding in Execution.ReviewFindings.Of(record, settings.ChecksFailAsErrors))
+        {
+            diagnostics.Add(new Diagnostic(finding.Severity, finding.Code, finding.Path ?? fileForFatal ?? manifest.ProjectFile, finding.Path is null ? $"{finding.File}: {finding.Message}" : finding.Message));
+        }
+
         if (record.Submitted > 0)
         {
             var remote = string.Join(", ", record.RemoteBatches.Where(p => !p.Value.Collected).Select(p => p.Key));
@@ -339,9 +348,11 @@ public sealed class BuildRunner(
         }
 
         var tokens = record.Results.Values.Sum(r => (long)(r.Tokens?.Prompt ?? 0) + (r.Tokens?.Completion ?? 0));
+        var report = BatchReport.Of(plan.Name!, outcome);
+        var checks = report.Checked == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $", checks {report.ChecksPassed}/{report.Checked} passed ({outcome.Judged} judge call(s), {outcome.JudgeTokens} judge tokens)");
         summaries.Add(string.Create(
             CultureInfo.InvariantCulture,
-            $"Gleitzeit batch '{plan.Name}': {record.TotalFiles} items, {record.Cached} from cache, {outcome.Sent} sent{(outcome.Collected == 0 ? string.Empty : $", {outcome.Collected} collected from the Batch API")}, {record.Failed} failed, {record.Skipped} skipped{(record.Submitted == 0 ? string.Empty : $", {record.Submitted} submitted")}{NotRun(record)}, {tokens} tokens, {outcome.Elapsed.TotalSeconds:0.00} s ({record.BatchId})"));
+            $"Gleitzeit batch '{plan.Name}': {record.TotalFiles} items, {record.Cached} from cache, {outcome.Sent} sent{(outcome.Collected == 0 ? string.Empty : $", {outcome.Collected} collected from the Batch API")}, {record.Failed} failed, {record.Skipped} skipped{(record.Submitted == 0 ? string.Empty : $", {record.Submitted} submitted")}{NotRun(record)}, {tokens} tokens{checks}, {outcome.Elapsed.TotalSeconds:0.00} s ({record.BatchId})"));
     }
 }
 

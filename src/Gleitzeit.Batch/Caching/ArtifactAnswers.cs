@@ -40,17 +40,25 @@ public sealed class ArtifactAnswers
     /// <summary>A document's result: the extractor that made its text.</summary>
     public const string ExtractorField = "extractor";
 
+    /// <summary>A result's checks: its judge's verdict is served by <c>judge_key</c> like an answer by its key.</summary>
+    public const string ChecksField = "checks";
+
     private readonly Dictionary<string, ArtifactAnswer> _byKey;
     private readonly Dictionary<string, string> _digests;
     private readonly SortedSet<string> _outputFiles;
+    private readonly Dictionary<string, Review.JudgeVerdict> _verdicts;
 
-    private ArtifactAnswers(string path, Dictionary<string, ArtifactAnswer> byKey, Dictionary<string, string> digests, SortedSet<string> outputFiles)
+    private ArtifactAnswers(string path, Dictionary<string, ArtifactAnswer> byKey, Dictionary<string, string> digests, SortedSet<string> outputFiles, Dictionary<string, Review.JudgeVerdict> verdicts)
     {
         Path = path;
         _byKey = byKey;
         _digests = digests;
         _outputFiles = outputFiles;
+        _verdicts = verdicts;
     }
+
+    /// <summary>The judge's verdict recorded under <paramref name="judgeKey"/>, or null.</summary>
+    public Review.JudgeVerdict? TryGetVerdict(string judgeKey) => _verdicts.GetValueOrDefault(judgeKey);
 
     /// <summary>The OutputFiles its results name (relative to the project): one whose item is gone is removed by the next build.</summary>
     public IReadOnlyCollection<string> OutputFiles => _outputFiles;
@@ -158,7 +166,13 @@ public sealed class ArtifactAnswers
 
         var outputs = new SortedSet<string>(ours._outputFiles, StringComparer.Ordinal);
         outputs.UnionWith(theirs._outputFiles);
-        return new ArtifactAnswers(ours.Path, byKey, digests, outputs);
+        var verdicts = new Dictionary<string, Review.JudgeVerdict>(ours._verdicts, StringComparer.Ordinal);
+        foreach (var (key, verdict) in theirs._verdicts)
+        {
+            verdicts.TryAdd(key, verdict);
+        }
+
+        return new ArtifactAnswers(ours.Path, byKey, digests, outputs, verdicts);
     }
 
     // Null when it parsed; else why not, in words that quote none of the text (a JSON error names one character at most).
@@ -189,11 +203,17 @@ public sealed class ArtifactAnswers
             }
 
             var outputFiles = new SortedSet<string>(StringComparer.Ordinal);
+            var verdicts = new Dictionary<string, Review.JudgeVerdict>(StringComparer.Ordinal);
             foreach (var result in results.EnumerateArray())
             {
                 if (result.ValueKind == JsonValueKind.Object && Text(result, OutputFileField) is { Length: > 0 } outputFile)
                 {
                     outputFiles.Add(outputFile);
+                }
+
+                if (Verdict(result) is { } judged)
+                {
+                    verdicts[judged.Key] = judged.Verdict;
                 }
 
                 if (Text(result, "status") != "success" || Text(result, KeyField) is not { } key || Text(result, "result") is not { } answer)
@@ -220,7 +240,7 @@ public sealed class ArtifactAnswers
                 };
             }
 
-            answers = new ArtifactAnswers(path, byKey, digests, outputFiles);
+            answers = new ArtifactAnswers(path, byKey, digests, outputFiles, verdicts);
             return null;
         }
         catch (JsonException ex)
@@ -230,6 +250,20 @@ public sealed class ArtifactAnswers
             var reason = (at < 0 ? message : message[..at]).TrimEnd('.', ' ');
             return ex.LineNumber is { } line ? $"{reason} at line {origin((int)line + 1).ToString(CultureInfo.InvariantCulture)}" : reason;
         }
+    }
+
+    // A judge's verdict as committed (a reviewer may have edited it, as an answer): served while its key matches.
+    private static (string Key, Review.JudgeVerdict Verdict)? Verdict(JsonElement result)
+    {
+        if (result.ValueKind != JsonValueKind.Object || !result.TryGetProperty(ChecksField, out var checks) || checks.ValueKind != JsonValueKind.Object
+            || Text(checks, "judge_key") is not { } key || Text(checks, "judge_reason") is not { } reason
+            || !checks.TryGetProperty("score", out var score) || score.ValueKind != JsonValueKind.Number || score.GetDouble() is < 0 or > 1
+            || !checks.TryGetProperty("judge_pass", out var pass) || pass.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            return null;
+        }
+
+        return (key, new Review.JudgeVerdict(score.GetDouble(), pass.GetBoolean(), reason));
     }
 
     // A name the provider cannot read (edited by hand) records no digest; the rest of the artifact still serves.

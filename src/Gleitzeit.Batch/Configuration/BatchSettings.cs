@@ -170,6 +170,31 @@ public sealed record BatchSettings
         }
     }
 
+    /// <summary><c>checks_fail: error</c>: a failed check or a judge's score under <c>min_score</c> fails the build and the CLI run.</summary>
+    public bool ChecksFailAsErrors { get => Text(Contract.Settings.ChecksFail) == "error"; init => Set(Contract.Settings.ChecksFail, value ? "error" : "warning"); }
+
+    /// <summary>The checks and the judge every template of a CLI or workflow batch gets (a build's items may set their own).</summary>
+    public Review.ReviewSpec? Review
+    {
+        get
+        {
+            var spec = new Review.ReviewSpec
+            {
+                MaxWords = (long?)Get(Contract.Settings.MaxWords),
+                MinWords = (long?)Get(Contract.Settings.MinWords),
+                MaxChars = (long?)Get(Contract.Settings.MaxChars),
+                MinChars = (long?)Get(Contract.Settings.MinChars),
+                MustMatch = (string?)Get(Contract.Settings.MustMatch),
+                MustNotMatch = (string?)Get(Contract.Settings.MustNotMatch),
+                RequireJson = Get(Contract.Settings.RequireJson) is true,
+                Judge = Batch.Review.ReviewSpec.RubricOf((string?)Get(Contract.Settings.Judge)),
+                JudgeModel = (string?)Get(Contract.Settings.JudgeModel),
+                MinScore = (double?)Get(Contract.Settings.MinScore),
+            };
+            return spec.IsEmpty ? null : spec;
+        }
+    }
+
     /// <summary>The prompt that combines a split document's answers; empty for the default.</summary>
     public string CombinePrompt { get => Text(Contract.Settings.CombinePrompt); init => Set(Contract.Settings.CombinePrompt, value); }
 

@@ -15,7 +15,7 @@ public static class RunSettings
         Contract.Settings.RetryAttempts, Contract.Settings.MaxConcurrent, Contract.Settings.TimeoutPerFile, Contract.Settings.FirstChunkTimeout,
         Contract.Settings.IdleTimeout, Contract.Settings.RequestTimeout, Contract.Settings.RateLimitWait, Contract.Settings.RequestsPerMinute,
         Contract.Settings.TokensPerMinute, Contract.Settings.MaxTokensTotal, Contract.Settings.CacheMode, Contract.Settings.CacheDirectory,
-        Contract.Settings.CheckModels, Contract.Settings.Execution,
+        Contract.Settings.CheckModels, Contract.Settings.Execution, Contract.Settings.ChecksFail,
     ];
 
     /// <summary>The kept rows of <paramref name="settings"/> that were set by a layer above the defaults.</summary>

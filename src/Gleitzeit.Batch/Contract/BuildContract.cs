@@ -77,10 +77,36 @@ public static class BuildContract
         public const string OutputFile = "OutputFile";
         public const string LongDocuments = "LongDocuments";
 
+        /// <summary>Checks on each answer of the item's batch (the <c>max_words</c>… settings, per item).</summary>
+        public const string MaxWords = "MaxWords";
+        public const string MinWords = "MinWords";
+        public const string MaxChars = "MaxChars";
+        public const string MinChars = "MinChars";
+        public const string MustMatch = "MustMatch";
+        public const string MustNotMatch = "MustNotMatch";
+        public const string RequireJson = "RequireJson";
+
+        /// <summary>The judge's rubric (<c>true</c>: the built-in one); <see cref="JudgeModel"/>, <see cref="MinScore"/> as the settings.</summary>
+        public const string JudgePrompt = "JudgePrompt";
+        public const string JudgeModel = "JudgeModel";
+        public const string MinScore = "MinScore";
+
         /// <summary>Every metadata name, in the order docs/msbuild.md lists them.</summary>
-        public static IReadOnlyList<string> All { get; } = [Batch, Prompt, PromptFile, SystemPrompt, Model, Vision, Temperature, Seed, Format, OutputFile, LongDocuments];
+        public static IReadOnlyList<string> All { get; } =
+        [
+            Batch, Prompt, PromptFile, SystemPrompt, Model, Vision, Temperature, Seed, Format, OutputFile, LongDocuments,
+            MaxWords, MinWords, MaxChars, MinChars, MustMatch, MustNotMatch, RequireJson, JudgePrompt, JudgeModel, MinScore,
+        ];
+
+        /// <summary>The review metadata and the setting each one sets for its item.</summary>
+        public static IReadOnlyList<(string Name, SettingDefinition Setting)> Review { get; } =
+        [
+            (MaxWords, Settings.MaxWords), (MinWords, Settings.MinWords), (MaxChars, Settings.MaxChars), (MinChars, Settings.MinChars),
+            (MustMatch, Settings.MustMatch), (MustNotMatch, Settings.MustNotMatch), (RequireJson, Settings.RequireJson),
+            (JudgePrompt, Settings.Judge), (JudgeModel, Settings.JudgeModel), (MinScore, Settings.MinScore),
+        ];
 
         /// <summary>Metadata long enough to be worth writing once per distinct value.</summary>
-        public static IReadOnlyList<string> Shared { get; } = [Prompt, SystemPrompt];
+        public static IReadOnlyList<string> Shared { get; } = [Prompt, SystemPrompt, JudgePrompt];
     }
 }

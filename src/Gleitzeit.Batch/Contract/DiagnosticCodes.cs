@@ -122,4 +122,13 @@ public static class DiagnosticCodes
 
     /// <summary>The token budget (<c>max_tokens_total</c>) would be or was exceeded: nothing (more) was sent; the rest resumes.</summary>
     public const string TokenBudgetExceeded = "GZ4003";
+
+    /// <summary>An answer failed one of its batch's checks (max_words, must_match, require_json…): a warning, or an error with checks_fail: error.</summary>
+    public const string CheckFailed = "GZ5001";
+
+    /// <summary>The judge scored an answer under min_score (or failed it): a warning, or an error with checks_fail: error.</summary>
+    public const string JudgeScoreLow = "GZ5002";
+
+    /// <summary>The judge gave no verdict: its answer was not the asked JSON, or the call failed. Always an error; asked again next run.</summary>
+    public const string JudgeFailed = "GZ5003";
 }

@@ -88,6 +88,15 @@ public static class ItemRules
             problems.Add((DiagnosticCodes.InvalidSetting, $"invalid value '{format}' for Format: expected json, or a JSON schema file (not found at {Path.GetFullPath(Path.Combine(projectDirectory, format))})"));
         }
 
+        foreach (var (name, setting) in BuildContract.Metadata.Review)
+        {
+            var value = metadata(name).Trim();
+            if (value.Length > 0 && !SettingParser.TryParse(setting, value, DateTimeOffset.Now, out _, out var expectation))
+            {
+                problems.Add((DiagnosticCodes.InvalidSetting, $"invalid value '{(value.Length <= 80 ? value : value.Substring(0, 77) + "...")}' for {name}: {expectation}"));
+            }
+        }
+
         var outputFile = metadata(BuildContract.Metadata.OutputFile).Trim();
         if (outputFile.Length > 0 && !IsInside(projectDirectory, outputFile))
         {

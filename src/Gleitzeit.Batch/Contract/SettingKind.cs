@@ -38,4 +38,10 @@ public enum SettingKind
 
     /// <summary><c>auto</c> or a whole number within the range.</summary>
     AutoOrInteger,
+
+    /// <summary>A regular expression (.NET syntax) that compiles; the value is its text.</summary>
+    Pattern,
+
+    /// <summary>A number from 0 to 1, such as <c>0.8</c>; the value is a <see cref="double"/>.</summary>
+    Fraction,
 }

@@ -40,6 +40,10 @@ public static class SettingParser
                 return "expected one or more http:// or https:// addresses separated by ';', such as http://localhost:11434";
             case SettingKind.Boolean:
                 return "expected true or false";
+            case SettingKind.Pattern:
+                return "expected a regular expression (.NET syntax) that compiles, such as ^[A-Z]";
+            case SettingKind.Fraction:
+                return "expected a number from 0 to 1, such as 0.8";
             case SettingKind.DateOrAge:
                 return "expected a date such as 2026-11-01 (ISO 8601) or an age such as 7d, 12h or 90m";
             default:
@@ -72,6 +76,8 @@ public static class SettingParser
             SettingKind.Path => trimmed.Length > 0 && trimmed.IndexOf('\0') < 0 ? trimmed : null,
             SettingKind.Boolean => Boolean(trimmed),
             SettingKind.DateOrAge => DateOrAge(trimmed, now),
+            SettingKind.Pattern => Pattern(trimmed),
+            SettingKind.Fraction => Fraction(trimmed),
             _ => null,
         };
         if (parsed is null)
@@ -253,6 +259,31 @@ public static class SettingParser
 
         return addresses.Count == 0 ? null : addresses.ToArray();
     }
+
+    /// <summary>A check's regular expression, as every layer compiles it: a bound on its time, so a pathological one cannot hang a run.</summary>
+    public static System.Text.RegularExpressions.Regex Compile(string pattern) =>
+        new(pattern, System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(2));
+
+    private static object? Pattern(string text)
+    {
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            Compile(text);
+            return text;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private static object? Fraction(string text) =>
+        double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number) && number >= 0 && number <= 1 ? number : null;
 
     private static object? Boolean(string text)
     {

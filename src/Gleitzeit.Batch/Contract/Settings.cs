@@ -253,6 +253,106 @@ public static class Settings
         Flag = "--execution",
     };
 
+    public static readonly SettingDefinition MaxWords = new()
+    {
+        Key = "max_words",
+        Description = "check each answer: at most this many words (a failed check is GZ5001)",
+        Kind = SettingKind.Integer,
+        Minimum = 1,
+        Maximum = 1_000_000_000,
+        Flag = "--max-words",
+    };
+
+    public static readonly SettingDefinition MinWords = new()
+    {
+        Key = "min_words",
+        Description = "check each answer: at least this many words",
+        Kind = SettingKind.Integer,
+        Minimum = 1,
+        Maximum = 1_000_000_000,
+        Flag = "--min-words",
+    };
+
+    public static readonly SettingDefinition MaxChars = new()
+    {
+        Key = "max_chars",
+        Description = "check each answer: at most this many characters",
+        Kind = SettingKind.Integer,
+        Minimum = 1,
+        Maximum = 1_000_000_000,
+        Flag = "--max-chars",
+    };
+
+    public static readonly SettingDefinition MinChars = new()
+    {
+        Key = "min_chars",
+        Description = "check each answer: at least this many characters",
+        Kind = SettingKind.Integer,
+        Minimum = 1,
+        Maximum = 1_000_000_000,
+        Flag = "--min-chars",
+    };
+
+    public static readonly SettingDefinition MustMatch = new()
+    {
+        Key = "must_match",
+        Description = "check each answer: it must match this regular expression (.NET syntax)",
+        Kind = SettingKind.Pattern,
+        Flag = "--must-match",
+    };
+
+    public static readonly SettingDefinition MustNotMatch = new()
+    {
+        Key = "must_not_match",
+        Description = "check each answer: it must not match this regular expression (.NET syntax)",
+        Kind = SettingKind.Pattern,
+        Flag = "--must-not-match",
+    };
+
+    public static readonly SettingDefinition RequireJson = new()
+    {
+        Key = "require_json",
+        Description = "check each answer: it must be valid JSON (and valid against the batch's JSON schema when its format is one)",
+        Kind = SettingKind.Boolean,
+        Default = "false",
+        Flag = "--require-json",
+    };
+
+    public static readonly SettingDefinition Judge = new()
+    {
+        Key = "judge",
+        Description = "after each answer, one more call asks a model to grade it against its document by this rubric (true: the built-in rubric, every statement supported by the document); its verdict is cached like an answer",
+        Kind = SettingKind.Text,
+        Flag = "--judge",
+    };
+
+    public static readonly SettingDefinition JudgeModel = new()
+    {
+        Key = "judge_model",
+        Description = "the model that judges answers (unset: the model that answered)",
+        Kind = SettingKind.Text,
+        Flag = "--judge-model",
+    };
+
+    public static readonly SettingDefinition MinScore = new()
+    {
+        Key = "min_score",
+        Description = "the judge's score (0 to 1) an answer needs to pass (unset: the judge's own pass or fail); a lower one is GZ5002",
+        Kind = SettingKind.Fraction,
+        Flag = "--min-score",
+    };
+
+    public static readonly SettingDefinition ChecksFail = new()
+    {
+        Key = "checks_fail",
+        Description = "what a failed check or a judge's score under min_score is: a warning on the item's file, or an error that fails the build (and exits the CLI with 1)",
+        Kind = SettingKind.Choice,
+        Choices = ["warning", "error"],
+        Default = "warning",
+        Property = "GleitzeitChecksFail",
+        Flag = "--checks-fail",
+    };
+
     public static readonly SettingDefinition ContextLength = new()
     {
         Key = "context_length",
@@ -386,7 +486,8 @@ public static class Settings
     public static IReadOnlyList<SettingDefinition> All { get; } =
     [
         Provider, Endpoint, ApiKeyVariable, Model, VisionModel, MaxConcurrent, TimeoutPerFile, FirstChunkTimeout, IdleTimeout, RequestTimeout,
-        RetryAttempts, RateLimitWait, RequestsPerMinute, TokensPerMinute, MaxFileSize, EmptyFiles, EmptyAnswers, KeepReasoning, LongDocuments, CombinePrompt, Execution, ContextLength, DefaultPattern, ModifiedSince, ResultsDirectory, CacheDirectory,
+        RetryAttempts, RateLimitWait, RequestsPerMinute, TokensPerMinute, MaxFileSize, EmptyFiles, EmptyAnswers, KeepReasoning, LongDocuments, CombinePrompt, Execution,
+        MaxWords, MinWords, MaxChars, MinChars, MustMatch, MustNotMatch, RequireJson, Judge, JudgeModel, MinScore, ChecksFail, ContextLength, DefaultPattern, ModifiedSince, ResultsDirectory, CacheDirectory,
         ModelsDirectory, CacheMode, CheckModels, Verify, MaxTokensTotal, Formats, FailOnError,
     ];
 

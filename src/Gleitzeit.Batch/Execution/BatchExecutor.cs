@@ -101,7 +101,16 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
         {
         }
 
-        return Finish(run, sender.Sent, cancellationToken.IsCancellationRequested);
+        // Checks apply even when the run stopped (its answers are still recorded); a judge is then not asked.
+        try
+        {
+            await new ReviewStep(run, catalog, sender, scope, time).RunAsync(items.Where(i => i.Problem is null), cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        return Finish(run, sender, cancellationToken.IsCancellationRequested);
     }
 
     private async Task ServeAndSendAsync(RunState run, ModelCatalog catalog, MissSender sender, KeyScope scope, List<BatchItem> items)
@@ -310,7 +319,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
         return unreadable;
     }
 
-    private BatchOutcome Finish(RunState run, int sent, bool cancelled)
+    private BatchOutcome Finish(RunState run, MissSender sender, bool cancelled)
     {
         var record = run.Record;
         record.Status = cancelled ? BatchStatus.Cancelled : run.Fatal is not null ? BatchStatus.Aborted : record.Submitted > 0 ? BatchStatus.Submitted : BatchStatus.Completed;
@@ -322,7 +331,16 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
 
         // Only keys with a stored answer, so that the next run's misses are explained against what the cache holds.
         run.TryStore(_ => run.Misses?.Save(record.Results.Values.Where(r => r.Status == ItemResult.Success && r.CacheKey is not null).Select(r => (r.File, r.CacheKey!))));
-        return new BatchOutcome { Record = record, Elapsed = run.Tracker.Elapsed, Sent = sent, Collected = _bulk?.Collected ?? 0, Submitted = _bulk?.Submitted ?? 0 };
+        return new BatchOutcome
+        {
+            Record = record,
+            Elapsed = run.Tracker.Elapsed,
+            Sent = sender.Sent,
+            Judged = sender.Judged,
+            JudgeTokens = sender.JudgeTokens,
+            Collected = _bulk?.Collected ?? 0,
+            Submitted = _bulk?.Submitted ?? 0,
+        };
     }
 
     private static IEnumerable<ItemWork> ByModel(List<ItemWork> misses)

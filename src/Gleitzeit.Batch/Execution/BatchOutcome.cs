@@ -23,6 +23,12 @@ public sealed record BatchOutcome
     /// <summary>Requests this run submitted to the Batch API (<c>execution: bulk</c>), to be collected by a later one.</summary>
     public int Submitted { get; init; }
 
+    /// <summary>Judge calls this run made (answers graded by the judge model), counted apart from <see cref="Sent"/>.</summary>
+    public int Judged { get; init; }
+
+    /// <summary>Prompt and answer tokens of this run's judge calls.</summary>
+    public long JudgeTokens { get; init; }
+
     /// <summary>Whether every item of the batch now has a successful result.</summary>
     public bool AllSucceeded => Record.Status == BatchStatus.Completed && Record.Successful == Record.TotalFiles;
 }

@@ -23,7 +23,8 @@ internal static class BatchPreview
 
         var misses = readable is null ? null : new MissIndex(readable, plan);
         var scope = KeyScope.Of(settings);
-        var keys = await ItemKeying.ComputeAsync(plan, plan.Items.Where(i => i.Problem is null), new AnswerTiers(null, readable), settings, scope, m => ChatProviders.KnownModelInfo(settings, m) is { } known ? new ModelMemo { Digest = known.Digest, ContextLength = known.ContextLength } : readable?.GetRememberedModel(scope.NormalizeModel(m)), cancellationToken);
+        ModelMemo? Remembered(string m) => ChatProviders.KnownModelInfo(settings, m) is { } known ? new ModelMemo { Digest = known.Digest, ContextLength = known.ContextLength } : readable?.GetRememberedModel(scope.NormalizeModel(m));
+        var keys = await ItemKeying.ComputeAsync(plan, plan.Items.Where(i => i.Problem is null), new AnswerTiers(null, readable), settings, scope, Remembered, cancellationToken);
         foreach (var key in keys)
         {
             if (!key.CanBeSent)
@@ -32,17 +33,35 @@ internal static class BatchPreview
             }
             else if (key.LooksCached)
             {
-                previews.Add(new ItemPreview(key.Item.File, PreviewAction.Cached, null));
+                previews.Add(new ItemPreview(key.Item.File, PreviewAction.Cached, null) { Judge = policy.Sends && NeedsVerdict(key, readable, scope, Remembered) });
             }
             else
             {
                 var reasons = misses is null ? "cache off" : string.Join("; ", misses.Explain(key.Item.File, key.Key!));
                 previews.Add(policy.Sends
-                    ? new ItemPreview(key.Item.File, PreviewAction.Send, reasons)
+                    ? new ItemPreview(key.Item.File, PreviewAction.Send, reasons) { Judge = key.Template.Review?.Judge is not null }
                     : new ItemPreview(key.Item.File, PreviewAction.Fail, "cache miss in Locked mode: " + reasons));
             }
         }
 
         return [.. previews.OrderBy(p => p.File, StringComparer.Ordinal)];
+    }
+
+    // A cached answer is judged unless a verdict on it, by this rubric and judge model, is cached too.
+    private static bool NeedsVerdict(ItemWork hit, CacheStore? cache, KeyScope scope, Func<string, ModelMemo?> remembered)
+    {
+        if (hit.Template.Review is not { Judge: { } rubric } review)
+        {
+            return false;
+        }
+
+        if (cache?.TryGet(hit.Key!.Value) is not { } answer)
+        {
+            return true;
+        }
+
+        var model = review.JudgeModel ?? hit.Template.Model;
+        var key = JudgeRequest.Key(answer.Key, answer.Response, rubric, scope.KeyModel(model), remembered(model)?.Digest, scope.Service);
+        return !cache.Contains(key.Value);
     }
 }

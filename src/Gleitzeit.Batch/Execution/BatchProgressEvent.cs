@@ -32,6 +32,9 @@ public enum BatchEventKind
 
     /// <summary>The model is being put in place (the local model's download): see <see cref="BatchProgressEvent.Transfer"/>.</summary>
     Preparing,
+
+    /// <summary>A judge graded an item's answer (or its verdict was served): the message says the score and whether it passed.</summary>
+    Judged,
 }
 
 /// <summary>One progress event.</summary>

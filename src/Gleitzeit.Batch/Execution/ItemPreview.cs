@@ -4,7 +4,11 @@ namespace Gleitzeit.Batch.Execution;
 /// <param name="File">The item.</param>
 /// <param name="Action">What a real run would do.</param>
 /// <param name="Detail">Why it misses, or what is wrong.</param>
-public sealed record ItemPreview(string File, PreviewAction Action, string? Detail);
+public sealed record ItemPreview(string File, PreviewAction Action, string? Detail)
+{
+    /// <summary>Whether the run would also call the judge for this item's answer (no verdict on it is cached).</summary>
+    public bool Judge { get; init; }
+}
 
 /// <summary>What a real run would do with an item.</summary>
 public enum PreviewAction

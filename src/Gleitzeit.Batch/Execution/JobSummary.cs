@@ -38,6 +38,24 @@ public static class JobSummary
             }
         }
 
+        foreach (var r in list.Where(r => r.Checked > 0))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\nChecks of {Cell(r.Name)}: {r.ChecksPassed} of {r.Checked} answers passed");
+            text.Append(r.Judged == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $" ({r.Judged} judge call(s), {r.JudgeTokens} tokens)")).Append(r.ChecksFailed.Count == 0 ? ".\n" : "; lowest first:\n\n");
+            foreach (var failed in r.ChecksFailed.Take(10))
+            {
+                var checks = failed.Checks!;
+                var score = checks.Score is { } s ? string.Create(CultureInfo.InvariantCulture, $"score {s:0.##}, ") : string.Empty;
+                var reasons = string.Join("; ", (checks.Failed ?? []).Select(f => $"{f.Check}: {f.Reason}").Append(checks.JudgeError ?? string.Empty).Where(t => t.Length > 0));
+                text.Append(CultureInfo.InvariantCulture, $"- `{failed.File}`: {score}{Cell(Contract.Diagnostic.OneLine(reasons))}\n");
+            }
+
+            if (r.ChecksFailed.Count > 10)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"- … and {r.ChecksFailed.Count - 10} more\n");
+            }
+        }
+
         var failures = list.SelectMany(r => r.Failures.Select(f => (r.Name, f))).ToList();
         if (failures.Count > 0)
         {

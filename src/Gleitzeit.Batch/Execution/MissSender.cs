@@ -23,10 +23,50 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
     private int _outstanding;
     private int _producerDone;
     private int _sent;
+    private int _judged;
     private long _tokens;
+    private long _judgeTokens;
 
     /// <summary>Items the server answered, with a result or an error for the item.</summary>
     public int Sent => Volatile.Read(ref _sent);
+
+    /// <summary>Judge calls the server answered.</summary>
+    public int Judged => Volatile.Read(ref _judged);
+
+    /// <summary>Prompt and answer tokens of the judge calls.</summary>
+    public long JudgeTokens => Interlocked.Read(ref _judgeTokens);
+
+    /// <summary>
+    /// One judge call with the run's retries, concurrency, pacing and token budget, counted apart from answers. Its
+    /// window is fitted like an answer's; a judge prompt too long for it, or cut by the server, is refused, never graded.
+    /// </summary>
+    public async Task<ChatCompletion> JudgeAsync(string model, IReadOnlyList<ComposedMessage> messages, CancellationToken token)
+    {
+        var options = JudgeRequest.Options;
+        var estimate = TokenEstimate.Of(model, messages);
+        int? modelMax = null;
+        if (scope.FitsContext)
+        {
+            modelMax = (await models.VerifyAsync(model, token))?.ContextLength;
+            var choice = ContextFit.Choose(estimate, options, run.Settings.ContextLength, modelMax);
+            if (!choice.Fits)
+            {
+                throw new ChatProviderException($"the judge's prompt (the document and the answer) needs about {choice.Needed} tokens, more than {model}'s window of {choice.Limit}: choose a judge model with a longer context", Contract.DiagnosticCodes.PromptTooLong, isTransient: false, stopsBatch: false);
+            }
+
+            options = ContextFit.WithWindow(options, choice.Window) ?? options;
+        }
+
+        var format = Contract.ProviderPresets.For(run.Settings.Provider).InProcess ? (JsonNode)"json" : JudgeRequest.VerdictSchema;
+        var call = new ChatCall(scope.NormalizeModel(model), messages, options, format, Timeouts) { Rules = AnswerRules.Default };
+        var answer = await CallAsync(call, estimate, FirstContact.Ticket.Free, token, judge: true);
+        if (scope.FitsContext && ContextFit.Check(answer.Tokens.Prompt, options, modelMax, int.MaxValue).Cut)
+        {
+            throw new ChatProviderException($"the server read {answer.Tokens.Prompt} prompt tokens of the judge's prompt and cut the rest: choose a judge model with a longer context", Contract.DiagnosticCodes.PromptTooLong, isTransient: false, stopsBatch: false);
+        }
+
+        return answer;
+    }
 
     /// <summary>Queues an item; items are sent in the order queued.</summary>
     public void Enqueue(ItemWork miss)
@@ -211,7 +251,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
 
     // One generation with the run's retries, concurrency and pacing (reserving its prompt and its max_tokens, as a service
     // counts them against a tokens-a-minute quota); its tokens count against max_tokens_total.
-    private async Task<ChatCompletion> CallAsync(ChatCall call, int estimate, FirstContact.Ticket ticket, CancellationToken token)
+    private async Task<ChatCompletion> CallAsync(ChatCall call, int estimate, FirstContact.Ticket ticket, CancellationToken token, bool judge = false)
     {
         var answer = await retries.RunAsync(
             async attempt =>
@@ -233,7 +273,12 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
             },
             token);
         ticket.Accepted();
-        Interlocked.Increment(ref _sent);
+        Interlocked.Increment(ref judge ? ref _judged : ref _sent);
+        if (judge)
+        {
+            Interlocked.Add(ref _judgeTokens, (long)answer.Tokens.Prompt + answer.Tokens.Completion);
+        }
+
         var spent = Interlocked.Add(ref _tokens, (long)answer.Tokens.Prompt + answer.Tokens.Completion);
         if (run.Settings.MaxTokensTotal is { } budget && spent >= budget)
         {

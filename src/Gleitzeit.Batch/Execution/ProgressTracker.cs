@@ -92,6 +92,14 @@ internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? 
         Emit(BatchEventKind.Submitted, file, message, TimeSpan.Zero);
     }
 
+    /// <summary>A judge's verdict on an item's answer: called in this run, or served (<paramref name="source"/>).</summary>
+    public void Judged(string file, Review.JudgeVerdict verdict, bool passed, string? source)
+    {
+        ArgumentNullException.ThrowIfNull(verdict);
+        var message = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"score {verdict.Score:0.##}, {(passed ? "passed" : "failed")}: {verdict.Reason}");
+        progress?.Report(new BatchProgressEvent { Kind = BatchEventKind.Judged, File = file, Message = message, Source = source, Elapsed = Elapsed });
+    }
+
     public void Abandoned()
     {
         lock (_lock)

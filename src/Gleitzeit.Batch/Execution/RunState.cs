@@ -63,6 +63,9 @@ internal sealed class RunState(BatchRecord record, ProgressTracker tracker, Resu
         }
     }
 
+    /// <summary>Records an answered item again with its checks and its judge's verdict.</summary>
+    public void Reviewed(BatchItem item, ItemResult result) => store.Record(Record, result);
+
     public void Fail(BatchItem item, string error, string code, TimeSpan time, string? cacheKey, bool wasInFlight)
     {
         store.Record(Record, new ItemResult

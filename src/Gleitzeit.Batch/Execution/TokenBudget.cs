@@ -19,16 +19,19 @@ internal static class TokenBudget
             return null;
         }
 
-        var estimate = misses.Sum(m => (long)m.EstimatedTokens);
+        // A judged answer costs its document once more: the judge reads it beside the answer.
+        var judged = misses.Where(m => m.Template.Review?.Judge is not null).ToList();
+        var estimate = misses.Sum(m => (long)m.EstimatedTokens) + judged.Sum(m => (long)m.EstimatedTokens);
         if (estimate <= budget)
         {
             return null;
         }
 
         var exact = misses.All(m => TokenEstimate.IsExact(m.Model)) ? "counted with the model's tokenizer" : "estimated";
+        var judges = judged.Count == 0 ? string.Empty : $" and {judged.Count} judge call(s)";
         return Error(string.Create(
             CultureInfo.InvariantCulture,
-            $"the {misses.Count} item(s) to send need about {estimate} prompt tokens ({exact}; answers come on top), over {settings.Spell(Contract.Settings.MaxTokensTotal)} {budget}: nothing was sent. Raise the budget, or send fewer items (the cached ones were served)"));
+            $"the {misses.Count} item(s) to send{judges} need about {estimate} prompt tokens ({exact}; answers come on top), over {settings.Spell(Contract.Settings.MaxTokensTotal)} {budget}: nothing was sent. Raise the budget, or send fewer items (the cached ones were served)"));
     }
 
     /// <summary>The error that stops sending once the reported tokens pass the budget.</summary>

@@ -22,30 +22,21 @@ internal static class ArtifactResult
         var outputFile = result.OutputFile is null || root is null || !Contract.ItemRules.IsInside(root, result.OutputFile)
             ? null
             : Path.GetRelativePath(root, result.OutputFile).Replace('\\', '/');
-        if (time.Equals(result.ProcessingTime) && string.Equals(model, result.Model, StringComparison.Ordinal) && string.Equals(outputFile, result.OutputFile, StringComparison.Ordinal) && result.Reasoning is null)
+        // Where a verdict came from and what this run paid for it vary from build to build: not committed.
+        var checks = result.Checks is null or { JudgeSource: null, JudgeTokens: null } ? result.Checks : result.Checks with { JudgeSource = null, JudgeTokens = null };
+        if (time.Equals(result.ProcessingTime) && string.Equals(model, result.Model, StringComparison.Ordinal) && string.Equals(outputFile, result.OutputFile, StringComparison.Ordinal)
+            && result.Reasoning is null && ReferenceEquals(checks, result.Checks))
         {
             return result;
         }
 
-        return new ItemResult
+        return result with
         {
-            File = result.File,
-            Status = result.Status,
-            Result = result.Result,
-            Error = result.Error,
-            ErrorCode = result.ErrorCode,
             ProcessingTime = time,
-            Tokens = result.Tokens,
-            ServedBy = result.ServedBy,
-            Cached = result.Cached,
-            Source = result.Source,
             Model = model,
-            ModelDigest = result.ModelDigest,
-            CacheKey = result.CacheKey,
-            MissReasons = result.MissReasons,
             OutputFile = outputFile,
-            Extractor = result.Extractor,
-            Parts = result.Parts,
+            Reasoning = null,
+            Checks = checks,
         };
     }
 

@@ -59,6 +59,11 @@ public static class JsonExporter
                     writer.WriteString("error", result.Error);
                 }
 
+                if (result.Checks is { } checks)
+                {
+                    WriteChecks(writer, checks);
+                }
+
                 if (document.Provenance is not null)
                 {
                     WriteLock(writer, result);
@@ -116,6 +121,100 @@ public static class JsonExporter
         }
     }
 
+    // What the prompt's answers were checked by: the reviewer sees the judge model and its rubric beside the prompt.
+    private static void WriteReview(Utf8JsonWriter writer, Review.ReviewSpec review, string model)
+    {
+        writer.WriteStartObject(Caching.ArtifactAnswers.ChecksField);
+        void Number(string name, long? value)
+        {
+            if (value is { } number)
+            {
+                writer.WriteNumber(name, number);
+            }
+        }
+
+        void Text(string name, string? value)
+        {
+            if (value is not null)
+            {
+                writer.WriteString(name, value);
+            }
+        }
+
+        Number(Contract.Settings.MaxWords.Key, review.MaxWords);
+        Number(Contract.Settings.MinWords.Key, review.MinWords);
+        Number(Contract.Settings.MaxChars.Key, review.MaxChars);
+        Number(Contract.Settings.MinChars.Key, review.MinChars);
+        Text(Contract.Settings.MustMatch.Key, review.MustMatch);
+        Text(Contract.Settings.MustNotMatch.Key, review.MustNotMatch);
+        if (review.RequireJson)
+        {
+            writer.WriteBoolean(Contract.Settings.RequireJson.Key, true);
+        }
+
+        Text(Contract.Settings.Judge.Key, review.Judge);
+        Text(Contract.Settings.JudgeModel.Key, review.Judge is null ? null : Providers.ModelNames.Display(review.JudgeModel ?? model));
+        if (review.MinScore is { } minScore)
+        {
+            writer.WritePropertyName(Contract.Settings.MinScore.Key);
+            writer.WriteRawValue(minScore.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture), skipInputValidation: true);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteChecks(Utf8JsonWriter writer, Review.ItemChecks checks)
+    {
+        writer.WriteStartObject(Caching.ArtifactAnswers.ChecksField);
+        writer.WriteBoolean("pass", checks.Pass);
+        if (checks.Failed is { Count: > 0 } failed)
+        {
+            writer.WriteStartArray("failed");
+            foreach (var failure in failed)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("check", failure.Check);
+                writer.WriteString("reason", failure.Reason);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        if (checks.Score is { } score)
+        {
+            writer.WritePropertyName("score");
+            writer.WriteRawValue(score.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture), skipInputValidation: true);
+        }
+
+        if (checks.JudgePass is { } pass)
+        {
+            writer.WriteBoolean("judge_pass", pass);
+        }
+
+        if (checks.JudgeReason is not null)
+        {
+            writer.WriteString("judge_reason", checks.JudgeReason);
+        }
+
+        if (checks.JudgeError is not null)
+        {
+            writer.WriteString("judge_error", checks.JudgeError);
+        }
+
+        if (checks.JudgeModel is not null)
+        {
+            writer.WriteString("judge_model", checks.JudgeModel);
+        }
+
+        if (checks.JudgeKey is not null)
+        {
+            writer.WriteString("judge_key", checks.JudgeKey);
+        }
+
+        writer.WriteEndObject();
+    }
+
     private static void WriteProvenance(Utf8JsonWriter writer, Provenance provenance)
     {
         writer.WriteStartObject(Caching.ArtifactAnswers.ProvenanceField);
@@ -145,6 +244,11 @@ public static class JsonExporter
             {
                 writer.WritePropertyName("format");
                 template.Format.WriteTo(writer);
+            }
+
+            if (template.Review is { } review)
+            {
+                WriteReview(writer, review, template.Model);
             }
 
             writer.WriteNumber("items", template.Items);

@@ -53,6 +53,7 @@ public static class MarkdownExporter
                     }
 
                     text.Append(MarkdownText.Block(result.Result ?? string.Empty)).Append('\n');
+                    WriteChecks(text, result.Checks);
                     break;
                 case Results.ItemResult.Submitted:
                     text.Append("### ⏳ ").Append(MarkdownText.Inline(result.File)).Append("\nSubmitted: ").Append(MarkdownText.Lines(result.Error ?? string.Empty)).Append('\n');
@@ -68,6 +69,26 @@ public static class MarkdownExporter
 
         var bytes = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text.ToString());
         output.Write(bytes);
+    }
+
+    // A failed check stands beside its answer, so a reviewer reading the pull request sees what to fix; a pass is quiet.
+    private static void WriteChecks(StringBuilder text, Review.ItemChecks? checks)
+    {
+        if (checks is null || checks.Pass)
+        {
+            return;
+        }
+
+        text.Append('\n');
+        foreach (var failure in checks.Failed ?? [])
+        {
+            text.Append("> ⚠️ **Check failed** (").Append(MarkdownText.Inline(failure.Check)).Append("): ").Append(OneLine(failure.Reason)).Append("  \n");
+        }
+
+        if (checks.JudgeError is { } error)
+        {
+            text.Append("> ⚠️ **Not judged**: ").Append(OneLine(error)).Append("  \n");
+        }
     }
 
     // Each prompt as a reviewer needs it: what was asked, of which weights, with which options.
@@ -98,11 +119,46 @@ public static class MarkdownExporter
                 text.Append("**Format**: ").Append(template.Format is JsonValue ? OneLine(template.Format.ToString()) : "JSON schema").Append("  \n");
             }
 
+            if (template.Review is { } review)
+            {
+                text.Append("**Checks**: ").Append(OneLine(Describe(review, template.Model))).Append("  \n");
+            }
+
             if (provenance.Templates.Count > 1)
             {
                 text.Append(CultureInfo.InvariantCulture, $"**Items**: {template.Items}  \n");
             }
         }
+    }
+
+    private static string Describe(Review.ReviewSpec review, string model)
+    {
+        var parts = new List<string>();
+        void Add(string name, object? value)
+        {
+            if (value is not null)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"{name} {value}"));
+            }
+        }
+
+        Add(Contract.Settings.MaxWords.Key, review.MaxWords);
+        Add(Contract.Settings.MinWords.Key, review.MinWords);
+        Add(Contract.Settings.MaxChars.Key, review.MaxChars);
+        Add(Contract.Settings.MinChars.Key, review.MinChars);
+        Add(Contract.Settings.MustMatch.Key, review.MustMatch is null ? null : $"/{review.MustMatch}/");
+        Add(Contract.Settings.MustNotMatch.Key, review.MustNotMatch is null ? null : $"/{review.MustNotMatch}/");
+        if (review.RequireJson)
+        {
+            parts.Add(Contract.Settings.RequireJson.Key);
+        }
+
+        if (review.Judge is { } rubric)
+        {
+            parts.Add($"judge {Providers.ModelNames.Display(review.JudgeModel ?? model)}{(review.MinScore is { } min ? string.Create(CultureInfo.InvariantCulture, $" (min_score {min:0.##})") : string.Empty)}: \"{rubric}\"");
+        }
+
+        return string.Join("; ", parts);
     }
 
     // Provenance is the user's own text, shown as written: literally, and on its line.

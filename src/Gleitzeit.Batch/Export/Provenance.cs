@@ -26,6 +26,15 @@ public sealed record Provenance(IReadOnlyList<ProvenanceTemplate> Templates, IRe
         foreach (var (plan, results) in batches)
         {
             extractors.UnionWith(results.Select(r => r.Extractor).OfType<string>());
+            foreach (var checks in results.Select(r => r.Checks).OfType<Review.ItemChecks>())
+            {
+                // The judge's weights: a fresh clone keys verdicts with them, as it keys answers with the answering model's.
+                if (checks is { JudgeModel: { } judge, JudgeDigest: { } judgeDigest })
+                {
+                    models.TryAdd(judge, judgeDigest);
+                }
+            }
+
             var byFile = results.ToDictionary(r => r.File, StringComparer.Ordinal);
             for (var index = 0; index < plan.Templates.Count; index++)
             {
@@ -51,7 +60,10 @@ public sealed record Provenance(IReadOnlyList<ProvenanceTemplate> Templates, IRe
                     digest,
                     template.Options is { Count: > 0 } options ? CanonicalJson.Normalize(options) as JsonObject : null,
                     template.Format?.DeepClone(),
-                    items.Count));
+                    items.Count)
+                {
+                    Review = template.Review,
+                });
             }
         }
 
@@ -75,7 +87,11 @@ public sealed record Provenance(IReadOnlyList<ProvenanceTemplate> Templates, IRe
 /// <param name="Options">Generation options, in canonical order.</param>
 /// <param name="Format"><c>json</c>, a JSON schema, or null.</param>
 /// <param name="Items">How many items it asked.</param>
-public sealed record ProvenanceTemplate(string Prompt, string? System, string Model, string? ModelDigest, JsonObject? Options, JsonNode? Format, int Items);
+public sealed record ProvenanceTemplate(string Prompt, string? System, string Model, string? ModelDigest, JsonObject? Options, JsonNode? Format, int Items)
+{
+    /// <summary>The checks and the judge (model and rubric) its answers were reviewed by; null when none.</summary>
+    public Review.ReviewSpec? Review { get; init; }
+}
 
 /// <summary>A model and the digest of its weights.</summary>
 public sealed record ProvenanceModel(string Model, string Digest);

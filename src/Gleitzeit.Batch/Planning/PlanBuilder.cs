@@ -11,17 +11,21 @@ namespace Gleitzeit.Batch.Planning;
 /// </summary>
 public sealed class PlanBuilder(BatchSettings settings)
 {
+    /// <summary>The settings plans are built with.</summary>
+    public BatchSettings Settings => settings;
+
     /// <summary>The model for a template: the one named, else the configured vision or text model.</summary>
     public string ModelFor(bool vision, string? model = null) =>
         string.IsNullOrWhiteSpace(model) ? vision ? settings.VisionModel : settings.Model : model.Trim();
 
     /// <summary>A template of an optional system message and the prompt.</summary>
-    public PromptTemplate Template(string prompt, string? systemPrompt, bool vision, string? model = null, JsonObject? options = null, JsonNode? format = null, bool? splitLongDocuments = null) =>
-        Template(PromptMessage.FromPrompt(prompt, string.IsNullOrEmpty(systemPrompt) ? null : systemPrompt), vision, model, options, format, splitLongDocuments);
+    public PromptTemplate Template(string prompt, string? systemPrompt, bool vision, string? model = null, JsonObject? options = null, JsonNode? format = null, bool? splitLongDocuments = null, Review.ReviewSpec? review = null) =>
+        Template(PromptMessage.FromPrompt(prompt, string.IsNullOrEmpty(systemPrompt) ? null : systemPrompt), vision, model, options, format, splitLongDocuments, review);
 
-    /// <summary>A template of the given messages.</summary>
-    public PromptTemplate Template(IReadOnlyList<PromptMessage> messages, bool vision, string? model = null, JsonObject? options = null, JsonNode? format = null, bool? splitLongDocuments = null) => new()
+    /// <summary>A template of the given messages; its answers are reviewed by <paramref name="review"/>, else by the settings' checks and judge.</summary>
+    public PromptTemplate Template(IReadOnlyList<PromptMessage> messages, bool vision, string? model = null, JsonObject? options = null, JsonNode? format = null, bool? splitLongDocuments = null, Review.ReviewSpec? review = null) => new()
     {
+        Review = review ?? settings.Review,
         SplitLongDocuments = splitLongDocuments,
         Messages = messages,
         Model = ModelFor(vision, model),

@@ -30,6 +30,11 @@ public sealed class PromptTemplate
     [JsonPropertyName("format")]
     public JsonNode? Format { get; init; }
 
+    /// <summary>The checks and judge its answers get; null when none. Not part of any answer's key.</summary>
+    [JsonPropertyName("review")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Review.ReviewSpec? Review { get; init; }
+
     /// <summary>The last user message: what exports and titles call the prompt.</summary>
     [JsonIgnore]
     public string Prompt => Messages.LastOrDefault(m => m.Role == "user")?.Content ?? string.Empty;
@@ -47,7 +52,8 @@ public sealed class PromptTemplate
         Vision ? "vision" : "text",
         SplitLongDocuments switch { true => "split", false => "fail", _ => string.Empty },
         Options is null ? string.Empty : Hashes.Sha256Hex(CanonicalJson.Encode(Options)),
-        Format is null ? string.Empty : Hashes.Sha256Hex(CanonicalJson.Encode(Format)));
+        Format is null ? string.Empty : Hashes.Sha256Hex(CanonicalJson.Encode(Format)),
+        Review?.Identity ?? string.Empty);
 
     private string? _messagesHash;
     private string? _identity;

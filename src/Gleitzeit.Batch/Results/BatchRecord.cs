@@ -109,7 +109,8 @@ public sealed class BatchRecord
     /// <summary>Items with no result yet, or a failed or skipped one: what <c>batch-resume</c> runs again.</summary>
     [JsonIgnore]
     public IEnumerable<BatchItem> Unfinished =>
-        Plan.Items.Where(i => !Results.TryGetValue(i.File, out var r) || r.Status != ItemResult.Success);
+        Plan.Items.Where(i => !Results.TryGetValue(i.File, out var r) || r.Status != ItemResult.Success
+            || (Plan.Templates[i.Template].Review is not null && r.Checks is not { Settled: true }));
 
     private int Count(string status) => Results.Values.Count(r => r.Status == status);
 }

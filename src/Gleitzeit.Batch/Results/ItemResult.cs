@@ -4,7 +4,7 @@ using Gleitzeit.Batch.Providers;
 namespace Gleitzeit.Batch.Results;
 
 /// <summary>What happened to one item.</summary>
-public sealed class ItemResult
+public sealed record ItemResult
 {
     public const string Success = "success";
     public const string Failed = "failed";
@@ -87,6 +87,10 @@ public sealed class ItemResult
     /// <summary>A reasoning model's reasoning (<c>&lt;think&gt;</c>, <c>reasoning_content</c>, Ollama's <c>thinking</c>): in the record, never in artifacts.</summary>
     [JsonPropertyName("reasoning")]
     public string? Reasoning { get; init; }
+
+    /// <summary>How the answer fared in its batch's checks and before its judge; null when the batch checks nothing.</summary>
+    [JsonPropertyName("checks")]
+    public Review.ItemChecks? Checks { get; init; }
 
     /// <summary>For a submitted item: the remote batch that holds its request.</summary>
     [JsonPropertyName("remote_batch")]

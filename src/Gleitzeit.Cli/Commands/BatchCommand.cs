@@ -152,7 +152,9 @@ internal sealed class BatchCommand
         }
 
         context.Out.WriteLine();
-        context.Out.WriteLine($"{previews.Count} files: {previews.Count(p => p.Action == PreviewAction.Cached)} cached, {previews.Count(p => p.Action == PreviewAction.Send)} {Target(settings, plan.Templates[0].Model)}, {previews.Count(p => p.Action == PreviewAction.Skip)} skipped, {previews.Count(p => p.Action == PreviewAction.Fail)} failing. Dry run: no model was contacted.");
+        var judged = previews.Count(p => p.Judge);
+        var judges = plan.Templates.Any(t => t.Review?.Judge is not null) ? $", and {judged} judge call{(judged == 1 ? string.Empty : "s")} to {plan.Templates.Select(t => t.Review?.JudgeModel ?? t.Model).First()}" : string.Empty;
+        context.Out.WriteLine($"{previews.Count} files: {previews.Count(p => p.Action == PreviewAction.Cached)} cached, {previews.Count(p => p.Action == PreviewAction.Send)} {Target(settings, plan.Templates[0].Model)}{judges}, {previews.Count(p => p.Action == PreviewAction.Skip)} skipped, {previews.Count(p => p.Action == PreviewAction.Fail)} failing. Dry run: no model was contacted.");
         return ExitCodes.Success;
     }
 

@@ -156,6 +156,24 @@ internal sealed class BatchManagementCommands(CliContext context)
         {
             TextTable.Write(context.Out, ["STATUS", "TIME", "SERVED BY", "FILE", "RESULT"], rows);
         }
+
+        var failing = record.Plan.Items.OrderBy(i => i.File, StringComparer.Ordinal)
+            .Select(i => (i.File, Checks: record.Results.GetValueOrDefault(i.File)?.Checks))
+            .Where(p => p.Checks is { Pass: false })
+            .ToList();
+        if (failing.Count > 0)
+        {
+            context.Out.WriteLine();
+            context.Out.WriteLine($"Checks failed ({failing.Count}):");
+            foreach (var (file, checks) in failing)
+            {
+                foreach (var reason in (checks!.Failed ?? []).Select(f => $"{f.Check}: {f.Reason}").Append(checks.JudgeError is null ? null : $"judge: {checks.JudgeError}").OfType<string>())
+                {
+                    context.Out.WriteLine($"  {Diagnostic.OneLine(file)}: {Diagnostic.OneLine(reason)}");
+                }
+            }
+        }
+
         return ExitCodes.Success;
     }
 

@@ -64,6 +64,11 @@ internal sealed class RunCommand(CliContext context)
                 context.Error.WriteLine($"  run `gleitzeit batch-resume {record.BatchId}` to retry its failed items");
             }
 
+            if (BatchSummary.PrintFindings(context, record, settings).Any(f => f.IsError))
+            {
+                exit = Math.Max(exit, ExitCodes.ItemsFailed);
+            }
+
             if (record.TotalFiles == 1 && record.Results.Values.FirstOrDefault() is { Status: ItemResult.Success } only && record.Plan.Items[0].FullPath is null)
             {
                 context.Out.WriteLine(only.Result);

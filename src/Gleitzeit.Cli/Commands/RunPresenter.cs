@@ -27,7 +27,7 @@ internal static class RunPresenter
         var full = exportPath is null ? null : context.Resolve(exportPath);
         var options = full is not null && format == ExportFormat.Json ? new RunOptions { Artifact = ReadArtifact(context, engine, full) } : null;
         var outcome = await renderer.RunAsync(title, () => start(engine, options));
-        var exit = BatchSummary.Print(context, outcome, engine.Results.RecordPath(outcome.Record.BatchId));
+        var exit = BatchSummary.Print(context, outcome, engine.Results.RecordPath(outcome.Record.BatchId), settings);
         if (full is not null)
         {
             var bytes = ExportFormats.ToBytes(format, Artifact(outcome.Record, full));

@@ -14,7 +14,9 @@ internal sealed class SettingsOptions
     [
         Settings.Provider, Settings.Endpoint, Settings.ApiKeyVariable, Settings.Model, Settings.VisionModel, Settings.MaxConcurrent, Settings.TimeoutPerFile,
         Settings.FirstChunkTimeout, Settings.IdleTimeout, Settings.RequestTimeout, Settings.RetryAttempts, Settings.RateLimitWait, Settings.RequestsPerMinute, Settings.TokensPerMinute, Settings.MaxFileSize,
-        Settings.EmptyFiles, Settings.EmptyAnswers, Settings.KeepReasoning, Settings.LongDocuments, Settings.CombinePrompt, Settings.Execution, Settings.ContextLength, Settings.ResultsDirectory, Settings.CacheDirectory, Settings.ModelsDirectory, Settings.CacheMode, Settings.CheckModels, Settings.MaxTokensTotal,
+        Settings.EmptyFiles, Settings.EmptyAnswers, Settings.KeepReasoning, Settings.LongDocuments, Settings.CombinePrompt, Settings.Execution,
+        Settings.MaxWords, Settings.MinWords, Settings.MaxChars, Settings.MinChars, Settings.MustMatch, Settings.MustNotMatch, Settings.RequireJson, Settings.Judge, Settings.JudgeModel, Settings.MinScore, Settings.ChecksFail,
+        Settings.ContextLength, Settings.ResultsDirectory, Settings.CacheDirectory, Settings.ModelsDirectory, Settings.CacheMode, Settings.CheckModels, Settings.MaxTokensTotal,
     ];
 
     private readonly List<(SettingDefinition Setting, Option Option)> _options = [];
@@ -28,6 +30,7 @@ internal sealed class SettingsOptions
             {
                 SettingKind.Boolean => new Option<bool>(setting.Flag!, aliases) { Description = Describe(setting) },
                 SettingKind.AddressList => new Option<string[]>(setting.Flag!, aliases) { Description = Describe(setting) + " (repeat it, or separate with ';')" },
+                _ when setting == Settings.Judge => new Option<string?>(setting.Flag!, aliases) { Description = Describe(setting) + "; --judge alone takes the built-in rubric", Arity = ArgumentArity.ZeroOrOne, HelpName = "rubric" },
                 _ => new Option<string?>(setting.Flag!, aliases) { Description = Describe(setting) },
             };
             _options.Add((setting, option));
@@ -157,6 +160,7 @@ internal sealed class SettingsOptions
         {
             Option<bool> flag => parse.GetValue(flag) ? "true" : null,
             Option<string[]> list => parse.GetValue(list) is { Length: > 0 } values ? string.Join(";", values) : null,
+            Option<string?> judge when setting == Settings.Judge && parse.GetResult(judge) is { } given => parse.GetValue(judge) ?? "true",
             Option<string?> text => parse.GetValue(text),
             _ => null,
         };

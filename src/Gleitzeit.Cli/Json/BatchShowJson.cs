@@ -23,4 +23,5 @@ internal sealed record ItemJson(
     string? Model,
     string? Result,
     string? ErrorCode,
-    string? Error);
+    string? Error,
+    Gleitzeit.Batch.Review.ItemChecks? Checks = null);

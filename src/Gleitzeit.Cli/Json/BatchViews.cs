@@ -21,7 +21,7 @@ internal static class BatchViews
         var items = record.Plan.Items.OrderBy(i => i.File, StringComparer.Ordinal).Select(item =>
             record.Results.TryGetValue(item.File, out var result)
                 ? new ItemJson(item.File, result.Status, result.Cached, result.ProcessingTime, result.ServedBy?.Model ?? result.Model,
-                    result.Status == ItemResult.Success ? result.Result : null, result.ErrorCode, result.Error)
+                    result.Status == ItemResult.Success ? result.Result : null, result.ErrorCode, result.Error, result.Checks)
                 : new ItemJson(item.File, "pending", false, null, null, null, null, null)).ToList();
         var parameters = new JsonObject();
         foreach (var (name, value) in record.Plan.ExportParameters)

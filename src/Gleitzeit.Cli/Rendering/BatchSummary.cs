@@ -7,7 +7,7 @@ namespace Gleitzeit.Cli.Rendering;
 /// <summary>The lines after a batch: id, totals, time, where results went, and the exit code they mean.</summary>
 internal static class BatchSummary
 {
-    public static int Print(CliContext context, BatchOutcome outcome, string recordPath)
+    public static int Print(CliContext context, BatchOutcome outcome, string recordPath, Batch.Configuration.BatchSettings settings)
     {
         var record = outcome.Record;
         var cached = record.Results.Values.Count(r => r.Cached);
@@ -19,10 +19,18 @@ internal static class BatchSummary
         context.Out.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"Batch {record.BatchId}: {record.TotalFiles} files, {record.Successful} ok ({(record.FromArtifact > 0 ? $"{record.FromArtifact} from the artifact, {cached - record.FromArtifact}" : cached)} from cache, {outcome.Sent} sent{(outcome.Collected == 0 ? string.Empty : $", {outcome.Collected} collected from the Batch API")}), {record.Failed} failed, {record.Skipped} skipped{(record.Submitted == 0 ? string.Empty : $", {record.Submitted} submitted")}{(record.NotRun == 0 ? string.Empty : $", {record.NotRun} not run")} in {outcome.Elapsed.TotalSeconds:0.00} s"));
+        var report = BatchReport.Of(record.Plan.Name ?? record.BatchId, outcome);
+        if (report.Checked > 0)
+        {
+            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Checks: {report.ChecksPassed} of {report.Checked} answers passed{(outcome.Judged == 0 ? string.Empty : $" ({outcome.Judged} judge call{(outcome.Judged == 1 ? string.Empty : "s")}, {outcome.JudgeTokens} tokens)")}"));
+        }
+
         if (context.Chatty)
         {
             context.Out.WriteLine($"Results saved to {recordPath}");
         }
+
+        var findings = PrintFindings(context, record, settings);
 
         if (record.Status == BatchStatus.Aborted)
         {
@@ -50,6 +58,25 @@ internal static class BatchSummary
             return ExitCodes.ItemsFailed;
         }
 
+        if (findings.Any(f => f.IsError))
+        {
+            var failing = findings.Where(f => f.IsError).Select(f => f.File).Distinct(StringComparer.Ordinal).Count();
+            context.Error.WriteLine($"{failing} answer{(failing == 1 ? " does" : "s do")} not pass {(failing == 1 ? "its" : "their")} checks; fix the prompt or the checks (a missing verdict is asked for again by `gleitzeit batch-resume {record.BatchId}`).");
+            return ExitCodes.ItemsFailed;
+        }
+
         return ExitCodes.Success;
+    }
+
+    /// <summary>Prints each failed check, low score and missing verdict of <paramref name="record"/> as a coded line; returns them.</summary>
+    public static IReadOnlyList<ReviewFinding> PrintFindings(CliContext context, BatchRecord record, Batch.Configuration.BatchSettings settings)
+    {
+        var findings = ReviewFindings.Of(record, settings.ChecksFailAsErrors);
+        foreach (var finding in findings)
+        {
+            context.Error.WriteLine($"gleitzeit: {(finding.IsError ? "error" : "warning")} {finding.Code}: {Batch.Contract.Diagnostic.OneLine(finding.File)}: {Batch.Contract.Diagnostic.OneLine(finding.Message)}");
+        }
+
+        return findings;
     }
 }

@@ -81,6 +81,9 @@ internal sealed class LiveProgressRenderer(CliContext context) : IProgressRender
                     }
 
                     break;
+                case BatchEventKind.Judged when value.Source is null:
+                    _completed.AddLast($"[cyan]⚖[/]  {Markup.Escape(Diagnostic.OneLine(value.File))} - judged: {Markup.Escape(Diagnostic.OneLine(value.Message))}");
+                    break;
                 case BatchEventKind.Retrying:
                 case BatchEventKind.Warning:
                     _warnings.Add($"[yellow]{Markup.Escape(Diagnostic.OneLine((value.Code is null ? string.Empty : value.Code + ": ") + (value.File is null ? string.Empty : value.File + ": ") + value.Message))}[/]");

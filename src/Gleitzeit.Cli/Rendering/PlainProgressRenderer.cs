@@ -35,6 +35,7 @@ internal sealed class PlainProgressRenderer(CliContext context, string? diagnost
             BatchEventKind.CacheHit => $"{counter} cached  {file} ({ProgressRenderers.Seconds(value.ItemTime ?? TimeSpan.Zero)}) {message}",
             BatchEventKind.Failed => $"{counter} failed  {file}: {message}",
             BatchEventKind.Skipped => $"{counter} skipped {file}: {message}",
+            BatchEventKind.Judged when value.Source is null || level >= Verbosity.Detailed => $"judged  {file}{(value.Source is null ? string.Empty : $" ({value.Source})")}: {message}",
             BatchEventKind.Submitted when level >= Verbosity.Detailed => $"{counter} submitted {file}: {message}",
             _ => null,
         };

@@ -14,7 +14,7 @@ public sealed class DependencyDirectionTests
     /// <summary>The rooms, lowest first: a room may use the ones before it, never one after it.</summary>
     private static readonly string[] Layers =
     [
-        "Contract", "Serialization", "Configuration", "Discovery", "Documents", "Inputs", "Planning", "Providers",
+        "Contract", "Serialization", "Review", "Configuration", "Discovery", "Documents", "Inputs", "Planning", "Providers",
         "Caching", "Results", "Bulk", "Export", "Execution", "Workflows", "Builds",
     ];
 

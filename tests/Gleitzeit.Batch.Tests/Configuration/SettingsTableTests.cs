@@ -37,6 +37,8 @@ public sealed class SettingsTableTests : IDisposable
         SettingKind.Boolean => setting.Default == "true" ? "false" : "true",
         SettingKind.DateOrAge => "2026-01-02",
         SettingKind.AutoOrInteger => "4096",
+        SettingKind.Fraction => "0.75",
+        SettingKind.Pattern => "^Summary",
         _ => "sample-value",
     };
 
@@ -50,6 +52,8 @@ public sealed class SettingsTableTests : IDisposable
         SettingKind.Boolean => "maybe",
         SettingKind.DateOrAge => "last tuesday",
         SettingKind.AutoOrInteger => "-3",
+        SettingKind.Fraction => "1.5",
+        SettingKind.Pattern => "(unclosed",
         _ => " ",
     };
 

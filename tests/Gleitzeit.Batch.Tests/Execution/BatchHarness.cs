@@ -35,8 +35,8 @@ public sealed class BatchHarness : IAsyncDisposable
 
     public ResultStore Store => new(CurrentSettings.ResultsDirectory);
 
-    public static PromptTemplate Template(string prompt = "Summarize this document", string model = "llama3.2:latest", string? system = null, JsonObject? options = null, bool vision = false) =>
-        new() { Messages = PromptMessage.FromPrompt(prompt, system), Model = model, Options = options, Vision = vision };
+    public static PromptTemplate Template(string prompt = "Summarize this document", string model = "llama3.2:latest", string? system = null, JsonObject? options = null, bool vision = false, Gleitzeit.Batch.Review.ReviewSpec? review = null, JsonNode? format = null) =>
+        new() { Messages = PromptMessage.FromPrompt(prompt, system), Model = model, Options = options, Vision = vision, Review = review, Format = format };
 
     public BatchPlan Plan(PromptTemplate? template = null, string pattern = "*", long maxFileSize = 1_048_576) =>
         BatchPlan.ForFiles(

@@ -215,6 +215,28 @@ public sealed class LocalProviderTests : IAsyncLifetime
         Assert.Contains(bogus, outcome.Record.Error ?? string.Join(";", outcome.Record.Results.Values.Select(r => r.Error)), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TheLocalModel_CanJudge_UnderItsJsonGrammar_AndNoiseThatIsNotAVerdict_IsAnErrorNeverAPass()
+    {
+        var plan = _h.Plan(new Gleitzeit.Batch.Planning.PromptTemplate
+        {
+            Messages = Gleitzeit.Batch.Inputs.PromptMessage.FromPrompt("Summarize this document", "Be brief."),
+            Model = _model,
+            Options = (JsonObject)Short.DeepClone(),
+            Review = new Gleitzeit.Batch.Review.ReviewSpec { Judge = Gleitzeit.Batch.Review.ReviewSpec.DefaultRubric },
+        });
+
+        var outcome = await _h.RunAsync(plan, Local() with { TimeoutPerFile = TimeSpan.FromSeconds(60) });
+
+        Assert.True(outcome.AllSucceeded, Errors(outcome));
+        Assert.Equal(3, outcome.Judged);
+        Assert.All(outcome.Record.Results.Values, r =>
+        {
+            Assert.False(r.Checks!.Pass);
+            Assert.Equal(Gleitzeit.Batch.Contract.DiagnosticCodes.JudgeFailed, r.Checks.JudgeErrorCode);
+        });
+    }
+
     private static string Errors(BatchOutcome outcome) =>
         outcome.Record.Error + " " + string.Join("; ", outcome.Record.Results.Values.Where(r => r.Error is not null).Select(r => $"{r.File}: {r.Error}"));
 

@@ -1,0 +1,22 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace Gleitzeit.Batch.Review;
+
+/// <summary>A judge's verdict on one answer.</summary>
+/// <param name="Score">From 0 to 1.</param>
+/// <param name="Pass">The judge's own pass or fail.</param>
+/// <param name="Reason">Why, in the judge's words.</param>
+public sealed record JudgeVerdict(double Score, bool Pass, string Reason)
+{
+    /// <summary>The verdict as it is cached: the JSON the judge was asked for.</summary>
+    public string ToJson() => new JsonObject { ["score"] = Score, ["pass"] = Pass, ["reason"] = Reason }.ToJsonString();
+
+    /// <summary>Whether the answer passes: a score of at least <paramref name="minScore"/> when one is set, else the judge's pass.</summary>
+    public bool Passes(double? minScore) => minScore is { } min ? Score >= min : Pass;
+
+    /// <summary>The failure's reason, as a reviewer reads it.</summary>
+    public string Failure(double? minScore) => minScore is { } min
+        ? string.Create(CultureInfo.InvariantCulture, $"the judge scored {Score:0.##}, under min_score {min:0.##}: {Reason}")
+        : string.Create(CultureInfo.InvariantCulture, $"the judge failed it (score {Score:0.##}): {Reason}");
+}
