@@ -4,9 +4,15 @@ using Gleitzeit.Testing;
 switch (args.FirstOrDefault())
 {
     case "serve":
-        await using (var server = await OllamaTestServer.StartAsync(slots: 4, latency: TimeSpan.FromSeconds(args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 0.2)))
+        await using (var server = await OllamaTestServer.StartAsync(slots: 4, latency: TimeSpan.FromSeconds(args.Length > 1 && args[1] != "--judge" ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 0.2)))
         {
-            Console.WriteLine($"Ollama-protocol test server on {server.Endpoint} (4 slots, {server.Latency.TotalSeconds:0.###} s per reply). Ctrl+C or SIGTERM stops it.");
+            // --judge: judge calls (--judge on the CLI) get FaithfulnessJudge's verdicts; other prompts the derived reply.
+            if (args.Contains("--judge"))
+            {
+                server.Replies = FaithfulnessJudge.Reply;
+            }
+
+            Console.WriteLine($"Ollama-protocol test server on {server.Endpoint} (4 slots, {server.Latency.TotalSeconds:0.###} s per reply{(server.Replies is null ? string.Empty : ", judging")}). Ctrl+C or SIGTERM stops it.");
             Console.WriteLine($"Try: OLLAMA_HOST={server.Endpoint} gleitzeit batch samples/DocsSummaries/docs --pattern \"*.md\"");
             await StopSignal.WaitAsync();
         }
