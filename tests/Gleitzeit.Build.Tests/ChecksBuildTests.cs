@@ -100,5 +100,16 @@ public sealed class ChecksBuildTests(PackedFeed feed) : IAsyncLifetime
         Assert.True(refused.ExitCode != 0, refused.ToString());
         Assert.Contains("error GZ1002: invalid value 'lots' for MaxWords: expected a whole number from 1 to 1000000000", refused.Output, StringComparison.Ordinal);
         Assert.Empty(_server.ChatRequests);
+
+        // A schema that RequireJson cannot check answers against is the item's error before any call, never a check
+        // failing (with a message that changes every run) on every answer.
+        _project.Write("schema.json", """{"$ref": "#/$defs/nope"}""");
+        _project.WriteProject("""<GleitzeitBatch Include="docs/**/*.md" Batch="docs" Prompt="Summarize." Format="schema.json" RequireJson="true" />""", "<GleitzeitOutputDirectory>summaries/</GleitzeitOutputDirectory>");
+        var schema = _project.Build();
+
+        Assert.True(schema.ExitCode != 0, schema.ToString());
+        Assert.Contains("error GZ1002: invalid JSON schema 'schema.json' for Format, which RequireJson checks answers against:", schema.Output, StringComparison.Ordinal);
+        Assert.Contains("#/$defs/nope", schema.Output, StringComparison.Ordinal);
+        Assert.Empty(_server.ChatRequests);
     }
 }

@@ -151,7 +151,20 @@ public static class BuildPlanner
             }
         }
 
-        return plans.Template(prompt, system, item.Vision, item.Get(BuildContract.Metadata.Model), options, format, split, Review(plans.Settings, item));
+        var review = Review(plans.Settings, item);
+        if (review?.Contradiction is { } contradiction)
+        {
+            errors.Add(Diagnostic.Error(DiagnosticCodes.InvalidSetting, item.Path, $"the item's checks contradict each other: {contradiction}"));
+            return null;
+        }
+
+        if (review is { RequireJson: true } && Batch.Review.AnswerChecks.SchemaProblem(format) is { } schemaProblem)
+        {
+            errors.Add(Diagnostic.Error(DiagnosticCodes.InvalidSetting, item.Path, $"invalid JSON schema '{item.Get(BuildContract.Metadata.Format)}' for Format, which RequireJson checks answers against: {schemaProblem}"));
+            return null;
+        }
+
+        return plans.Template(prompt, system, item.Vision, item.Get(BuildContract.Metadata.Model), options, format, split, review);
     }
 
     // The item's review metadata over the settings' checks and judge (config file, properties): null when nothing is checked.

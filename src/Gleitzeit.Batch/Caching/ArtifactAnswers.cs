@@ -252,7 +252,8 @@ public sealed class ArtifactAnswers
         }
     }
 
-    // A judge's verdict as committed (a reviewer may have edited it, as an answer): served while its key matches.
+    // A judge's verdict as committed: served while its key matches and its seal holds. An answer may be corrected by
+    // hand (and is judged again); a verdict may not, so an edited score never passes CI without the judge.
     private static (string Key, Review.JudgeVerdict Verdict)? Verdict(JsonElement result)
     {
         if (result.ValueKind != JsonValueKind.Object || !result.TryGetProperty(ChecksField, out var checks) || checks.ValueKind != JsonValueKind.Object
@@ -263,7 +264,8 @@ public sealed class ArtifactAnswers
             return null;
         }
 
-        return (key, new Review.JudgeVerdict(score.GetDouble(), pass.GetBoolean(), reason));
+        var verdict = new Review.JudgeVerdict(score.GetDouble(), pass.GetBoolean(), reason);
+        return Text(checks, "judge_seal") == verdict.Seal(key) ? (key, verdict) : null;
     }
 
     // A name the provider cannot read (edited by hand) records no digest; the rest of the artifact still serves.

@@ -178,21 +178,25 @@ public sealed record BatchSettings
     {
         get
         {
-            var spec = new Review.ReviewSpec
-            {
-                MaxWords = (long?)Get(Contract.Settings.MaxWords),
-                MinWords = (long?)Get(Contract.Settings.MinWords),
-                MaxChars = (long?)Get(Contract.Settings.MaxChars),
-                MinChars = (long?)Get(Contract.Settings.MinChars),
-                MustMatch = (string?)Get(Contract.Settings.MustMatch),
-                MustNotMatch = (string?)Get(Contract.Settings.MustNotMatch),
-                RequireJson = Get(Contract.Settings.RequireJson) is true,
-                Judge = Batch.Review.ReviewSpec.RubricOf((string?)Get(Contract.Settings.Judge)),
-                JudgeModel = (string?)Get(Contract.Settings.JudgeModel),
-                MinScore = (double?)Get(Contract.Settings.MinScore),
-            };
+            var spec = Contract.BuildContract.Metadata.Review.Aggregate(new Review.ReviewSpec(), (review, row) => review.With(row.Setting, Get(row.Setting)));
             return spec.IsEmpty ? null : spec;
         }
+    }
+
+    /// <summary>
+    /// A recorded batch's checks and judge with the review settings given on this command line over them: what
+    /// <c>batch-resume --judge-model …</c> reviews the rest with.
+    /// </summary>
+    public Review.ReviewSpec? ReviewOver(Review.ReviewSpec? kept)
+    {
+        var given = Contract.BuildContract.Metadata.Review.Select(r => r.Setting).Where(s => OriginOf(s) == SettingLayer.CommandLine).ToList();
+        if (given.Count == 0)
+        {
+            return kept;
+        }
+
+        var spec = given.Aggregate(kept ?? new Review.ReviewSpec(), (review, setting) => review.With(setting, Get(setting)));
+        return spec.IsEmpty ? null : spec;
     }
 
     /// <summary>The prompt that combines a split document's answers; empty for the default.</summary>

@@ -44,6 +44,16 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
     {
         using var held = store.Lock(batchId);
         var record = store.Load(batchId) ?? throw new KeyNotFoundException($"no batch '{batchId}' in {store.Directory}");
+        if (record.Plan.Templates.Select(t => settings.ReviewOver(t.Review)).ToList() is var reviews && reviews.Where((r, i) => r != record.Plan.Templates[i].Review).Any())
+        {
+            // New checks or judge given to the resume: every answered item is reviewed again by them.
+            record.Plan = record.Plan.WithTemplates([.. record.Plan.Templates.Select((t, i) => t.WithReview(reviews[i]))]);
+            foreach (var answered in record.Results.Values.Where(r => r.Checks is not null).ToList())
+            {
+                record.Results[answered.File] = answered with { Checks = null };
+            }
+        }
+
         var items = record.Unfinished.ToList();
         record.Status = BatchStatus.Running;
         record.Error = null;
@@ -102,12 +112,14 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
         }
 
         // Checks apply even when the run stopped (its answers are still recorded); a judge is then not asked.
+        var review = new ReviewStep(run, catalog, sender, scope, time);
         try
         {
-            await new ReviewStep(run, catalog, sender, scope, time).RunAsync(items.Where(i => i.Problem is null), cancellationToken);
+            await review.RunAsync(items.Where(i => i.Problem is null), cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            review.MarkUnreviewed(items);
         }
 
         return Finish(run, sender, cancellationToken.IsCancellationRequested);

@@ -99,20 +99,32 @@ public static class JudgeRequest
     public static JudgeVerdict Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        JsonNode? node;
+        JsonDocument document;
         try
         {
-            node = JsonNode.Parse(text);
+            document = JsonDocument.Parse(text);
         }
         catch (JsonException)
         {
             throw new FormatException($"the judge's answer is not JSON (it begins \"{Begin(text)}\")");
         }
 
-        if (node is not JsonObject verdict)
+        using (document)
         {
-            throw new FormatException($"the judge's answer is not a JSON object (it begins \"{Begin(text)}\")");
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new FormatException($"the judge's answer is not a JSON object (it begins \"{Begin(text)}\")");
+            }
+
+            // A field given twice is no verdict: which of the two scores counts would be a guess.
+            var names = document.RootElement.EnumerateObject().Select(p => p.Name).ToList();
+            if (names.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } repeated)
+            {
+                throw new FormatException($"the judge's answer gives \"{Begin(repeated.Key)}\" more than once");
+            }
         }
+
+        var verdict = JsonNode.Parse(text)!.AsObject();
 
         if (verdict["score"] is not JsonValue scoreValue || !scoreValue.TryGetValue<double>(out var score) || double.IsNaN(score) || score < 0 || score > 1)
         {

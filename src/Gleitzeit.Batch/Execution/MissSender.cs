@@ -33,6 +33,9 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
     /// <summary>Judge calls the server answered.</summary>
     public int Judged => Volatile.Read(ref _judged);
 
+    /// <summary>Prompt and answer tokens of every call so far, answers and judges: what counts against max_tokens_total.</summary>
+    public long TokensSpent => Interlocked.Read(ref _tokens);
+
     /// <summary>Prompt and answer tokens of the judge calls.</summary>
     public long JudgeTokens => Interlocked.Read(ref _judgeTokens);
 

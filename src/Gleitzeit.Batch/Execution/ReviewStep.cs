@@ -15,7 +15,7 @@ namespace Gleitzeit.Batch.Execution;
 internal sealed class ReviewStep(RunState run, ModelCatalog models, MissSender sender, KeyScope scope, TimeProvider time)
 {
     /// <summary>Reviews every answered item of <paramref name="items"/> whose template has checks or a judge.</summary>
-    public Task RunAsync(IEnumerable<BatchItem> items, CancellationToken token)
+    public async Task RunAsync(IEnumerable<BatchItem> items, CancellationToken token)
     {
         // Taken before the first review is recorded: reviews write results while others are still being read.
         var reviewed = items
@@ -23,10 +23,78 @@ internal sealed class ReviewStep(RunState run, ModelCatalog models, MissSender s
             .Select(i => (Item: i, Result: run.Record.Results.GetValueOrDefault(i.File)))
             .Where(p => p.Result?.Status == ItemResult.Success)
             .ToList();
-        return Parallel.ForEachAsync(
+        await RefuseOverBudgetAsync(reviewed, token);
+        await Parallel.ForEachAsync(
             reviewed,
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, run.Settings.MaxConcurrent), CancellationToken = token },
             async (pair, t) => await ReviewAsync(pair.Item, pair.Result!, t));
+    }
+
+    /// <summary>
+    /// After Ctrl+C: an answer whose checks did not run says so (the artifact must not look checked), and stays
+    /// unfinished, so a resume checks it.
+    /// </summary>
+    public void MarkUnreviewed(IEnumerable<BatchItem> items)
+    {
+        foreach (var item in items.Where(i => run.Record.Plan.Templates[i.Template].Review is not null))
+        {
+            if (run.Record.Results.GetValueOrDefault(item.File) is { Status: ItemResult.Success, Checks: null } result)
+            {
+                run.Reviewed(item, result with
+                {
+                    Checks = new ItemChecks
+                    {
+                        Pass = false,
+                        JudgeError = "not checked: the run was cancelled before its checks; resume the batch to check it",
+                        JudgeErrorCode = Contract.DiagnosticCodes.Cancelled,
+                    },
+                });
+            }
+        }
+    }
+
+    // max_tokens_total: the judge calls this run would make (answers without a cached verdict, cached answers included)
+    // are estimated before the first of them, and none is made when they do not fit what the answers left.
+    private async Task RefuseOverBudgetAsync(List<(BatchItem Item, ItemResult? Result)> reviewed, CancellationToken token)
+    {
+        if (run.Settings.MaxTokensTotal is null || !run.Policy.Sends || run.Fatal is not null)
+        {
+            return;
+        }
+
+        var calls = 0;
+        long estimate = 0;
+        foreach (var (item, result) in reviewed)
+        {
+            var template = run.Record.Plan.Templates[item.Template];
+            if (template.Review?.Judge is not { } rubric)
+            {
+                continue;
+            }
+
+            var model = template.Review.JudgeModel ?? template.Model;
+            var answer = result!.Result ?? string.Empty;
+            if (Served(KeyOf(item, result, rubric, model, models.Remembered(model)?.Digest)) is not null)
+            {
+                continue;
+            }
+
+            calls++;
+            try
+            {
+                var (_, input) = await ItemKeying.ComposeAsync(new ItemWork { Item = item, Template = template }, run.Settings, token);
+                estimate += TokenEstimate.Of(model, JudgeRequest.Messages(rubric, template.Prompt, item.File, input, answer));
+            }
+            catch (Exception ex) when (ex is Inputs.InvalidInputException or IOException or UnauthorizedAccessException)
+            {
+                // Its judge call fails on reading it again: nothing to count.
+            }
+        }
+
+        if (TokenBudget.RefusesJudges(run.Settings, calls, estimate, sender.TokensSpent) is { } refused)
+        {
+            run.Halt(refused);
+        }
     }
 
     private async Task ReviewAsync(BatchItem item, ItemResult result, CancellationToken token)
@@ -47,8 +115,7 @@ internal sealed class ReviewStep(RunState run, ModelCatalog models, MissSender s
     {
         var model = spec.JudgeModel ?? template.Model;
         var answer = result.Result ?? string.Empty;
-        var answerKey = result.CacheKey ?? Serialization.Hashes.Sha256Hex(item.File);
-        var key = JudgeRequest.Key(answerKey, answer, rubric, scope.KeyModel(model), models.Remembered(model)?.Digest, scope.Service);
+        var key = KeyOf(item, result, rubric, model, models.Remembered(model)?.Digest);
         if (Served(key) is { } served)
         {
             return Verdict(item, spec, model, failed, key, served.Verdict, served.Source, null);
@@ -68,7 +135,7 @@ internal sealed class ReviewStep(RunState run, ModelCatalog models, MissSender s
         try
         {
             var digest = (await models.VerifyAsync(model, token))?.Digest;
-            key = JudgeRequest.Key(answerKey, answer, rubric, scope.KeyModel(model), digest, scope.Service);
+            key = KeyOf(item, result, rubric, model, digest);
             if (Served(key) is { } meanwhile)
             {
                 return Verdict(item, spec, model, failed, key, meanwhile.Verdict, meanwhile.Source, null);
@@ -92,8 +159,9 @@ internal sealed class ReviewStep(RunState run, ModelCatalog models, MissSender s
             run.TryStore(cache => cache.Put(MissSender.Entry(stored, completion with { Text = verdict.ToJson() }, seconds)));
             return Verdict(item, spec, model, failed, key, verdict, null, completion.Tokens);
         }
-        catch (ChatProviderException ex) when (ex.StopsBatch)
+        catch (ChatProviderException ex) when (ex.StopsBatch || ex.Code == Contract.DiagnosticCodes.RateLimited)
         {
+            // A missing judge model, an unreachable server or a quota waited out: the other verdicts would end the same.
             run.Stop(ex);
             return Unjudged(model, failed, key, $"not judged: {ex.Message}", ex.Code);
         }
@@ -106,6 +174,9 @@ internal sealed class ReviewStep(RunState run, ModelCatalog models, MissSender s
             return Unjudged(model, failed, key, $"not judged: cannot read {item.File} again for the judge ({ex.Message})", Contract.DiagnosticCodes.FileNotFound);
         }
     }
+
+    private CacheKey KeyOf(BatchItem item, ItemResult result, string rubric, string model, string? digest) =>
+        JudgeRequest.Key(result.CacheKey ?? Serialization.Hashes.Sha256Hex(item.File), result.Result ?? string.Empty, rubric, scope.KeyModel(model), digest, scope.Service);
 
     // A verdict on this very answer, from the committed artifact, then the cache directory.
     private (JudgeVerdict Verdict, string Source)? Served(CacheKey key)

@@ -34,6 +34,22 @@ internal static class TokenBudget
             $"the {misses.Count} item(s) to send{judges} need about {estimate} prompt tokens ({exact}; answers come on top), over {settings.Spell(Contract.Settings.MaxTokensTotal)} {budget}: nothing was sent. Raise the budget, or send fewer items (the cached ones were served)"));
     }
 
+    /// <summary>
+    /// The error refusing a run's judge calls before the first of them (answers served from the cache are judged too, when
+    /// no verdict on them is cached), or null when they fit what is left of the budget.
+    /// </summary>
+    public static ChatProviderException? RefusesJudges(BatchSettings settings, int calls, long estimate, long spent)
+    {
+        if (settings.MaxTokensTotal is not { } budget || calls == 0 || spent + estimate <= budget)
+        {
+            return null;
+        }
+
+        return Error(string.Create(
+            CultureInfo.InvariantCulture,
+            $"the {calls} judge call(s) to make need about {estimate} prompt tokens (estimated; verdicts come on top), and {spent} were spent on answers: over {settings.Spell(Contract.Settings.MaxTokensTotal)} {budget}, so no judge was asked. Raise the budget and resume the batch, or judge fewer answers"));
+    }
+
     /// <summary>The error that stops sending once the reported tokens pass the budget.</summary>
     public static ChatProviderException Spent(long spent, long budget) => Error(string.Create(
         CultureInfo.InvariantCulture,

@@ -212,6 +212,11 @@ public static class JsonExporter
             writer.WriteString("judge_key", checks.JudgeKey);
         }
 
+        if (checks is { JudgeKey: { } key, Score: { } sealedScore, JudgePass: { } sealedPass, JudgeReason: { } sealedReason })
+        {
+            writer.WriteString("judge_seal", new Review.JudgeVerdict(sealedScore, sealedPass, sealedReason).Seal(key));
+        }
+
         writer.WriteEndObject();
     }
 

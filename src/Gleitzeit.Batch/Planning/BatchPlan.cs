@@ -59,6 +59,18 @@ public sealed class BatchPlan
         }
     }
 
+    /// <summary>This plan with other templates (in the same order: items keep their indexes).</summary>
+    public BatchPlan WithTemplates(IReadOnlyList<PromptTemplate> templates) => new()
+    {
+        Name = Name,
+        Source = Source,
+        Root = Root,
+        Parameters = Parameters,
+        Templates = templates,
+        Items = Items,
+        Warnings = Warnings,
+    };
+
     /// <summary>Builds a plan where every discovered file uses one template.</summary>
     public static BatchPlan ForFiles(string root, IReadOnlyList<DiscoveredFile> files, PromptTemplate template, JsonObject parameters, BatchSource source, string? name = null) =>
         new()

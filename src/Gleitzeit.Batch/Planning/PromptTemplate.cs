@@ -35,6 +35,18 @@ public sealed class PromptTemplate
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Review.ReviewSpec? Review { get; init; }
 
+    /// <summary>This template with other checks and judge (a resume given new ones).</summary>
+    public PromptTemplate WithReview(Review.ReviewSpec? review) => new()
+    {
+        Messages = Messages,
+        Model = Model,
+        Vision = Vision,
+        SplitLongDocuments = SplitLongDocuments,
+        Options = Options,
+        Format = Format,
+        Review = review,
+    };
+
     /// <summary>The last user message: what exports and titles call the prompt.</summary>
     [JsonIgnore]
     public string Prompt => Messages.LastOrDefault(m => m.Role == "user")?.Content ?? string.Empty;

@@ -84,7 +84,7 @@ public sealed class BatchRecord
     public double WallTime { get; set; }
 
     [JsonPropertyName("plan")]
-    public required BatchPlan Plan { get; init; }
+    public required BatchPlan Plan { get; set; }
 
     /// <summary>Results by item name.</summary>
     [JsonIgnore]

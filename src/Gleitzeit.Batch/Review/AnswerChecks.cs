@@ -63,6 +63,35 @@ public static class AnswerChecks
         return failed;
     }
 
+    /// <summary>
+    /// Why <paramref name="format"/>, a JSON schema, cannot check answers (it does not compile, or a <c>$ref</c> does not
+    /// resolve; remote references are never fetched); null when it can, or when the format is no schema. Asked before
+    /// anything is sent, so a broken schema is a setting's error, not a check that fails on every answer.
+    /// </summary>
+    public static string? SchemaProblem(JsonNode? format)
+    {
+        if (format is not JsonObject schemaNode)
+        {
+            return null;
+        }
+
+        try
+        {
+            var schema = JsonSchema.FromText(schemaNode.ToJsonString());
+            foreach (var probe in new[] { "{}", "[]", "null", "0", "\"\"", "true" })
+            {
+                using var document = JsonDocument.Parse(probe);
+                schema.Evaluate(document.RootElement);
+            }
+
+            return null;
+        }
+        catch (Exception ex) when (ex is JsonSchemaException or RefResolutionException or ArgumentException or JsonException)
+        {
+            return Stable(ex.Message);
+        }
+    }
+
     /// <summary>Words as a reader counts them: runs of characters between white space.</summary>
     public static int Words(string text) => text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
 
@@ -117,7 +146,7 @@ public static class AnswerChecks
             }
             catch (Exception ex) when (ex is JsonSchemaException or RefResolutionException or ArgumentException or JsonException)
             {
-                return $"the batch's JSON schema cannot check answers ({ex.Message}): fix the schema file its Format names";
+                return $"the batch's JSON schema cannot check answers ({Stable(ex.Message)}): fix the schema (the item's Format, or the workflow task's format)";
             }
 
             if (results.IsValid)
@@ -134,6 +163,10 @@ public static class AnswerChecks
             return "not valid against the batch's JSON schema: " + (errors.Count == 0 ? "it does not match" : string.Join("; ", errors));
         }
     }
+
+    // The schema library names a schema without $id by a random address: messages (and the artifacts holding them) must not vary.
+    private static string Stable(string message) =>
+        Regex.Replace(message, @"https://json-everything\.lib/[0-9a-f]+", "the schema", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
     private static string Count(int count, string noun) => count == 1 ? $"1 {noun}" : string.Create(CultureInfo.InvariantCulture, $"{count} {noun}s");
 

@@ -12,6 +12,13 @@ public sealed record JudgeVerdict(double Score, bool Pass, string Reason)
     /// <summary>The verdict as it is cached: the JSON the judge was asked for.</summary>
     public string ToJson() => new JsonObject { ["score"] = Score, ["pass"] = Pass, ["reason"] = Reason }.ToJsonString();
 
+    /// <summary>
+    /// What the artifact records beside a verdict: a hash of its key and the verdict, so that a verdict edited by hand
+    /// (a score raised in a pull request) is not served; the judge is asked again, and a Locked build fails.
+    /// </summary>
+    public string Seal(string judgeKey) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(judgeKey + "\0" + ToJson())))[..32];
+
     /// <summary>Whether the answer passes: a score of at least <paramref name="minScore"/> when one is set, else the judge's pass.</summary>
     public bool Passes(double? minScore) => minScore is { } min ? Score >= min : Pass;
 

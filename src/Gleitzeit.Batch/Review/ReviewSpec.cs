@@ -71,6 +71,33 @@ public sealed record ReviewSpec
 
     private static readonly ReviewSpec Empty = new();
 
+    /// <summary>This spec with one review row of the settings table set to <paramref name="value"/> (as its parser reads it).</summary>
+    public ReviewSpec With(Contract.SettingDefinition setting, object? value)
+    {
+        ArgumentNullException.ThrowIfNull(setting);
+        return setting.Key switch
+        {
+            "max_words" => this with { MaxWords = (long?)value },
+            "min_words" => this with { MinWords = (long?)value },
+            "max_chars" => this with { MaxChars = (long?)value },
+            "min_chars" => this with { MinChars = (long?)value },
+            "must_match" => this with { MustMatch = (string?)value },
+            "must_not_match" => this with { MustNotMatch = (string?)value },
+            "require_json" => this with { RequireJson = value is true },
+            "judge" => this with { Judge = RubricOf((string?)value) },
+            "judge_model" => this with { JudgeModel = (string?)value },
+            "min_score" => this with { MinScore = (double?)value },
+            _ => throw new ArgumentException($"{setting.Key} is no review setting", nameof(setting)),
+        };
+    }
+
+    /// <summary>Why no answer could pass (at least more words or characters than at most); null when some can.</summary>
+    [JsonIgnore]
+    public string? Contradiction =>
+        MinWords > MaxWords ? string.Create(CultureInfo.InvariantCulture, $"min_words {MinWords} is more than max_words {MaxWords}: no answer can pass")
+        : MinChars > MaxChars ? string.Create(CultureInfo.InvariantCulture, $"min_chars {MinChars} is more than max_chars {MaxChars}: no answer can pass")
+        : null;
+
     /// <summary>
     /// The rubric a <c>judge</c> value names: <c>true</c> or <c>default</c> is the built-in one, <c>false</c> or <c>off</c>
     /// none, anything else is the rubric itself.

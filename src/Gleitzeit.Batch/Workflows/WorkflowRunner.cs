@@ -32,6 +32,12 @@ public sealed class WorkflowRunner(PlanBuilder plans, Func<BatchPlan, Cancellati
                     results[task.Id] = new TaskOutcome(task, null, $"not run: dependency '{failed}' did not succeed");
                     pending.Remove(task);
                 }
+                else if (task.Dependencies.All(results.ContainsKey) && plans.Settings.Review is { RequireJson: true } && Review.AnswerChecks.SchemaProblem(task.Format) is { } schemaProblem)
+                {
+                    // require_json checks answers against the task's schema: a broken one is found before any call.
+                    results[task.Id] = new TaskOutcome(task, null, $"has a JSON schema format that require_json cannot check answers against: {schemaProblem}");
+                    pending.Remove(task);
+                }
                 else if (task.Dependencies.All(results.ContainsKey))
                 {
                     pending.Remove(task);

@@ -45,13 +45,18 @@ internal sealed class BatchCommand
     {
         var vision = parse.GetValue(_vision);
         var settings = _settings.Resolve(parse, context, vision);
+        _settings.CheckReview(parse, settings);
         var prompt = _prompt.Resolve(parse, context);
         var plans = new PlanBuilder(settings);
         var directory = parse.GetValue(_directory);
         var files = parse.GetValue(_files) ?? [];
         if (directory is null && files.Length == 0)
         {
-            throw new CliException("give a directory (gleitzeit batch ./docs --pattern \"*.md\") or --files a.txt b.txt");
+            // `--judge docs` reads the directory as the rubric: say so, or the hint would send the user looking elsewhere.
+            var swallowed = _settings[Settings.Judge] is Option<string?> judge && parse.GetValue(judge) is { } rubric && Directory.Exists(context.Resolve(rubric))
+                ? $" (--judge took '{rubric}' as its rubric: put --judge after the directory, or give the rubric in quotes)"
+                : string.Empty;
+            throw new CliException("give a directory (gleitzeit batch ./docs --pattern \"*.md\") or --files a.txt b.txt" + swallowed);
         }
 
         var patterns = parse.GetValue(_pattern) is { Length: > 0 } given ? given : [settings.DefaultPattern];

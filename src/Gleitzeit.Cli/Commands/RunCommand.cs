@@ -25,6 +25,7 @@ internal sealed class RunCommand(CliContext context)
     private async Task<int> RunAsync(ParseResult parse, string file, CancellationToken cancellation)
     {
         var settings = _settings.Resolve(parse, context);
+        _settings.CheckReview(parse, settings);
         RunPresenter.BulkOnly(settings);
         var workflow = WorkflowParser.Parse(file);
         var renderer = ProgressRenderers.For(context);

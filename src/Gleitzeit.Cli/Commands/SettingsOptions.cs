@@ -120,6 +120,23 @@ internal sealed class SettingsOptions
         return settings;
     }
 
+    /// <summary>
+    /// A batch's checks as given: checks that no answer can pass, and a judge's model or threshold with no judge, are
+    /// usage errors rather than a run that silently does something else.
+    /// </summary>
+    public void CheckReview(ParseResult parse, BatchSettings settings)
+    {
+        if (settings.Review?.Contradiction is { } contradiction)
+        {
+            throw new CliException($"the checks contradict each other: {contradiction}");
+        }
+
+        if (settings.Review?.Judge is null && (IsGiven(parse, Settings.MinScore) || IsGiven(parse, Settings.JudgeModel)))
+        {
+            throw new CliException($"{(IsGiven(parse, Settings.MinScore) ? "--min-score" : "--judge-model")} sets the judge, and no judge is asked for: add --judge (the built-in rubric) or --judge \"RUBRIC\"");
+        }
+    }
+
     /// <summary>Parses <c>--wait</c>'s <c>90s</c>, <c>30m</c>, <c>2h</c> or plain seconds; no value: 25 hours, the Batch API's window and an hour.</summary>
     public static TimeSpan ParseWait(string? text)
     {

@@ -61,7 +61,8 @@ internal static class BatchSummary
         if (findings.Any(f => f.IsError))
         {
             var failing = findings.Where(f => f.IsError).Select(f => f.File).Distinct(StringComparer.Ordinal).Count();
-            context.Error.WriteLine($"{failing} answer{(failing == 1 ? " does" : "s do")} not pass {(failing == 1 ? "its" : "their")} checks; fix the prompt or the checks (a missing verdict is asked for again by `gleitzeit batch-resume {record.BatchId}`).");
+            var unjudged = findings.Any(f => f.Code is not (Batch.Contract.DiagnosticCodes.CheckFailed or Batch.Contract.DiagnosticCodes.JudgeScoreLow));
+            context.Error.WriteLine($"{failing} answer{(failing == 1 ? " does" : "s do")} not pass {(failing == 1 ? "its" : "their")} checks; fix the prompt or the checks{(unjudged ? $" (a missing verdict is asked for again by `gleitzeit batch-resume {record.BatchId}`)" : string.Empty)}.");
             return ExitCodes.ItemsFailed;
         }
 

@@ -77,7 +77,23 @@ public sealed class AnswerChecksTests
         var failure = Assert.Single(AnswerChecks.Run(new ReviewSpec { RequireJson = true }, "{}", JsonNode.Parse("""{"type": "strange"}""")));
 
         Assert.Contains("the batch's JSON schema cannot check answers", failure.Reason, StringComparison.Ordinal);
-        Assert.Contains("fix the schema file", failure.Reason, StringComparison.Ordinal);
+        Assert.Contains("fix the schema (the item's Format, or the workflow task's format)", failure.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"type": "objectx"}""", "objectx")]
+    [InlineData("""{"$ref": "#/$defs/nope"}""", "#/$defs/nope")]
+    [InlineData("""{"$ref": "http://127.0.0.1:9/schema.json"}""", "127.0.0.1:9")]
+    public void ABrokenSchema_IsFoundBeforeAnythingIsSent_WithAMessageThatNeverVaries(string schema, string named)
+    {
+        var first = AnswerChecks.SchemaProblem(JsonNode.Parse(schema));
+        var second = AnswerChecks.SchemaProblem(JsonNode.Parse(schema));
+
+        Assert.NotNull(first);
+        Assert.Contains(named, first, StringComparison.Ordinal);
+        Assert.Equal(first, second);
+        Assert.DoesNotContain("json-everything", first, StringComparison.Ordinal);
+        Assert.Null(AnswerChecks.SchemaProblem(JsonNode.Parse("""{"type": "object", "properties": {"a": {"$ref": "#/$defs/s"}}, "$defs": {"s": {"type": "string"}}}""")));
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using Gleitzeit.Batch.Configuration;
 using Gleitzeit.Batch.Contract;
 using Gleitzeit.Batch.Execution;
 using Gleitzeit.Batch.Export;
+using Gleitzeit.Batch.Results;
 using Gleitzeit.Batch.Review;
 using Gleitzeit.Batch.Tests.Execution;
 using Gleitzeit.Testing;
@@ -73,7 +74,10 @@ public sealed class JudgeTests : IAsyncLifetime
     [Fact]
     public async Task AJudgeAnswerThatIsNotTheAskedJson_IsAnItemError_NeverAPass_AndIsAskedAgainNextRun()
     {
-        _h.Server.Replies = user => FaithfulnessJudge.IsJudgeCall(user) ? (user.Contains("Alpha", StringComparison.Ordinal) ? "Looks great to me!" : "{\"score\": 1.5, \"pass\": true, \"reason\": \"fine\"}") : "A summary.";
+        _h.Server.Replies = user => !FaithfulnessJudge.IsJudgeCall(user) ? "A summary."
+            : user.Contains("Alpha", StringComparison.Ordinal) ? "Looks great to me!"
+            : user.Contains("Beta", StringComparison.Ordinal) ? "{\"score\": 1.5, \"pass\": true, \"reason\": \"fine\"}"
+            : "{\"score\": 1, \"pass\": true, \"reason\": \"fine\", \"score\": 0}";
 
         var first = await _h.RunAsync(_h.Plan(BatchHarness.Template(review: Judged())));
 
@@ -83,6 +87,7 @@ public sealed class JudgeTests : IAsyncLifetime
         Assert.Equal(DiagnosticCodes.JudgeFailed, alpha.Checks.JudgeErrorCode);
         Assert.Contains("not JSON", alpha.Checks.JudgeError, StringComparison.Ordinal);
         Assert.Contains("no \"score\" from 0 to 1", first.Record.Results["beta.md"].Checks!.JudgeError, StringComparison.Ordinal);
+        Assert.Contains("gives \"score\" more than once", first.Record.Results["gamma.md"].Checks!.JudgeError, StringComparison.Ordinal);
         var finding = ReviewFindings.Of(first.Record, checksAreErrors: false).First(f => f.File == "alpha.md");
         Assert.True(finding.IsError);
 
@@ -199,6 +204,78 @@ public sealed class JudgeTests : IAsyncLifetime
         Assert.Equal(3, outcome.Judged);
         Assert.Equal(0.5, outcome.Record.Results["gamma.md"].Checks!.Score);
         canary.AssertNowhere([_h.Workspace.Root]);
+    }
+
+    [Fact]
+    public async Task AVerdictEditedByHandInTheArtifact_IsNotServed_SoLockedFails_AndANormalRunAsksTheJudgeAgain()
+    {
+        var first = await _h.RunAsync(_h.Plan(BatchHarness.Template(review: Judged())));
+        var artifact = Path.Combine(_h.Workspace.Root, "docs.json");
+        File.WriteAllBytes(artifact, ExportFormats.ToBytes(ExportFormat.Json, ExportDocument.ForArtifact("docs", first.Record.Plan.ExportParameters, [.. first.Record.Results.Values], Provenance.From([(first.Record.Plan, [.. first.Record.Results.Values])]))));
+        var json = JsonNode.Parse(File.ReadAllText(artifact))!;
+        var checks = json["results"]!.AsArray().First(r => r!["file"]!.GetValue<string>() == "gamma.md")!["checks"]!.AsObject();
+        checks["score"] = 1;
+        checks["judge_pass"] = true;
+        checks["pass"] = true;
+        checks.Remove("failed");
+        File.WriteAllText(artifact, json.ToJsonString());
+        Directory.Delete(_h.Workspace.CacheDirectory, recursive: true);
+        _h.Server.ClearLog();
+
+        using (var engine = _h.Engine(_h.CurrentSettings with { CacheMode = CacheMode.Locked }))
+        {
+            var locked = await engine.RunAsync(_h.Plan(BatchHarness.Template(review: Judged())), new RunOptions { Artifact = engine.ReadArtifact(artifact).Answers });
+            Assert.Empty(_h.Server.ChatRequests);
+            Assert.Equal(DiagnosticCodes.LockedCacheMiss, locked.Record.Results["gamma.md"].Checks!.JudgeErrorCode);
+            Assert.True(locked.Record.Results["alpha.md"].Checks!.Pass);
+        }
+
+        using (var engine = _h.Engine())
+        {
+            var rerun = await engine.RunAsync(_h.Plan(BatchHarness.Template(review: Judged())), new RunOptions { Artifact = engine.ReadArtifact(artifact).Answers });
+            Assert.Equal((0, 1), (AnswerCalls(), JudgeCalls()));
+            Assert.Equal(0.5, rerun.Record.Results["gamma.md"].Checks!.Score);
+        }
+    }
+
+    [Fact]
+    public async Task CtrlCDuringTheJudgePhase_MarksUncheckedAnswers_AndAResumeJudgesThem()
+    {
+        using var cancel = new CancellationTokenSource();
+        _h.Server.Replies = user =>
+        {
+            if (FaithfulnessJudge.IsJudgeCall(user))
+            {
+                cancel.Cancel();
+            }
+
+            return FaithfulnessJudge.SummaryOrVerdict(user);
+        };
+
+        var stopped = await _h.RunAsync(_h.Plan(BatchHarness.Template(review: Judged())), _h.CurrentSettings with { MaxConcurrent = 1 }, cancel.Token);
+
+        Assert.Equal(BatchStatus.Cancelled, stopped.Record.Status);
+        var unreviewed = stopped.Record.Results.Values.Where(r => r.Checks?.JudgeErrorCode == DiagnosticCodes.Cancelled).ToList();
+        Assert.NotEmpty(unreviewed);
+        Assert.All(unreviewed, r => Assert.False(r.Checks!.Pass));
+
+        _h.Server.Replies = FaithfulnessJudge.SummaryOrVerdict;
+        var resumed = await _h.ResumeAsync(stopped.Record.BatchId);
+        Assert.All(resumed.Record.Results.Values, r => Assert.True(r.Checks!.Settled));
+        Assert.Equal(0.5, resumed.Record.Results["gamma.md"].Checks!.Score);
+    }
+
+    [Fact]
+    public async Task ARubricChangeOverCachedAnswers_IsRefusedByTheBudget_BeforeTheFirstJudgeCall()
+    {
+        await _h.RunAsync(_h.Plan(BatchHarness.Template()));
+        _h.Server.ClearLog();
+
+        var refused = await _h.RunAsync(_h.Plan(BatchHarness.Template(review: Judged())), _h.CurrentSettings with { MaxTokensTotal = 50 });
+
+        Assert.Empty(_h.Server.ChatRequests);
+        Assert.Contains("the 3 judge call(s) to make need about", refused.Record.Error, StringComparison.Ordinal);
+        Assert.All(refused.Record.Results.Values, r => Assert.Equal(DiagnosticCodes.TokenBudgetExceeded, r.Checks!.JudgeErrorCode));
     }
 
     [Fact]

@@ -108,6 +108,70 @@ public sealed class ChecksCommandTests : IAsyncLifetime
         Assert.Equal(Batch.Execution.JudgeRequest.Instructions(Batch.Review.ReviewSpec.DefaultRubric), judged.Messages[0].Content);
     }
 
+    [Fact]
+    public async Task BatchResume_TakesANewJudgeModel_SoAWrongOneIsFixedWithoutSendingAnyAnswerAgain()
+    {
+        var wrong = await _h.RunAsync("batch", "docs", "--pattern", "*.md", "--judge", "--judge-model", "nosuch");
+        Assert.True(wrong.ExitCode == 2, wrong.ToString());
+        Assert.Contains("nosuch", wrong.Error, StringComparison.Ordinal);
+        var id = System.Text.RegularExpressions.Regex.Match(wrong.Out, "Batch (batch_[0-9_-]+)").Groups[1].Value;
+        _h.Server.ClearLog();
+
+        var resumed = await _h.RunAsync("batch-resume", id, "--judge-model", "llama3.2:latest", "--min-score", "0.8");
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Equal(3, JudgeCalls());
+        Assert.All(_h.Server.ChatRequests, r => Assert.Equal("llama3.2:latest", r.Model));
+        Assert.Contains("gleitzeit: warning GZ5002: gamma.md: the judge scored 0.5, under min_score 0.8", resumed.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--min-score", "0.8", "--min-score sets the judge, and no judge is asked for: add --judge")]
+    [InlineData("--judge-model", "big", "--judge-model sets the judge, and no judge is asked for")]
+    [InlineData("--min-words", "10", "min_words 10 is more than max_words 5: no answer can pass")]
+    public async Task ChecksThatCannotMeanWhatTheySay_AreUsageErrors(string flag, string value, string message)
+    {
+        var result = await _h.RunAsync("batch", "docs", "--pattern", "*.md", "--max-words", "5", flag, value);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains(message, result.Error, StringComparison.Ordinal);
+        Assert.Empty(_h.Server.ChatRequests);
+    }
+
+    [Fact]
+    public async Task JudgeBeforeTheDirectory_SaysItTookTheDirectoryAsItsRubric()
+    {
+        var result = await _h.RunAsync("batch", "--judge", "docs", "--pattern", "*.md");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("--judge took 'docs' as its rubric: put --judge after the directory", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AWorkflowTasksBrokenSchema_WithRequireJson_FailsTheTaskBeforeAnyCall()
+    {
+        File.WriteAllText(Path.Combine(_h.Root, "workflow.yaml"), """
+            name: "Structured"
+            tasks:
+              - name: "titles"
+                method: "llm/chat"
+                parameters:
+                  file_path: "docs/alpha.md"
+                  format:
+                    $ref: "#/$defs/nope"
+                  messages:
+                    - role: "user"
+                      content: "Give the document a title"
+            """);
+
+        var result = await _h.RunAsync("run", "workflow.yaml", "--require-json");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("task titles: has a JSON schema format that require_json cannot check answers against", result.Out, StringComparison.Ordinal);
+        Assert.Contains("#/$defs/nope", result.Out, StringComparison.Ordinal);
+        Assert.Empty(_h.Server.ChatRequests);
+    }
+
     [Theory]
     [InlineData("--max-words", "many", "invalid value 'many' for --max-words: expected a whole number from 1 to 1000000000")]
     [InlineData("--must-match", "(unclosed", "invalid value '(unclosed' for --must-match: expected a regular expression (.NET syntax) that compiles")]
