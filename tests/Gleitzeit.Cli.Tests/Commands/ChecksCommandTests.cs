@@ -61,6 +61,21 @@ public sealed class ChecksCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheJobSummary_SaysPerBatchHowManyPassed_TheLowestScoresFirst_AndTheReasons()
+    {
+        var summary = Path.Combine(_h.Root, "step-summary.md");
+        var environment = new Dictionary<string, string> { ["GITHUB_STEP_SUMMARY"] = summary };
+
+        var result = await _h.RunAsync(interactive: false, environment, "batch", "docs", "--pattern", "*.md", "--judge", "--min-score", "0.8", "--max-words", "8");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var markdown = File.ReadAllText(summary);
+        Assert.Contains("Checks of ", markdown, StringComparison.Ordinal);
+        Assert.Contains(": 2 of 3 answers passed (3 judge call(s), ", markdown, StringComparison.Ordinal);
+        Assert.Contains("- `gamma.md`: score 0.5, max_words: 10 words, more than max_words 8; judge: the judge scored 0.5, under min_score 0.8: the document does not support: \"Gamma also adds quantum teleportation\"", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DryRun_SaysHowManyAnswerAndJudgeCallsWouldBeSent()
     {
         var before = await _h.RunAsync("batch", "docs", "--pattern", "*.md", "--judge", "--dry-run");
