@@ -109,7 +109,7 @@ internal static class ItemKeying
                 work = work with { Extractor = input.Extractor, Extracted = input };
             }
 
-            var estimate = TokenEstimate.Of(work.Model, messages);
+            var estimate = TokenEstimate.Of(work.Model, messages, exact: TokenEstimate.Counted(settings) || (input?.Document is not null && Splits(work, settings)));
             var options = work.Template.Options;
             if (scope.FitsContext)
             {

@@ -46,7 +46,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
     public async Task<ChatCompletion> JudgeAsync(string model, IReadOnlyList<ComposedMessage> messages, CancellationToken token)
     {
         var options = JudgeRequest.Options;
-        var estimate = TokenEstimate.Of(model, messages);
+        var estimate = TokenEstimate.Of(model, messages, exact: TokenEstimate.Counted(run.Settings));
         int? modelMax = null;
         if (scope.FitsContext)
         {
