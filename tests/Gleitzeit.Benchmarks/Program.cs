@@ -18,6 +18,21 @@ switch (args.FirstOrDefault())
         }
 
         return 0;
+    case "serve-openai":
+        {
+            // For profiling the client from a shell: a streaming OpenAI-protocol server (first chunk at once, like vLLM).
+            var latency = TimeSpan.FromSeconds(args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1.5);
+            var slots = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 256;
+            await using var server = await OpenAiTestServer.StartAsync(slots, latency);
+            server.QueueLimit = slots * 4;
+            server.StreamsBeforeLatency = true;
+            Console.WriteLine($"OpenAI-protocol test server on {server.Endpoint}/v1 ({slots} slots, {latency.TotalSeconds:0.###} s per answer, streaming). Ctrl+C or SIGTERM stops it.");
+            Console.WriteLine($"Try: OPENAI_BASE_URL={server.Endpoint}/v1 OPENAI_API_KEY=k gleitzeit batch docs --provider openai --model gpt-4o-mini --concurrency {slots}");
+            Console.Out.Flush();
+            await StopSignal.WaitAsync();
+            return 0;
+        }
+
     case "serve-model":
         await using (var files = await FileDownloadServer.StartAsync())
         {
@@ -68,6 +83,6 @@ switch (args.FirstOrDefault())
         ExtractBenchmarks.Run();
         return 0;
     default:
-        Console.Error.WriteLine("usage: Gleitzeit.Benchmarks [all|engine|cli|build|providers [unlimited|servers|vllm|limited]|serve [latency-seconds]|serve-model [tiny|benchmark]|write-model PATH [benchmark] [endless]|local|extract]");
+        Console.Error.WriteLine("usage: Gleitzeit.Benchmarks [all|engine|cli|build|providers [unlimited|servers|vllm|limited]|serve [latency-seconds]|serve-openai [latency-seconds] [slots]|serve-model [tiny|benchmark]|write-model PATH [benchmark] [endless]|local|extract]");
         return 2;
 }

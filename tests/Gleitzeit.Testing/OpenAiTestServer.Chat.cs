@@ -27,6 +27,11 @@ public sealed partial class OpenAiTestServer
             {
                 foreach (var piece in raw.Pieces)
                 {
+                    if (RawPiecePause > TimeSpan.Zero && !ReferenceEquals(piece, raw.Pieces[0]))
+                    {
+                        await Task.Delay(RawPiecePause, aborted);
+                    }
+
                     await context.Response.Body.WriteAsync(System.Text.Encoding.UTF8.GetBytes(piece), aborted);
                     await context.Response.Body.FlushAsync(aborted);
                 }

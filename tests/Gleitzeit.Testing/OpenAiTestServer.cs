@@ -59,6 +59,9 @@ public sealed partial class OpenAiTestServer : IAsyncDisposable
     /// <summary>When set, a 200 body sent as it stands, piece by piece (each flushed), with its Content-Type, for a user message it gives one for.</summary>
     public Func<string, (string ContentType, IReadOnlyList<string> Pieces)?>? RawReplies { get; set; }
 
+    /// <summary>How long to wait between <see cref="RawReplies"/> pieces, so that each reaches the client in a read of its own.</summary>
+    public TimeSpan RawPiecePause { get; set; }
+
     /// <summary>How many requests may wait for a slot before the server answers 503.</summary>
     public int QueueLimit { get; set; } = 512;
 

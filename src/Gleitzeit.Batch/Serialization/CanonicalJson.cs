@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -20,13 +21,13 @@ public static class CanonicalJson
     /// <summary>The canonical UTF-8 bytes of a node.</summary>
     public static byte[] Encode(JsonNode? node)
     {
-        using var buffer = new MemoryStream();
+        var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             Write(writer, node);
         }
 
-        return buffer.ToArray();
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>A canonical deep copy of a node (sorted keys, normalised numbers).</summary>
@@ -41,7 +42,10 @@ public static class CanonicalJson
                 break;
             case JsonObject obj:
                 writer.WriteStartObject();
-                foreach (var (name, child) in obj.OrderBy(p => p.Key, StringComparer.Ordinal))
+                var properties = new KeyValuePair<string, JsonNode?>[obj.Count];
+                ((ICollection<KeyValuePair<string, JsonNode?>>)obj).CopyTo(properties, 0);
+                Array.Sort(properties, (a, b) => string.CompareOrdinal(a.Key, b.Key));
+                foreach (var (name, child) in properties)
                 {
                     writer.WritePropertyName(name);
                     Write(writer, child);

@@ -230,6 +230,17 @@ public sealed class IncompleteAnswerTests : IAsyncLifetime
         Assert.All(outcome.Record.Results.Values, r => Assert.Contains("upstream overloaded ZZZ", r.Error, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task OpenAi_AnErrorEventWhoseNameAndDataArriveInReadsOfTheirOwn_KeepsTheServersOwnText()
+    {
+        _openAi.RawPiecePause = TimeSpan.FromMilliseconds(100);
+        _openAi.RawReplies = _ => ("text/event-stream", [Event("half an ", null) + "\n\n", "event: error\n", "data: {\"message\":\"upstream overloaded ZZZ\"}\n\n"]);
+
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), OpenAi() with { RetryAttempts = 0 });
+
+        Assert.All(outcome.Record.Results.Values, r => Assert.Contains("upstream overloaded ZZZ", r.Error, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("STOP", "text/event-stream", "\n", null)]
     [InlineData(" stop", "text/event-stream", "\n", null)]

@@ -16,13 +16,17 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
 {
     private const int MaxLine = 16 * 1024 * 1024;
     private static readonly HashSet<string> Known = new(StringComparer.Ordinal) { "stop", "length", "content_filter", "tool_calls", "function_call" };
+    private static readonly (string Reason, byte[] Quoted)[] KnownQuoted = [.. Known.Order(StringComparer.Ordinal).Select(k => (k, Encoding.UTF8.GetBytes($"\"{k}\"")))];
     private static readonly HashSet<string> StopLike = new(StringComparer.OrdinalIgnoreCase) { "", "eos", "eos_token", "end_turn", "stop_sequence", "end", "complete", "completed", "finished" };
     private static readonly HashSet<string> LengthLike = new(StringComparer.OrdinalIgnoreCase) { "model_length", "max_tokens", "max_length", "max_output_tokens", "length_capped", "context_length" };
     private static readonly HashSet<string> FilterLike = new(StringComparer.OrdinalIgnoreCase) { "safety", "recitation", "blocked", "content_filtered", "prohibited_content", "refusal" };
 
-    private readonly MemoryStream _pending = new();
-    private byte[] _ready = [];
+    // Lines pass through as bytes; only one that may say more than the library reads is decoded (see MaySayMore).
+    private byte[] _pending = new byte[4096];
+    private int _pendingLength;
+    private byte[] _ready = new byte[4096];
     private int _readyAt;
+    private int _readyLength;
     private bool _ended;
     private bool? _wholeDocument;
     private bool _errorEvent;
@@ -39,10 +43,10 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var chunk = new byte[Math.Max(4096, buffer.Length)];
-        while (_readyAt >= _ready.Length && !_ended)
+        while (_readyAt >= _readyLength && !_ended)
         {
-            var read = await Inner.ReadAsync(chunk, cancellationToken);
+            Reserve(ref _pending, _pendingLength, 4096);
+            var read = await Inner.ReadAsync(_pending.AsMemory(_pendingLength), cancellationToken);
             if (read == 0)
             {
                 _ended = true;
@@ -50,24 +54,14 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
                 break;
             }
 
-            _pending.Write(chunk, 0, read);
-            Release(flushPartial: _pending.Length > MaxLine);
+            _pendingLength += read;
+            Release(flushPartial: _pendingLength > MaxLine);
         }
 
-        var count = Math.Min(buffer.Length, _ready.Length - _readyAt);
+        var count = Math.Min(buffer.Length, _readyLength - _readyAt);
         _ready.AsMemory(_readyAt, count).CopyTo(buffer);
         _readyAt += count;
         return count;
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _pending.Dispose();
-        }
-
-        base.Dispose(disposing);
     }
 
     // Moves every complete line (and, at the end or past the size bound, the rest) from pending to ready, rewritten.
@@ -75,19 +69,27 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
     // ignored stream: true) is held to its end and passed on as the events it stands for.
     private void Release(bool flushPartial)
     {
-        var bytes = _pending.ToArray();
-        if (_wholeDocument is null && seen.Html is null && ErrorText.LooksLikeHtml(Encoding.UTF8.GetString(bytes, 0, Math.Min(bytes.Length, 512))))
+        var bytes = _pending.AsSpan(0, _pendingLength);
+        if (_wholeDocument is null && seen.Html is null && MayBeHtml(bytes) && ErrorText.LooksLikeHtml(Encoding.UTF8.GetString(bytes[..Math.Min(bytes.Length, 512)])))
         {
-            seen.Html = ErrorText.Page(Encoding.UTF8.GetString(bytes, 0, Math.Min(bytes.Length, 64 * 1024)));
+            seen.Html = ErrorText.Page(Encoding.UTF8.GetString(bytes[..Math.Min(bytes.Length, 64 * 1024)]));
         }
 
-        _wholeDocument ??= bytes.SkipWhile(b => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n').Take(1).Select(b => (bool?)(b == (byte)'{')).FirstOrDefault();
+        _wholeDocument ??= FirstVisible(bytes) is { } first ? first == (byte)'{' : null;
         if (_wholeDocument == true)
         {
             if (_ended)
             {
-                Emit(AsEvents(bytes) ?? bytes);
-                _pending.SetLength(0);
+                if (AsEvents(bytes.ToArray()) is { } events)
+                {
+                    Emit(events);
+                }
+                else
+                {
+                    Emit(bytes);
+                }
+
+                _pendingLength = 0;
             }
 
             return;
@@ -99,41 +101,113 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
             return;
         }
 
-        var output = new StringBuilder();
-        var text = Encoding.UTF8.GetString(bytes, 0, end);
         var start = 0;
-        for (var i = 0; i <= text.Length; i++)
+        for (var i = 0; i < end; i++)
         {
-            if (i < text.Length && text[i] is not '\n' and not '\r')
+            if (bytes[i] is not (byte)'\n' and not (byte)'\r')
             {
                 continue;
             }
 
-            output.Append(Rewrite(text[start..i]));
-            if (i < text.Length)
-            {
-                var crlf = text[i] == '\r' && i + 1 < text.Length && text[i + 1] == '\n';
-                output.Append(crlf ? "\r\n" : text[i]);
-                i += crlf ? 1 : 0;
-            }
-
+            Pass(bytes[start..i]);
+            var crlf = bytes[i] == (byte)'\r' && i + 1 < end && bytes[i + 1] == (byte)'\n';
+            Emit(bytes.Slice(i, crlf ? 2 : 1));
+            i += crlf ? 1 : 0;
             start = i + 1;
         }
 
-        Emit(Encoding.UTF8.GetBytes(output.ToString()));
-        _pending.SetLength(0);
-        _pending.Write(bytes, end, bytes.Length - end);
+        if (start < end)
+        {
+            // The rest of an over-long line, or of a stream that ended without a line end.
+            Pass(bytes[start..end]);
+        }
+
+        bytes[end..].CopyTo(_pending);
+        _pendingLength -= end;
     }
 
-    private void Emit(byte[] bytes)
+    // One line on to the library: as it came, unless it may say more than the library reads.
+    private void Pass(ReadOnlySpan<byte> line)
     {
-        var rest = _ready.AsSpan(_readyAt).ToArray();
-        _ready = [.. rest, .. bytes];
-        _readyAt = 0;
+        if (!MaySayMore(line))
+        {
+            Emit(line);
+            return;
+        }
+
+        if (KnownFinish(line) is { } reason)
+        {
+            seen.RawFinishReason = reason;
+            Emit(line);
+            return;
+        }
+
+        var text = Encoding.UTF8.GetString(line);
+        var rewritten = Rewrite(text);
+        Emit(ReferenceEquals(rewritten, text) ? line : Encoding.UTF8.GetBytes(rewritten));
+    }
+
+    // Whether Rewrite could change the line or learn from it; false only where it would return the line untouched.
+    private bool MaySayMore(ReadOnlySpan<byte> line) =>
+        _errorEvent
+        || line.StartsWith("event:"u8)
+        || (line.StartsWith("data:"u8) && (HasFinishReason(line) || line.IndexOf("\"error\""u8) >= 0 || line.IndexOf("\"reasoning"u8) >= 0));
+
+    // The usual last chunk, `"finish_reason":"stop"` and nothing else Rewrite reads: its reason without parsing the line.
+    private string? KnownFinish(ReadOnlySpan<byte> line)
+    {
+        var name = "\"finish_reason\""u8;
+        var at = line.IndexOf(name);
+        if (_errorEvent || !line.StartsWith("data:"u8) || at < 0 || line[(at + 1)..].IndexOf(name) >= 0
+            || line.IndexOf("\"error\""u8) >= 0 || line.IndexOf("\"reasoning"u8) >= 0)
+        {
+            return null;
+        }
+
+        var value = line[(at + name.Length)..];
+        value = value[Math.Max(0, value.IndexOfAnyExcept(": \t"u8))..];
+        foreach (var known in KnownQuoted)
+        {
+            if (value.StartsWith(known.Quoted) && value[known.Quoted.Length..].TrimStart(" \t"u8) is [(byte)',' or (byte)'}', ..])
+            {
+                return known.Reason;
+            }
+        }
+
+        return null;
+    }
+
+    private void Emit(ReadOnlySpan<byte> bytes)
+    {
+        if (_readyAt >= _readyLength)
+        {
+            _readyAt = _readyLength = 0;
+        }
+
+        Reserve(ref _ready, _readyLength, bytes.Length);
+        bytes.CopyTo(_ready.AsSpan(_readyLength));
+        _readyLength += bytes.Length;
+    }
+
+    private static void Reserve(ref byte[] buffer, int used, int more)
+    {
+        if (buffer.Length - used < more)
+        {
+            Array.Resize(ref buffer, Math.Max(buffer.Length * 2, used + more));
+        }
+    }
+
+    // An event stream starts with a field name, a colon or (a whole document) a brace; a page with a tag, after any white space.
+    private static bool MayBeHtml(ReadOnlySpan<byte> bytes) => FirstVisible(bytes) is not ((>= (byte)'a' and <= (byte)'z') or (byte)':' or (byte)'{' or null);
+
+    private static byte? FirstVisible(ReadOnlySpan<byte> bytes)
+    {
+        var at = bytes.IndexOfAnyExcept(" \t\r\n"u8);
+        return at < 0 ? null : bytes[at];
     }
 
     // After the last line end; a CR at the very end waits for the next read, which may bring its LF.
-    private int LastLineEnd(byte[] bytes)
+    private int LastLineEnd(ReadOnlySpan<byte> bytes)
     {
         for (var i = bytes.Length - 1; i >= 0; i--)
         {
@@ -241,7 +315,7 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
         }
 
         if (!trimmed.StartsWith("data:", StringComparison.Ordinal)
-            || (!HasFinishReason(trimmed) && trimmed.IndexOf("\"error\"", StringComparison.Ordinal) < 0 && trimmed.IndexOf("\"reasoning", StringComparison.Ordinal) < 0))
+            || (!HasFinishReason(Encoding.UTF8.GetBytes(trimmed)) && trimmed.IndexOf("\"error\"", StringComparison.Ordinal) < 0 && trimmed.IndexOf("\"reasoning", StringComparison.Ordinal) < 0))
         {
             return line;
         }
@@ -321,7 +395,7 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
     }
 
     // How many leading bytes end on a whole UTF-8 character (an over-long line is passed on in parts).
-    private static int WholeCharacters(byte[] bytes)
+    private static int WholeCharacters(ReadOnlySpan<byte> bytes)
     {
         var at = bytes.Length;
         var back = 0;
@@ -340,18 +414,16 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
         return needed > back ? lead : at;
     }
 
-    // Every chunk carries "finish_reason": null; only one with a value is worth parsing.
-    private static bool HasFinishReason(string line)
+    // Every chunk carries "finish_reason": null; only one with a value is worth parsing. Any byte but white space,
+    // a colon and n (a multi-byte space included) counts as a value, so a line Rewrite would change is never missed.
+    private static bool HasFinishReason(ReadOnlySpan<byte> line)
     {
-        for (var at = line.IndexOf("\"finish_reason\"", StringComparison.Ordinal); at >= 0; at = line.IndexOf("\"finish_reason\"", at + 1, StringComparison.Ordinal))
+        var name = "\"finish_reason\""u8;
+        for (var at = line.IndexOf(name); at >= 0; at = line.IndexOf(name))
         {
-            var next = at + "\"finish_reason\"".Length;
-            while (next < line.Length && (line[next] == ':' || char.IsWhiteSpace(line[next])))
-            {
-                next++;
-            }
-
-            if (next < line.Length && line[next] != 'n')
+            line = line[(at + name.Length)..];
+            var value = line.IndexOfAnyExcept(": \t\r\n"u8);
+            if (value >= 0 && line[value] != (byte)'n')
             {
                 return true;
             }
