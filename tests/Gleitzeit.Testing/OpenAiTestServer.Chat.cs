@@ -32,7 +32,7 @@ public sealed partial class OpenAiTestServer
                         await Task.Delay(RawPiecePause, aborted);
                     }
 
-                    await context.Response.Body.WriteAsync(System.Text.Encoding.UTF8.GetBytes(piece), aborted);
+                    await context.Response.Body.WriteAsync(RawPieceEncoding.GetBytes(piece), aborted);
                     await context.Response.Body.FlushAsync(aborted);
                 }
             }

@@ -62,6 +62,9 @@ public sealed partial class OpenAiTestServer : IAsyncDisposable
     /// <summary>How long to wait between <see cref="RawReplies"/> pieces, so that each reaches the client in a read of its own.</summary>
     public TimeSpan RawPiecePause { get; set; }
 
+    /// <summary>How <see cref="RawReplies"/> pieces become bytes: Latin-1 sends what is not UTF-8 (a lone 0xC3 for "Ã").</summary>
+    public System.Text.Encoding RawPieceEncoding { get; set; } = System.Text.Encoding.UTF8;
+
     /// <summary>How many requests may wait for a slot before the server answers 503.</summary>
     public int QueueLimit { get; set; } = 512;
 

@@ -211,9 +211,10 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
         {
             keys.Add(miss.Key.WithDigest(verified).Value);
         }
-        else if (models.Remembered(miss.Model)?.Digest is { } remembered)
+
+        if (!models.ServerAnswered(miss.Model) && models.Remembered(miss.Model)?.Digest is { } remembered)
         {
-            // Before the server answered: what the cache remembers (read from disk, so not once the server has spoken).
+            // Until the server answered: what the cache remembers (read from disk, so not once the server has spoken).
             keys.Add(miss.Key.WithDigest(remembered).Value);
         }
 

@@ -14,6 +14,7 @@ namespace Gleitzeit.Batch.Execution;
 internal sealed class ModelCatalog(IChatProvider provider, CacheStore? cache, ArtifactAnswers? artifact, CachePolicy policy, ResiliencePipeline retries, Action<string, string?> warn)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<ModelMemo?>>> _verified = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _answered = new(StringComparer.Ordinal);
 
     /// <summary>
     /// What the provider knows of a model without asking (the local model's file digest), else what the cache directory
@@ -40,6 +41,9 @@ internal sealed class ModelCatalog(IChatProvider provider, CacheStore? cache, Ar
     public Task<ModelMemo?> VerifyAsync(string model, CancellationToken cancellationToken) =>
         _verified.GetOrAdd(model, m => new Lazy<Task<ModelMemo?>>(() => FetchAsync(m, cancellationToken))).Value;
 
+    /// <summary>Whether the server itself answered about a model in this run (not the cache's memory standing in for it).</summary>
+    public bool ServerAnswered(string model) => _answered.ContainsKey(model);
+
     /// <summary>The digest the server reported for a model in this run, when it has answered already.</summary>
     public string? VerifiedDigest(string model, out bool known)
     {
@@ -62,6 +66,7 @@ internal sealed class ModelCatalog(IChatProvider provider, CacheStore? cache, Ar
         }
 
         var memo = new ModelMemo { Digest = info.Digest, ContextLength = info.ContextLength };
+        _answered[model] = true;
         if (policy.Stores && cache is not null)
         {
             try

@@ -241,6 +241,30 @@ public sealed class IncompleteAnswerTests : IAsyncLifetime
         Assert.All(outcome.Record.Results.Values, r => Assert.Contains("upstream overloaded ZZZ", r.Error, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task OpenAi_AFinishReasonOutsideTheChoices_IsNoFinish_SoALaterErrorEventIsTheCallsError()
+    {
+        const string Outside = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-mini\",\"choices\":[],\"finish_reason\":\"stop\"}\n\n";
+        _openAi.RawReplies = _ => ("text/event-stream", [Event("half ", null) + "\n\n" + Outside + "data: {\"error\":{\"message\":\"boom ZZZ\"}}\n\n"]);
+
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), OpenAi() with { RetryAttempts = 0 });
+
+        Assert.All(outcome.Record.Results.Values, r => Assert.Contains("boom ZZZ", r.Error, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task OpenAi_BytesThatAreNotUtf8_InAnAnswerOrItsFinishChunk_ReachTheAnswerAsReplacementCharacters()
+    {
+        // Latin-1 on the wire: "Ã" is a lone 0xC3, the start of a UTF-8 character that never comes.
+        _openAi.RawPieceEncoding = System.Text.Encoding.Latin1;
+        var stream = Event("caf@ ", null) + "\n\n" + Event("ok@", "stop") + "\n\ndata: [DONE]\n\n";
+        _openAi.RawReplies = _ => ("text/event-stream", [stream.Replace("@", "\u00C3", StringComparison.Ordinal)]);
+
+        var outcome = await _h.RunAsync(_h.Plan(BatchHarness.Template(model: "gpt-4o-mini")), OpenAi() with { RetryAttempts = 0 });
+
+        Assert.All(outcome.Record.Results.Values, r => Assert.Equal("caf\uFFFD ok\uFFFD", r.Result));
+    }
+
     [Theory]
     [InlineData("STOP", "text/event-stream", "\n", null)]
     [InlineData(" stop", "text/event-stream", "\n", null)]

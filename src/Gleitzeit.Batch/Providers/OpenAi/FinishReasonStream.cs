@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Unicode;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -16,7 +17,7 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
 {
     private const int MaxLine = 16 * 1024 * 1024;
     private static readonly HashSet<string> Known = new(StringComparer.Ordinal) { "stop", "length", "content_filter", "tool_calls", "function_call" };
-    private static readonly (string Reason, byte[] Quoted)[] KnownQuoted = [.. Known.Order(StringComparer.Ordinal).Select(k => (k, Encoding.UTF8.GetBytes($"\"{k}\"")))];
+    private static readonly string[] KnownInOrder = [.. Known.Order(StringComparer.Ordinal)];
     private static readonly HashSet<string> StopLike = new(StringComparer.OrdinalIgnoreCase) { "", "eos", "eos_token", "end_turn", "stop_sequence", "end", "complete", "completed", "finished" };
     private static readonly HashSet<string> LengthLike = new(StringComparer.OrdinalIgnoreCase) { "model_length", "max_tokens", "max_length", "max_output_tokens", "length_capped", "context_length" };
     private static readonly HashSet<string> FilterLike = new(StringComparer.OrdinalIgnoreCase) { "safety", "recitation", "blocked", "content_filtered", "prohibited_content", "refusal" };
@@ -129,13 +130,15 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
     // One line on to the library: as it came, unless it may say more than the library reads.
     private void Pass(ReadOnlySpan<byte> line)
     {
-        if (!MaySayMore(line))
+        // Bytes that are not UTF-8 reach the library as U+FFFD, as a decoded line would: the library fails on them.
+        var valid = Utf8.IsValid(line);
+        if (valid && !MaySayMore(line))
         {
             Emit(line);
             return;
         }
 
-        if (KnownFinish(line) is { } reason)
+        if (valid && KnownFinish(line) is { } reason)
         {
             seen.RawFinishReason = reason;
             Emit(line);
@@ -144,7 +147,7 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
 
         var text = Encoding.UTF8.GetString(line);
         var rewritten = Rewrite(text);
-        Emit(ReferenceEquals(rewritten, text) ? line : Encoding.UTF8.GetBytes(rewritten));
+        Emit(valid && ReferenceEquals(rewritten, text) ? line : Encoding.UTF8.GetBytes(rewritten));
     }
 
     // Whether Rewrite could change the line or learn from it; false only where it would return the line untouched.
@@ -153,28 +156,84 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
         || line.StartsWith("event:"u8)
         || (line.StartsWith("data:"u8) && (HasFinishReason(line) || line.IndexOf("\"error\""u8) >= 0 || line.IndexOf("\"reasoning"u8) >= 0));
 
-    // The usual last chunk, `"finish_reason":"stop"` and nothing else Rewrite reads: its reason without parsing the line.
+    // The usual last chunk, a known reason in choices[i].finish_reason and nothing else Rewrite reads (no error, no
+    // reasoning, under any spelling of their names): its reason, read without building the line's nodes; else null.
     private string? KnownFinish(ReadOnlySpan<byte> line)
     {
-        var name = "\"finish_reason\""u8;
-        var at = line.IndexOf(name);
-        if (_errorEvent || !line.StartsWith("data:"u8) || at < 0 || line[(at + 1)..].IndexOf(name) >= 0
-            || line.IndexOf("\"error\""u8) >= 0 || line.IndexOf("\"reasoning"u8) >= 0)
+        if (_errorEvent || !line.StartsWith("data:"u8))
         {
             return null;
         }
 
-        var value = line[(at + name.Length)..];
-        value = value[Math.Max(0, value.IndexOfAnyExcept(": \t"u8))..];
-        foreach (var known in KnownQuoted)
+        string? reason = null;
+        var reader = new Utf8JsonReader(line["data:".Length..]);
+        var inChoices = false;
+        try
         {
-            if (value.StartsWith(known.Quoted) && value[known.Quoted.Length..].TrimStart(" \t"u8) is [(byte)',' or (byte)'}', ..])
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                return known.Reason;
+                return null;
+            }
+
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.EndArray && reader.CurrentDepth == 1)
+                {
+                    inChoices = false;
+                }
+
+                if (reader.TokenType != JsonTokenType.PropertyName)
+                {
+                    continue;
+                }
+
+                if (reader.ValueIsEscaped || reader.ValueTextEquals("error"u8) || reader.ValueSpan.StartsWith("reasoning"u8))
+                {
+                    return null;
+                }
+
+                var depth = reader.CurrentDepth;
+                var isChoices = depth == 1 && reader.ValueTextEquals("choices"u8);
+                var isFinish = reader.ValueTextEquals("finish_reason"u8);
+                if (!reader.Read())
+                {
+                    return null;
+                }
+
+                inChoices |= isChoices && reader.TokenType == JsonTokenType.StartArray;
+                if (!isFinish || reader.TokenType == JsonTokenType.Null)
+                {
+                    continue;
+                }
+
+                if (!inChoices || depth != 3 || reader.TokenType != JsonTokenType.String || KnownReason(ref reader) is not { } known)
+                {
+                    return null;
+                }
+
+                reason = known;
             }
         }
+        catch (JsonException)
+        {
+            return null;
+        }
 
-        return null;
+        // Read to its end without an exception: one whole JSON object.
+        return reason;
+
+        static string? KnownReason(ref Utf8JsonReader value)
+        {
+            foreach (var known in KnownInOrder)
+            {
+                if (value.ValueTextEquals(known))
+                {
+                    return known;
+                }
+            }
+
+            return null;
+        }
     }
 
     private void Emit(ReadOnlySpan<byte> bytes)
