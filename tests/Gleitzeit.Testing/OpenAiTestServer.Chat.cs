@@ -25,14 +25,14 @@ public sealed partial class OpenAiTestServer
             context.Response.ContentType = raw.ContentType;
             try
             {
-                foreach (var piece in raw.Pieces)
+                for (var i = 0; i < raw.Pieces.Count; i++)
                 {
-                    if (RawPiecePause > TimeSpan.Zero && !ReferenceEquals(piece, raw.Pieces[0]))
+                    if (i > 0 && RawPiecePause > TimeSpan.Zero)
                     {
                         await Task.Delay(RawPiecePause, aborted);
                     }
 
-                    await context.Response.Body.WriteAsync(RawPieceEncoding.GetBytes(piece), aborted);
+                    await context.Response.Body.WriteAsync(RawPieceEncoding.GetBytes(raw.Pieces[i]), aborted);
                     await context.Response.Body.FlushAsync(aborted);
                 }
             }

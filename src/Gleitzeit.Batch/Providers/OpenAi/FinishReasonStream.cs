@@ -17,7 +17,6 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
 {
     private const int MaxLine = 16 * 1024 * 1024;
     private static readonly HashSet<string> Known = new(StringComparer.Ordinal) { "stop", "length", "content_filter", "tool_calls", "function_call" };
-    private static readonly string[] KnownInOrder = [.. Known.Order(StringComparer.Ordinal)];
     private static readonly HashSet<string> StopLike = new(StringComparer.OrdinalIgnoreCase) { "", "eos", "eos_token", "end_turn", "stop_sequence", "end", "complete", "completed", "finished" };
     private static readonly HashSet<string> LengthLike = new(StringComparer.OrdinalIgnoreCase) { "model_length", "max_tokens", "max_length", "max_output_tokens", "length_capped", "context_length" };
     private static readonly HashSet<string> FilterLike = new(StringComparer.OrdinalIgnoreCase) { "safety", "recitation", "blocked", "content_filtered", "prohibited_content", "refusal" };
@@ -151,10 +150,11 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
     }
 
     // Whether Rewrite could change the line or learn from it; false only where it would return the line untouched.
-    private bool MaySayMore(ReadOnlySpan<byte> line) =>
-        _errorEvent
-        || line.StartsWith("event:"u8)
-        || (line.StartsWith("data:"u8) && (HasFinishReason(line) || line.IndexOf("\"error\""u8) >= 0 || line.IndexOf("\"reasoning"u8) >= 0));
+    private bool MaySayMore(ReadOnlySpan<byte> line) => _errorEvent || line.StartsWith("event:"u8) || DataWorthParsing(line);
+
+    // A data line with a finish reason, an error or reasoning; any other is passed on as it is.
+    private static bool DataWorthParsing(ReadOnlySpan<byte> line) =>
+        line.StartsWith("data:"u8) && (HasFinishReason(line) || line.IndexOf("\"error\""u8) >= 0 || line.IndexOf("\"reasoning"u8) >= 0);
 
     // The usual last chunk, a known reason in choices[i].finish_reason and nothing else Rewrite reads (no error, no
     // reasoning, under any spelling of their names): its reason, read without building the line's nodes; else null.
@@ -224,7 +224,7 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
 
         static string? KnownReason(ref Utf8JsonReader value)
         {
-            foreach (var known in KnownInOrder)
+            foreach (var known in Known)
             {
                 if (value.ValueTextEquals(known))
                 {
@@ -373,8 +373,7 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
             _errorEvent = false;
         }
 
-        if (!trimmed.StartsWith("data:", StringComparison.Ordinal)
-            || (!HasFinishReason(Encoding.UTF8.GetBytes(trimmed)) && trimmed.IndexOf("\"error\"", StringComparison.Ordinal) < 0 && trimmed.IndexOf("\"reasoning", StringComparison.Ordinal) < 0))
+        if (!DataWorthParsing(Encoding.UTF8.GetBytes(trimmed)))
         {
             return line;
         }
