@@ -76,12 +76,12 @@ public sealed class GleitzeitEngine : IDisposable
 
     /// <summary>What the model receives for one item of <paramref name="plan"/> (a document's extracted text); nothing is sent.</summary>
     /// <exception cref="Inputs.InvalidInputException">The item's file cannot be sent.</exception>
-    public async Task<IReadOnlyList<Inputs.ComposedMessage>> InputOfAsync(BatchPlan plan, string file, CancellationToken cancellationToken = default)
+    public IReadOnlyList<Inputs.ComposedMessage> InputOf(BatchPlan plan, string file, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var item = plan.Items.First(i => string.Equals(i.File, file, StringComparison.Ordinal));
         var work = new ItemWork { Item = item, Template = plan.Templates[item.Template] };
-        return (await ItemKeying.ComposeAsync(work, Settings, cancellationToken)).Messages;
+        return ItemKeying.Compose(work, Settings, cancellationToken).Messages;
     }
 
     /// <summary>Runs a workflow's tasks in dependency order.</summary>

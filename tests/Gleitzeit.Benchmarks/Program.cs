@@ -73,6 +73,9 @@ switch (args.FirstOrDefault())
     case "extract":
         ExtractBenchmarks.Run();
         return 0;
+    case "allocations" when args.Length > 1:
+        await AllocationProfile.RunAsync(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 2000, args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 256);
+        return 0;
     case null:
     case "all":
         await EngineBenchmarks.RunAsync();
@@ -83,6 +86,6 @@ switch (args.FirstOrDefault())
         ExtractBenchmarks.Run();
         return 0;
     default:
-        Console.Error.WriteLine("usage: Gleitzeit.Benchmarks [all|engine|cli|build|providers [unlimited|servers|vllm|limited]|serve [latency-seconds]|serve-openai [latency-seconds] [slots]|serve-model [tiny|benchmark]|write-model PATH [benchmark] [endless]|local|extract]");
+        Console.Error.WriteLine("usage: Gleitzeit.Benchmarks [all|engine|cli|build|providers [unlimited|servers|vllm|limited]|serve [latency-seconds]|serve-openai [latency-seconds] [slots]|serve-model [tiny|benchmark]|write-model PATH [benchmark] [endless]|allocations OPENAI_BASE_URL [files] [slots]|local|extract]");
         return 2;
 }

@@ -20,6 +20,9 @@ public sealed record LoggedRequest(string Path, string? Model, IReadOnlyList<Log
     /// <summary>The name of the credential header the request carried, if any. OpenAI server only.</summary>
     public string? AuthHeader { get; init; }
 
+    /// <summary>The names of the request's headers (never their values). OpenAI server only.</summary>
+    public IReadOnlyList<string> HeaderNames { get; init; } = [];
+
     /// <summary>Whether the request passed the key check (true when the server requires no key). OpenAI server only.</summary>
     public bool AuthValid { get; init; }
 

@@ -35,7 +35,7 @@ public sealed partial class OpenAiTestServer
         }
 
         var auth = CheckAuth(request.Headers);
-        var logged = Log(path, body, arrived, auth);
+        var logged = Log(path, body, arrived, auth, request.Headers.Keys);
         var wanted = RoutePrefix?.TrimEnd('/');
         if (route == RouteKind.None || (wanted is not null && prefix != wanted) || !Allows(route, request.Method))
         {
@@ -165,7 +165,7 @@ public sealed partial class OpenAiTestServer
         return new AuthCheck(header, 401, OpenAiWire.Error(message, "invalid_request_error", "invalid_api_key"));
     }
 
-    private LoggedRequest Log(string path, JsonObject? body, DateTime arrived, AuthCheck auth)
+    private LoggedRequest Log(string path, JsonObject? body, DateTime arrived, AuthCheck auth, IEnumerable<string> headerNames)
     {
         var messages = new List<LoggedMessage>();
         if (body?["messages"] is JsonArray array)
@@ -196,6 +196,7 @@ public sealed partial class OpenAiTestServer
             AuthPresented = auth.Header is not null,
             AuthHeader = auth.Header,
             AuthValid = auth.Status == 200,
+            HeaderNames = [.. headerNames.Order(StringComparer.OrdinalIgnoreCase)],
         };
         _log.Enqueue(logged);
         return logged;

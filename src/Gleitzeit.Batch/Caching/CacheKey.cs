@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Gleitzeit.Batch.Inputs;
 using Gleitzeit.Batch.Serialization;
@@ -116,12 +115,12 @@ public sealed record CacheKey(string Value, JsonObject Inputs, JsonObject Source
     private string? _identity;
 
     /// <summary>The key value for given key material; used to verify a stored entry.</summary>
-    public static string HashOf(JsonObject inputs) => Convert.ToHexStringLower(SHA256.HashData(CanonicalJson.Encode(inputs)));
+    public static string HashOf(JsonObject inputs) => CanonicalJson.Sha256Hex(inputs);
 
     private static JsonNode? FormatDescriptor(JsonNode? format) => format switch
     {
         null => null,
         JsonValue value when value.TryGetValue<string>(out var text) => text,
-        _ => new JsonObject { ["schema_sha256"] = Convert.ToHexStringLower(SHA256.HashData(CanonicalJson.Encode(format))) },
+        _ => new JsonObject { ["schema_sha256"] = CanonicalJson.Sha256Hex(format) },
     };
 }

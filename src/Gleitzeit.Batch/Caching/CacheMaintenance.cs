@@ -44,7 +44,7 @@ public static class CacheMaintenance
         return new PruneResult(removed, removedBytes, entries.Count - removed, total, RemoveLeftovers(cacheDirectory, utcNow));
     }
 
-    // Temp files of writers killed between write and rename, and lock files no process holds: both are safe to remove
+    // Temp files of writers killed between write and rename, and per-key lock files no process holds: both are safe to remove
     // once they are older than any write or batch still running could make them.
     private static int RemoveLeftovers(string cacheDirectory, DateTime utcNow)
     {
@@ -68,7 +68,9 @@ public static class CacheMaintenance
         {
             foreach (var file in locks.EnumerateFiles("*.lock", SearchOption.AllDirectories))
             {
-                if (utcNow - file.LastWriteTimeUtc <= LeftoverAge)
+                // keys.lock holds every key's record lock and is kept: a process holding keys in a removed file would
+                // hold them alone. Lock files of one key each are what earlier versions left.
+                if (utcNow - file.LastWriteTimeUtc <= LeftoverAge || file.FullName == Path.Combine(locks.FullName, "keys.lock"))
                 {
                     continue;
                 }

@@ -33,6 +33,12 @@ public sealed class CacheStore
     public CacheEntry? TryGet(string key)
     {
         var path = EntryPath(key);
+        if (!File.Exists(path))
+        {
+            // A miss costs one stat, not a failed open and its exception (the usual case for every key sent).
+            return null;
+        }
+
         byte[] bytes;
         try
         {
@@ -146,6 +152,8 @@ public sealed class CacheStore
     }
 
     internal string EntryPath(string key) => Path.Combine(EntriesDirectory, key[..2], key + ".json");
+
+    internal string KeyLockPath => Path.Combine(LocksDirectory, "keys.lock");
 
     internal string LockPath(string key) => Path.Combine(LocksDirectory, key[..2], key + ".lock");
 

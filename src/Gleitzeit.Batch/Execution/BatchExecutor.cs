@@ -10,7 +10,7 @@ using Gleitzeit.Batch.Results;
 namespace Gleitzeit.Batch.Execution;
 
 /// <summary>
-/// Runs a batch: works out every item's cache key first (reading files in turn, keeping only hashes), serves hits,
+/// Runs a batch: works out every item's cache key first (reading files in turn, keeping hashes and the text of small misses), serves hits,
 /// sends misses concurrently with retries, and records each result the moment it exists. The server is contacted only
 /// when something must be sent (or <c>check_models</c> asks for it).
 /// </summary>
@@ -128,7 +128,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
     private async Task ServeAndSendAsync(RunState run, ModelCatalog catalog, MissSender sender, KeyScope scope, List<BatchItem> items)
     {
         var token = run.Cancellation.Token;
-        var keys = await ItemKeying.ComputeAsync(run.Record.Plan, items, run.Answers, settings, scope, catalog.Remembered, token);
+        var keys = await ItemKeying.ComputeAsync(run.Record.Plan, items, run.Answers, settings, scope, catalog.Remembered, run.Kept, token);
         foreach (var unsendable in keys.Where(k => !k.CanBeSent))
         {
             run.NotSent(unsendable);
@@ -280,7 +280,7 @@ internal sealed class BatchExecutor(IChatProvider provider, BatchSettings settin
             }
 
             var stale = hits.Where(h => h.Model == model).ToList();
-            var rekeyed = await ItemKeying.ComputeAsync(run.Record.Plan, stale.Select(h => h.Item), run.Answers, settings, scope, _ => verified, token);
+            var rekeyed = await ItemKeying.ComputeAsync(run.Record.Plan, stale.Select(h => h.Item), run.Answers, settings, scope, _ => verified, run.Kept, token);
             hits.RemoveAll(h => h.Model == model);
             foreach (var work in rekeyed)
             {

@@ -24,7 +24,7 @@ internal static class BatchPreview
         var misses = readable is null ? null : new MissIndex(readable, plan);
         var scope = KeyScope.Of(settings);
         ModelMemo? Remembered(string m) => ChatProviders.KnownModelInfo(settings, m) is { } known ? new ModelMemo { Digest = known.Digest, ContextLength = known.ContextLength } : readable?.GetRememberedModel(scope.NormalizeModel(m));
-        var keys = await ItemKeying.ComputeAsync(plan, plan.Items.Where(i => i.Problem is null), new AnswerTiers(null, readable), settings, scope, Remembered, cancellationToken);
+        var keys = await ItemKeying.ComputeAsync(plan, plan.Items.Where(i => i.Problem is null), new AnswerTiers(null, readable), settings, scope, Remembered, kept: null, cancellationToken);
         foreach (var key in keys)
         {
             if (!key.CanBeSent)

@@ -398,7 +398,7 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
     {
         try
         {
-            var (messages, _) = await ItemKeying.ComposeAsync(miss, run.Settings, token);
+            var (messages, _) = ItemKeying.Compose(miss, run.Settings, token, kept: run.Kept);
             var timeouts = new ChatTimeouts(run.Settings.FirstChunkTimeout, run.Settings.IdleTimeout, run.Settings.TimeoutPerFile);
             var body = provider.BulkWire.RequestBody(new ChatCall(scope.NormalizeModel(miss.Model), messages, miss.Options, miss.Template.Format, timeouts) { Rules = scope.Rules });
             var line = new JsonObject { ["custom_id"] = miss.Key!.Value, ["method"] = "POST", ["url"] = chatPath, ["body"] = body };

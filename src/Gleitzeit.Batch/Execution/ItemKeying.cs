@@ -7,20 +7,26 @@ using Gleitzeit.Batch.Providers;
 namespace Gleitzeit.Batch.Execution;
 
 /// <summary>
-/// Reads items and works out their cache keys before anything is sent, keeping only hashes in memory: a file that
-/// cannot be sent (unreadable, invalid, empty, too long for the model) is known before the first call.
+/// Reads items and works out their cache keys before anything is sent, keeping hashes in memory (and, for a sending
+/// run, the text of small misses within <see cref="KeptInputs"/>' bound): a file that cannot be sent (unreadable,
+/// invalid, empty, too long for the model) is known before the first call.
 /// </summary>
 internal static class ItemKeying
 {
     /// <summary>Keys for <paramref name="items"/>, with each model's digest and context length from <paramref name="modelOf"/>.</summary>
-    public static async Task<List<ItemWork>> ComputeAsync(BatchPlan plan, IEnumerable<BatchItem> items, AnswerTiers answers, BatchSettings settings, KeyScope scope, Func<string, ModelMemo?> modelOf, CancellationToken cancellationToken)
+    /// <param name="kept">Where the text of misses is kept for sending (a run that sends); null keeps none.</param>
+    public static async Task<List<ItemWork>> ComputeAsync(BatchPlan plan, IEnumerable<BatchItem> items, AnswerTiers answers, BatchSettings settings, KeyScope scope, Func<string, ModelMemo?> modelOf, KeptInputs? kept, CancellationToken cancellationToken)
     {
         var work = items.Select(i => new ItemWork { Item = i, Template = plan.Templates[i.Template] }).ToArray();
         var models = work.Select(w => w.Model).Distinct(StringComparer.Ordinal).ToDictionary(m => m, modelOf, StringComparer.Ordinal);
         await Parallel.ForEachAsync(
             Enumerable.Range(0, work.Length),
             new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
-            async (index, token) => work[index] = await KeyAsync(work[index], answers, settings, scope, models[work[index].Model], token));
+            (index, token) =>
+            {
+                work[index] = Key(work[index], answers, settings, scope, models[work[index].Model], kept, token);
+                return ValueTask.CompletedTask;
+            });
         return [.. work];
     }
 
@@ -59,13 +65,16 @@ internal static class ItemKeying
         : "The answers below were given to the same prompt, each for one consecutive part of one document. Combine them into one answer to that prompt for the whole document, in the form a single answer would have; do not mention the parts.";
 
     /// <summary>Reads the item's file (when it has one) and composes what the model receives; a document is extracted unless <paramref name="extract"/> is false.</summary>
-    public static async Task<(IReadOnlyList<ComposedMessage> Messages, LoadedInput? Input)> ComposeAsync(ItemWork work, BatchSettings settings, CancellationToken cancellationToken, bool extract = true)
+    /// <param name="kept">A sending run's kept texts: this item's is taken from it (and its room given back) instead of reading the file again.</param>
+    public static (IReadOnlyList<ComposedMessage> Messages, LoadedInput? Input) Compose(ItemWork work, BatchSettings settings, CancellationToken cancellationToken, bool extract = true, KeptInputs? kept = null)
     {
-        var input = work.Extracted is { } kept && extract
-            ? kept
+        var input = work.KeptInput is { } document && extract
+            ? document
+            : extract && kept?.Take(work.Item.File) is { } text
+            ? text
             : work.Item.FullPath is null
             ? null
-            : await InputLoader.LoadAsync(work.Item.FullPath, new InputOptions(work.Template.Vision, settings.MaxFileSize, settings.SendEmptyFiles, settings.Spell(Contract.Settings.MaxFileSize), VisionHint(settings)), cancellationToken);
+            : InputLoader.Load(work.Item.FullPath, new InputOptions(work.Template.Vision, settings.MaxFileSize, settings.SendEmptyFiles, settings.Spell(Contract.Settings.MaxFileSize), VisionHint(settings)), cancellationToken);
         if (extract && input is { IsDeferredDocument: true })
         {
             input = Extract(work, input, settings, cancellationToken);
@@ -85,11 +94,11 @@ internal static class ItemKeying
         _ => "for images use method: llm/vision",
     };
 
-    private static async Task<ItemWork> KeyAsync(ItemWork work, AnswerTiers answers, BatchSettings settings, KeyScope scope, ModelMemo? model, CancellationToken token)
+    private static ItemWork Key(ItemWork work, AnswerTiers answers, BatchSettings settings, KeyScope scope, ModelMemo? model, KeptInputs? kept, CancellationToken token)
     {
         try
         {
-            var (messages, input) = await ComposeAsync(work, settings, token, extract: false);
+            var (messages, input) = Compose(work, settings, token, extract: false);
             if (input is { IsDeferredDocument: true })
             {
                 var documentKey = KeyOf(work, scope, messages, input, model?.Digest, work.Template.Options);
@@ -106,7 +115,7 @@ internal static class ItemKeying
                 // A miss: its text decides whether it fits the window (and what the budget counts).
                 input = Extract(work, input, settings, token);
                 messages = MessageComposer.Compose(work.Template.Messages, work.Item.File, input);
-                work = work with { Extractor = input.Extractor, Extracted = input };
+                work = work with { Extractor = input.Extractor, KeptInput = input };
             }
 
             var estimate = TokenEstimate.Of(work.Model, messages, exact: TokenEstimate.Counted(settings) || (input?.Document is not null && Splits(work, settings)));
@@ -134,7 +143,14 @@ internal static class ItemKeying
             }
 
             var key = KeyOf(work, scope, messages, input, model?.Digest, options);
-            return work with { Options = options, Key = key, EstimatedTokens = estimate, LooksCached = answers.Contains(key.Value) };
+            var looksCached = answers.Contains(key.Value);
+            if (!looksCached && input is { Text: not null, Document: null } && work.KeptInput is null)
+            {
+                // A miss is sent what was keyed, read once (within a memory bound; beyond it the file is read again).
+                kept?.Keep(work.Item.File, input);
+            }
+
+            return work with { Options = options, Key = key, EstimatedTokens = estimate, LooksCached = looksCached };
         }
         catch (InvalidInputException ex)
         {
@@ -185,4 +201,50 @@ internal sealed record KeyScope(string? Service, Func<string, string> NormalizeM
     };
 
     public static AnswerRules RulesOf(BatchSettings settings) => new(settings.AcceptEmptyAnswers, settings.KeepReasoning);
+}
+
+/// <summary>
+/// The text of a sending run's misses, kept from keying to sending so a run of many small files reads each once: at most
+/// <see cref="MaxChars"/> at a time (taking one gives its room back) and none longer than <see cref="MaxCharsPerFile"/>
+/// (those, and any beyond the bound, are read again when their turn comes).
+/// </summary>
+internal sealed class KeptInputs
+{
+    public const long MaxChars = 8L * 1024 * 1024;
+    public const int MaxCharsPerFile = 16 * 1024;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, LoadedInput> _inputs = new(StringComparer.Ordinal);
+    private long _left = MaxChars;
+
+    /// <summary>Keeps <paramref name="input"/> for <paramref name="file"/> when it fits; false when it does not.</summary>
+    public bool Keep(string file, LoadedInput input)
+    {
+        // A file keyed again (its model's digest changed) keeps its newest read.
+        Take(file);
+        var length = input.Text?.Length ?? int.MaxValue;
+        if (length > MaxCharsPerFile)
+        {
+            return false;
+        }
+
+        if (Interlocked.Add(ref _left, -length) < 0)
+        {
+            Interlocked.Add(ref _left, length);
+            return false;
+        }
+
+        _inputs[file] = input;
+        return true;
+    }
+
+    /// <summary>The kept input of <paramref name="file"/>, removed (its room given back); null when none was kept.</summary>
+    public LoadedInput? Take(string file)
+    {
+        if (!_inputs.TryRemove(file, out var input))
+        {
+            return null;
+        }
+
+        Interlocked.Add(ref _left, input.Text!.Length);
+        return input;
+    }
 }

@@ -38,8 +38,11 @@ internal sealed record ItemWork
     /// <summary>For a document: the extractor its key names.</summary>
     public string? Extractor { get; init; }
 
-    /// <summary>A document miss's extracted text, kept from keying to sending so it is extracted once.</summary>
-    public Inputs.LoadedInput? Extracted { get; init; }
+    /// <summary>
+    /// A miss's input kept from keying to sending, so it is read and extracted once: a document's extracted text, or a
+    /// text file's (within <see cref="KeptInputs"/>' bound).
+    /// </summary>
+    public Inputs.LoadedInput? KeptInput { get; init; }
 
     /// <summary>A document too long for the window, sent in parts (<c>long_documents: split</c>); its key is the split key.</summary>
     public bool Split { get; init; }

@@ -206,19 +206,23 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
     private bool ServeStored(ItemWork miss)
     {
         var verified = models.VerifiedDigest(miss.Model, out var known);
-        var keys = new List<string> { miss.Key!.Value };
-        if (known)
+        var entry = run.Cache!.TryGet(miss.Key!.Value);
+        var verifiedKey = known ? miss.Key.WithDigest(verified).Value : null;
+        if (entry is null && verifiedKey is not null && verifiedKey != miss.Key.Value)
         {
-            keys.Add(miss.Key.WithDigest(verified).Value);
+            entry = run.Cache.TryGet(verifiedKey);
         }
 
-        if (!models.ServerAnswered(miss.Model) && models.Remembered(miss.Model)?.Digest is { } remembered)
+        if (entry is null && !models.ServerAnswered(miss.Model) && models.Remembered(miss.Model)?.Digest is { } remembered)
         {
             // Until the server answered: what the cache remembers (read from disk, so not once the server has spoken).
-            keys.Add(miss.Key.WithDigest(remembered).Value);
+            var rememberedKey = miss.Key.WithDigest(remembered).Value;
+            if (rememberedKey != miss.Key.Value && rememberedKey != verifiedKey)
+            {
+                entry = run.Cache.TryGet(rememberedKey);
+            }
         }
 
-        var entry = keys.Distinct(StringComparer.Ordinal).Select(run.Cache!.TryGet).FirstOrDefault(e => e is not null);
         if (entry is null)
         {
             return false;
@@ -305,7 +309,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
                 return;
             }
 
-            var (messages, input) = await ItemKeying.ComposeAsync(miss, run.Settings, token);
+            var (messages, input) = ItemKeying.Compose(miss, run.Settings, token, kept: run.Kept);
             var options = miss.Options;
             var window = WindowOf(options);
             if (window is not null && scope.FitsContext)

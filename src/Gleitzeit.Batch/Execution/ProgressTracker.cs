@@ -152,19 +152,48 @@ internal sealed class ProgressTracker(int total, IProgress<BatchProgressEvent>? 
     /// <summary>The first words of a result, on one line.</summary>
     internal static string Preview(string text, int maxLength = 60)
     {
-        var oneLine = string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
-        if (oneLine.Length <= maxLength)
+        // Only the first maxLength + 1 characters of the answer on one line decide the preview: they are collapsed
+        // as they are read, not the whole answer split into words (an answer's worth of strings for every item).
+        Span<char> line = stackalloc char[maxLength + 1];
+        var length = 0;
+        var space = false;
+        foreach (var c in text)
         {
-            return oneLine;
+            if (char.IsWhiteSpace(c))
+            {
+                space = length > 0;
+                continue;
+            }
+
+            if (space)
+            {
+                line[length++] = ' ';
+                space = false;
+                if (length > maxLength)
+                {
+                    break;
+                }
+            }
+
+            line[length++] = c;
+            if (length > maxLength)
+            {
+                break;
+            }
         }
 
-        var cut = oneLine.LastIndexOf(' ', maxLength - 1);
+        if (length <= maxLength)
+        {
+            return new string(line[..length]);
+        }
+
+        var cut = line[..maxLength].LastIndexOf(' ');
         if (cut < maxLength / 3)
         {
             cut = maxLength - 1;
         }
 
-        return oneLine[..cut].TrimEnd() + "...";
+        return new string(line[..cut].TrimEnd()) + "...";
     }
 
     private void Emit(BatchEventKind kind, string? file, string? message, TimeSpan? itemTime, string? source = null)

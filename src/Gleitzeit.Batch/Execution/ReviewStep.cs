@@ -82,7 +82,7 @@ internal sealed class ReviewStep(RunState run, ModelCatalog models, MissSender s
             calls++;
             try
             {
-                var (_, input) = await ItemKeying.ComposeAsync(new ItemWork { Item = item, Template = template }, run.Settings, token);
+                var (_, input) = ItemKeying.Compose(new ItemWork { Item = item, Template = template }, run.Settings, token);
                 estimate += TokenEstimate.Of(model, JudgeRequest.Messages(rubric, template.Prompt, item.File, input, answer));
             }
             catch (Exception ex) when (ex is Inputs.InvalidInputException or IOException or UnauthorizedAccessException)
@@ -141,7 +141,7 @@ internal sealed class ReviewStep(RunState run, ModelCatalog models, MissSender s
                 return Verdict(item, spec, model, failed, key, meanwhile.Verdict, meanwhile.Source, null);
             }
 
-            var (_, input) = await ItemKeying.ComposeAsync(new ItemWork { Item = item, Template = template }, run.Settings, token);
+            var (_, input) = ItemKeying.Compose(new ItemWork { Item = item, Template = template }, run.Settings, token);
             var messages = JudgeRequest.Messages(rubric, template.Prompt, item.File, input, answer);
             var completion = await sender.JudgeAsync(model, messages, token);
             JudgeVerdict verdict;

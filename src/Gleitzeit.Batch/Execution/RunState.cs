@@ -23,6 +23,9 @@ internal sealed class RunState(BatchRecord record, ProgressTracker tracker, Resu
 
     public CachePolicy Policy { get; } = policy;
 
+    /// <summary>The text of misses kept from keying to sending; null when the run sends nothing (Locked).</summary>
+    public KeptInputs? Kept { get; } = policy.Sends ? new KeptInputs() : null;
+
     public BatchSettings Settings { get; } = settings;
 
     public CancellationTokenSource Cancellation { get; } = cancellation;

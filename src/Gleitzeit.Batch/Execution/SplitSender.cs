@@ -21,7 +21,7 @@ internal sealed class SplitSender(RunState run, KeyScope scope, ModelCatalog mod
 
     public async Task<SplitOutcome> SendAsync(ItemWork miss, CancellationToken token)
     {
-        var (_, input) = await ItemKeying.ComposeAsync(miss, run.Settings, token);
+        var (_, input) = ItemKeying.Compose(miss, run.Settings, token, kept: run.Kept);
         var document = input?.Document ?? throw new InvalidInputException($"{miss.Item.File} is not a document any more: it cannot be split");
         // Parts are keyed under the digest the server reports, as every stored answer is.
         var verified = await models.VerifyAsync(miss.Model, token);

@@ -20,10 +20,10 @@ public static class InputLoader
     /// <param name="cancellationToken">Ends the read.</param>
     /// <exception cref="InvalidInputException">The file is not sent (see its code and whether it is a skip).</exception>
     /// <exception cref="IOException">The file could not be read.</exception>
-    public static async Task<LoadedInput> LoadAsync(string fullPath, InputOptions options, CancellationToken cancellationToken)
+    public static LoadedInput Load(string fullPath, InputOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var bytes = await ReadBoundedAsync(fullPath, options.MaxBytes, options.MaxBytesSetting, cancellationToken);
+        var bytes = ReadBounded(fullPath, options.MaxBytes, options.MaxBytesSetting, cancellationToken);
         if (options.Vision)
         {
             return LoadImage(bytes);
@@ -165,7 +165,7 @@ public static class InputLoader
 
     // The file may have become a FIFO or grown since it was discovered: check its kind again right before opening it
     // (opening a FIFO waits for a writer), and read at most one byte past the limit.
-    private static async Task<byte[]> ReadBoundedAsync(string fullPath, long maxBytes, string maxBytesSetting, CancellationToken cancellationToken)
+    private static byte[] ReadBounded(string fullPath, long maxBytes, string maxBytesSetting, CancellationToken cancellationToken)
     {
         var kind = FileKinds.Of(fullPath);
         if (kind == FileKind.Missing)
@@ -178,7 +178,9 @@ public static class InputLoader
             throw new InvalidInputException($"{FileKinds.Describe(kind)}, not a regular file: skipped (it is never opened)", DiagnosticCodes.InvalidFileFormat, isSkip: true);
         }
 
-        using SafeFileHandle handle = File.OpenHandle(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
+        // Read synchronously: an asynchronous read of a local file on Unix is the same blocking read on another pool
+        // thread, plus a hand-off each way; files are bounded by max_file_size and read when their turn comes.
+        using SafeFileHandle handle = File.OpenHandle(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         var length = RandomAccess.GetLength(handle);
         if (length > maxBytes)
         {
@@ -189,7 +191,8 @@ public static class InputLoader
         var total = 0;
         while (total < buffer.Length)
         {
-            var read = await RandomAccess.ReadAsync(handle, buffer.AsMemory(total), total, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+            var read = RandomAccess.Read(handle, buffer.AsSpan(total), total);
             if (read == 0)
             {
                 break;

@@ -63,8 +63,8 @@ public sealed class PromptTemplate
         Model,
         Vision ? "vision" : "text",
         SplitLongDocuments switch { true => "split", false => "fail", _ => string.Empty },
-        Options is null ? string.Empty : Hashes.Sha256Hex(CanonicalJson.Encode(Options)),
-        Format is null ? string.Empty : Hashes.Sha256Hex(CanonicalJson.Encode(Format)),
+        Options is null ? string.Empty : CanonicalJson.Sha256Hex(Options),
+        Format is null ? string.Empty : CanonicalJson.Sha256Hex(Format),
         Review?.Identity ?? string.Empty);
 
     private string? _messagesHash;

@@ -39,6 +39,10 @@ public sealed class OllamaChatProvider : IChatProvider
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
             MaxConnectionsPerServer = int.MaxValue,
             AllowAutoRedirect = false,
+
+            // No trace context (traceparent) goes to the model's server: it names nothing the server needs, and
+            // writing it cost allocations on every call.
+            ActivityHeadersPropagator = null,
         };
         _secret = userInfo?.Split(':', 2) is [_, var password] ? password : userInfo;
         _http = new HttpClient(new OllamaErrorHandler(Endpoint, sockets, _secret))

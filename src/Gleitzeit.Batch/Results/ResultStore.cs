@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -15,6 +16,7 @@ public sealed class ResultStore
 {
     private static readonly JsonWriterOptions JournalWriterOptions = new() { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly Lock _journalLock = new();
+    private ArrayBufferWriter<byte> _journalLine = new();
     private readonly Dictionary<string, FileStream> _journals = new(StringComparer.Ordinal);
 
     public ResultStore(string directory)
@@ -105,13 +107,20 @@ public sealed class ResultStore
                 _journals[record.BatchId] = journal;
             }
 
-            using (var writer = new Utf8JsonWriter(journal, JournalWriterOptions))
+            // The line and its newline reach the OS in one write.
+            _journalLine.ResetWrittenCount();
+            using (var writer = new Utf8JsonWriter(_journalLine, JournalWriterOptions))
             {
                 JsonSerializer.Serialize(writer, result, ResultsJsonContext.Default.ItemResult);
             }
 
-            journal.WriteByte((byte)'\n');
+            _journalLine.Write("\n"u8);
+            journal.Write(_journalLine.WrittenSpan);
             journal.Flush();
+            if (_journalLine.Capacity > 1 << 16)
+            {
+                _journalLine = new ArrayBufferWriter<byte>();
+            }
         }
     }
 

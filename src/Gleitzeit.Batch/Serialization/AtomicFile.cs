@@ -1,3 +1,5 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace Gleitzeit.Batch.Serialization;
 
 /// <summary>Writes a whole file or nothing: a temp file beside the target, then a rename over it.</summary>
@@ -7,21 +9,37 @@ public static class AtomicFile
     public static void Write(string path, ReadOnlySpan<byte> bytes)
     {
         var directory = Path.GetDirectoryName(path)!;
-        Directory.CreateDirectory(directory);
         var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(bytes);
-            }
-
+            WriteNew(temp, bytes);
             File.Move(temp, path, overwrite: true);
         }
         catch
         {
             TryDelete(temp);
             throw;
+        }
+    }
+
+    // The directory is created when the write finds it missing, not asked for before every write (a mkdir and a stat
+    // per cache entry, at 256 answers in flight).
+    private static void WriteNew(string temp, ReadOnlySpan<byte> bytes)
+    {
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
+            handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        }
+
+        using (handle)
+        {
+            RandomAccess.Write(handle, bytes, 0);
         }
     }
 

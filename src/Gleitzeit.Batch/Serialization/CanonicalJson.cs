@@ -18,16 +18,49 @@ public static class CanonicalJson
         Indented = false,
     };
 
+    // Each key is encoded twice per item (when keyed, when stored): one buffer and writer per thread, not a growing
+    // buffer, a writer and a copy per encoding.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
     /// <summary>The canonical UTF-8 bytes of a node.</summary>
     public static byte[] Encode(JsonNode? node)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            Write(writer, node);
-        }
+        var bytes = Fill(node).WrittenSpan.ToArray();
+        Shrink();
+        return bytes;
+    }
 
-        return buffer.WrittenSpan.ToArray();
+    /// <summary>Lower-case hex SHA-256 of a node's canonical bytes.</summary>
+    public static string Sha256Hex(JsonNode? node)
+    {
+        var hash = Hashes.Sha256Hex(Fill(node).WrittenSpan);
+        Shrink();
+        return hash;
+    }
+
+    private static ArrayBufferWriter<byte> Fill(JsonNode? node)
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        writer.Reset(buffer);
+        Write(writer, node);
+        writer.Flush();
+        return buffer;
+    }
+
+    // A large format schema or option set does not keep its buffer for the thread's life.
+    private static void Shrink()
+    {
+        if (t_buffer is { Capacity: > 1 << 16 })
+        {
+            t_buffer = null;
+            t_writer = null;
+        }
     }
 
     /// <summary>A canonical deep copy of a node (sorted keys, normalised numbers).</summary>

@@ -146,7 +146,7 @@ internal sealed class BatchCommand
             context.Out.WriteLine($"{action,-7} {Diagnostic.OneLine(preview.File)}{(preview.Detail is null ? string.Empty : $"  ({Diagnostic.OneLine(preview.Detail)})")}");
             if (showInput && preview.Action == PreviewAction.Send)
             {
-                foreach (var message in await engine.InputOfAsync(plan, preview.File, cancellation))
+                foreach (var message in engine.InputOf(plan, preview.File, cancellation))
                 {
                     context.Out.WriteLine($"  --- {message.Role}{(message.Images.Count > 0 ? $" (+{message.Images.Count} image)" : string.Empty)} ---");
                     context.Out.WriteLine(message.Content);

@@ -34,4 +34,22 @@ public sealed class CacheMaintenanceTests : IDisposable
         Assert.True(File.Exists(newTemp));
         Assert.True(File.Exists(heldLock));
     }
+
+    [LinuxFact]
+    public void Prune_KeepsTheKeysLockFile_HoweverOld_WhileAProcessMayHoldKeysInIt()
+    {
+        // Removing it under a process that holds keys would let the next process take the same keys in a new file.
+        var cache = new CacheStore(_workspace.CacheDirectory);
+        using (var held = KeyLock.TryAcquire(cache, "some-key"))
+        {
+            Assert.NotNull(held);
+        }
+
+        File.SetLastWriteTimeUtc(cache.KeyLockPath, DateTime.UtcNow - TimeSpan.FromDays(3));
+
+        var result = CacheMaintenance.Prune(_workspace.CacheDirectory, maxBytes: null, olderThan: TimeSpan.FromDays(1), DateTime.UtcNow);
+
+        Assert.Equal(0, result.Leftovers);
+        Assert.True(File.Exists(cache.KeyLockPath));
+    }
 }

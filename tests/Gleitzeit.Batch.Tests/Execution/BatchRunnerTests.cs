@@ -23,6 +23,56 @@ public sealed class BatchRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AFileEditedWhileTheBatchRuns_IsSentAsItWasKeyed_AndTheNextRunSendsTheEdit()
+    {
+        // A miss is read once, when the run keys it: what is sent is what its cache key stands for (the file used to
+        // be read again when its turn came). The edit is a changed file for the next run, never a stale cache hit.
+        _h.Workspace.Write("a.txt", "Alpha document about apples.");
+        var b = _h.Workspace.Write("b.txt", "Beta document about bananas.");
+        _h.Server.Replies = user =>
+        {
+            if (user.Contains("Alpha", StringComparison.Ordinal))
+            {
+                File.WriteAllText(b, "Beta edited to be about blueberries.");
+            }
+
+            return null;
+        };
+        var settings = _h.CurrentSettings with { MaxConcurrent = 1 };
+
+        var first = await _h.RunAsync(settings: settings);
+
+        Assert.True(first.AllSucceeded);
+        Assert.EndsWith("Beta document about bananas.", _h.Server.ChatRequests.Single(c => c.FileName == "b.txt").UserContent, StringComparison.Ordinal);
+        _h.Server.ClearLog();
+        var second = await _h.RunAsync(settings: settings);
+        Assert.True(second.AllSucceeded);
+        var sent = Assert.Single(_h.Server.ChatRequests);
+        Assert.EndsWith("Beta edited to be about blueberries.", sent.UserContent, StringComparison.Ordinal);
+        Assert.True(second.Record.Results["a.txt"].Cached);
+    }
+
+    [Fact]
+    public void KeptInputs_KeepSmallTextsUpToTheirBound_NoneOverTheirShare_AndTakingOneGivesItsRoomBack()
+    {
+        var kept = new KeptInputs();
+        Assert.False(kept.Keep("big.txt", Gleitzeit.Batch.Inputs.InputLoader.LoadText(System.Text.Encoding.UTF8.GetBytes(new string('x', KeptInputs.MaxCharsPerFile + 1)))));
+        var small = Gleitzeit.Batch.Inputs.InputLoader.LoadText(System.Text.Encoding.UTF8.GetBytes(new string('y', 10_000)));
+        var count = 0;
+        while (kept.Keep($"f{count}.txt", small))
+        {
+            count++;
+        }
+
+        Assert.Equal(KeptInputs.MaxChars / 10_000, count);
+        Assert.Null(kept.Take("big.txt"));
+        Assert.Same(small, kept.Take("f0.txt"));
+        Assert.Null(kept.Take("f0.txt"));
+        Assert.True(kept.Keep("again.txt", small));
+        Assert.False(kept.Keep("one-more.txt", small));
+    }
+
+    [Fact]
     public async Task FirstRun_SendsEachFileOnce_WithItsContentAndPrompt()
     {
         ThreeDocs();

@@ -68,6 +68,30 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ARunInsideATracedOperation_SendsNoTraceContext_ToTheModelsServer()
+    {
+        // A CI job traced with OpenTelemetry would otherwise hand its trace ids to every hosted model service.
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = _ => true,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var source = new System.Diagnostics.ActivitySource("gleitzeit-test-ci");
+        using var traced = source.StartActivity("ci-job");
+        Assert.NotNull(traced);
+
+        var outcome = await _h.RunAsync(Plan(), OpenAi());
+
+        Assert.True(outcome.AllSucceeded);
+        Assert.All(_server.ChatRequests, r =>
+        {
+            Assert.Contains("Authorization", r.HeaderNames);
+            Assert.DoesNotContain(r.HeaderNames, h => h.Equals("traceparent", StringComparison.OrdinalIgnoreCase) || h.Equals("Request-Id", StringComparison.OrdinalIgnoreCase));
+        });
+    }
+
+    [Fact]
     public async Task SameModelName_OnAnotherService_IsAMiss_ExplainedAsServiceChanged()
     {
         await _h.RunAsync(Plan("llama3.2"), OpenAi());

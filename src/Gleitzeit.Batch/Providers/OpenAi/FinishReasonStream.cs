@@ -24,7 +24,7 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
     // Lines pass through as bytes; only one that may say more than the library reads is decoded (see MaySayMore).
     private byte[] _pending = new byte[4096];
     private int _pendingLength;
-    private byte[] _ready = new byte[4096];
+    private byte[] _ready = new byte[2048];
     private int _readyAt;
     private int _readyLength;
     private bool _ended;
@@ -45,7 +45,8 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
     {
         while (_readyAt >= _readyLength && !_ended)
         {
-            Reserve(ref _pending, _pendingLength, 4096);
+            // Room for a read beside a partial line, without doubling the buffer for every line split across reads.
+            Reserve(ref _pending, _pendingLength, 1024);
             var read = await Inner.ReadAsync(_pending.AsMemory(_pendingLength), cancellationToken);
             if (read == 0)
             {

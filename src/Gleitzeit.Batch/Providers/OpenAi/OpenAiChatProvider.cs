@@ -36,6 +36,10 @@ public sealed class OpenAiChatProvider : IChatProvider
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
             MaxConnectionsPerServer = int.MaxValue,
             AllowAutoRedirect = false,
+
+            // No trace context (traceparent) goes to the model's server: it names nothing the server needs, and
+            // writing it cost allocations on every call.
+            ActivityHeadersPropagator = null,
         };
         _http = new HttpClient(sockets) { Timeout = Timeout.InfiniteTimeSpan };
         if (options.ApiKey is { Length: > 0 } key)
@@ -106,7 +110,8 @@ public sealed class OpenAiChatProvider : IChatProvider
         var options = OpenAiRequest.Options(call.Options, call.Format);
         using var limits = new CancellationTokenSource(call.Timeouts.FirstChunk, _options.Time);
         using var registration = cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), limits);
-        var waitingFor = $"no response within {Seconds(call.Timeouts.FirstChunk)} (first-chunk limit)";
+        // Which limit the timer stands for now; its message is written only when it fires (not for every chunk).
+        var waitingFor = Waiting.FirstChunk;
         var captured = _headers.Begin();
         var text = new StringBuilder();
         ChatFinishReason? finish = null;
@@ -131,9 +136,7 @@ public sealed class OpenAiChatProvider : IChatProvider
                 }
 
                 limits.CancelAfter(left < call.Timeouts.Idle ? left : call.Timeouts.Idle);
-                waitingFor = left < call.Timeouts.Idle
-                    ? $"generation exceeded timeout_per_file ({Seconds(call.Timeouts.Generation)})"
-                    : $"stream stalled: no data for {Seconds(call.Timeouts.Idle)}";
+                waitingFor = left < call.Timeouts.Idle ? Waiting.Generation : Waiting.Idle;
                 foreach (var part in update.ContentUpdate)
                 {
                     text.Append(part.Text);
@@ -155,7 +158,12 @@ public sealed class OpenAiChatProvider : IChatProvider
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested && limits.IsCancellationRequested)
         {
-            throw ChatProviderException.Timeout(waitingFor);
+            throw ChatProviderException.Timeout(waitingFor switch
+            {
+                Waiting.FirstChunk => $"no response within {Seconds(call.Timeouts.FirstChunk)} (first-chunk limit)",
+                Waiting.Generation => $"generation exceeded timeout_per_file ({Seconds(call.Timeouts.Generation)})",
+                _ => $"stream stalled: no data for {Seconds(call.Timeouts.Idle)}",
+            });
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is IOException or HttpRequestException or JsonException or ObjectDisposedException or ArgumentOutOfRangeException or InvalidOperationException or KeyNotFoundException or FormatException)
         {
@@ -334,6 +342,13 @@ public sealed class OpenAiChatProvider : IChatProvider
     }
 
     private static string Seconds(TimeSpan span) => $"{span.TotalSeconds:0.###} s";
+
+    private enum Waiting
+    {
+        FirstChunk,
+        Generation,
+        Idle,
+    }
 
     /// <summary>Azure OpenAI takes its key in an <c>api-key</c> header.</summary>
     private sealed class ApiKeyHeaderPolicy(string key) : PipelinePolicy
