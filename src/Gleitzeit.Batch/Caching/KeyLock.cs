@@ -13,7 +13,9 @@ namespace Gleitzeit.Batch.Caching;
 /// offset its hash gives; the operating system releases it however the process ends. Taking a key creates and removes
 /// no file (a lock file per key was a fifth of the client's file system work at 256 slots, and its removal slowed every
 /// file created after it on ext4). Record locks on Unix belong to the process and end with any of its handles to the
-/// file, so each process opens the file once per cache and holds keys apart itself.
+/// file, so each process opens the file once per cache and holds keys apart itself. Elsewhere (macOS, where .NET has no
+/// record locks), a key is an exclusively opened file of its own under <c>locks/</c>, removed on release. A file system
+/// without record locks (NFS without its lock daemon) coordinates nothing: the key is sent, as a process alone would.
 /// </remarks>
 public sealed class KeyLock : IDisposable
 {
