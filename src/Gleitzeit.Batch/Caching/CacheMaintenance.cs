@@ -64,13 +64,14 @@ public static class CacheMaintenance
         }
 
         var locks = new DirectoryInfo(Path.Combine(cacheDirectory, "locks"));
+        var keysLock = new CacheStore(cacheDirectory).KeyLockPath;
         if (locks.Exists)
         {
             foreach (var file in locks.EnumerateFiles("*.lock", SearchOption.AllDirectories))
             {
                 // keys.lock holds every key's record lock and is kept: a process holding keys in a removed file would
                 // hold them alone. Lock files of one key each are what earlier versions left.
-                if (utcNow - file.LastWriteTimeUtc <= LeftoverAge || file.FullName == Path.Combine(locks.FullName, "keys.lock"))
+                if (utcNow - file.LastWriteTimeUtc <= LeftoverAge || file.FullName == keysLock)
                 {
                     continue;
                 }

@@ -84,7 +84,7 @@ public sealed class KeyLock : IDisposable
             {
                 ExclusiveFile.Release(_own);
             }
-            else
+            else if (RecordLocks)
             {
                 _file?.Release(_key);
             }
@@ -105,6 +105,8 @@ public sealed class KeyLock : IDisposable
             Uncoordinated,
         }
 
+        [SupportedOSPlatform("linux")]
+        [SupportedOSPlatform("windows")]
         public Taken TryTake(string key)
         {
             lock (_keys)
@@ -117,11 +119,6 @@ public sealed class KeyLock : IDisposable
                 try
                 {
                     _stream ??= Open();
-                    if (!RecordLocks)
-                    {
-                        throw new PlatformNotSupportedException();
-                    }
-
                     _stream.Lock(OffsetOf(key), 1);
                 }
                 catch (IOException ex) when (IsHeldElsewhere(ex))
@@ -147,6 +144,8 @@ public sealed class KeyLock : IDisposable
             }
         }
 
+        [SupportedOSPlatform("linux")]
+        [SupportedOSPlatform("windows")]
         public void Release(string key)
         {
             lock (_keys)
@@ -158,10 +157,7 @@ public sealed class KeyLock : IDisposable
 
                 try
                 {
-                    if (RecordLocks)
-                    {
-                        _stream?.Unlock(OffsetOf(key), 1);
-                    }
+                    _stream?.Unlock(OffsetOf(key), 1);
                 }
                 catch (IOException)
                 {

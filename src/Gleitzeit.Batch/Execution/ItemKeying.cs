@@ -144,7 +144,7 @@ internal static class ItemKeying
 
             var key = KeyOf(work, scope, messages, input, model?.Digest, options);
             var looksCached = answers.Contains(key.Value);
-            if (!looksCached && input is { Text: not null, Document: null } && work.KeptInput is null)
+            if (!looksCached && input is { Text: not null, Document: null })
             {
                 // A miss is sent what was keyed, read once (within a memory bound; beyond it the file is read again).
                 kept?.Keep(work.Item.File, input);

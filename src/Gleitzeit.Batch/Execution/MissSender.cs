@@ -207,7 +207,7 @@ internal sealed class MissSender(RunState run, IChatProvider provider, ModelCata
     {
         var verified = models.VerifiedDigest(miss.Model, out var known);
         var entry = run.Cache!.TryGet(miss.Key!.Value);
-        var verifiedKey = known ? miss.Key.WithDigest(verified).Value : null;
+        var verifiedKey = entry is null && known ? miss.Key.WithDigest(verified).Value : null;
         if (entry is null && verifiedKey is not null && verifiedKey != miss.Key.Value)
         {
             entry = run.Cache.TryGet(verifiedKey);
