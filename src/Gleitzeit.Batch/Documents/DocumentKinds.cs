@@ -115,7 +115,14 @@ public static class DocumentKinds
             return StartsLikeHtml(utf16);
         }
 
-        return StartsLikeHtml(Encoding.Latin1.GetString(head));
+        // Most files are not markup: a head is decoded only when its first visible character opens a tag.
+        var visible = 0;
+        while (visible < head.Length && char.IsWhiteSpace((char)head[visible]))
+        {
+            visible++;
+        }
+
+        return visible < head.Length && head[visible] == (byte)'<' && StartsLikeHtml(Encoding.Latin1.GetString(head));
     }
 
     // Leading whitespace, <?xml …?> declarations and comments are passed over, as browsers sniff.

@@ -184,10 +184,30 @@ public static class InputLoader
         var length = RandomAccess.GetLength(handle);
         if (length > maxBytes)
         {
-            throw TooLarge(length, maxBytes, maxBytesSetting);
+            throw TooLarge(length, maxBytes, maxBytesSetting, atLeast: false);
         }
 
-        var buffer = new byte[(int)Math.Min(length, maxBytes) + 1];
+        var buffer = new byte[(int)Math.Min(length, maxBytes)];
+        var total = Fill(handle, buffer, cancellationToken);
+
+        // One byte past the length read: a file that grew since is seen (and may be over the limit now).
+        Span<byte> next = stackalloc byte[1];
+        if (total == buffer.Length && RandomAccess.Read(handle, next, total) == 1)
+        {
+            Array.Resize(ref buffer, total + 1);
+            buffer[total++] = next[0];
+        }
+
+        if (total > maxBytes)
+        {
+            throw TooLarge(total, maxBytes, maxBytesSetting, atLeast: true);
+        }
+
+        return total == buffer.Length ? buffer : buffer[..total];
+    }
+
+    private static int Fill(SafeFileHandle handle, byte[] buffer, CancellationToken cancellationToken)
+    {
         var total = 0;
         while (total < buffer.Length)
         {
@@ -201,16 +221,12 @@ public static class InputLoader
             total += read;
         }
 
-        if (total > maxBytes)
-        {
-            throw TooLarge(total, maxBytes, maxBytesSetting);
-        }
-
-        return total == buffer.Length ? buffer : buffer[..total];
+        return total;
     }
 
-    private static InvalidInputException TooLarge(long length, long maxBytes, string setting) =>
-        new($"File too large: {length}{(length > maxBytes ? "+" : string.Empty)} bytes is over the {maxBytes}-byte limit (raise {setting} to include it)", DiagnosticCodes.FileTooLarge, isSkip: true);
+    // A file that grew while it was read is known to be at least as long as what was read of it.
+    private static InvalidInputException TooLarge(long length, long maxBytes, string setting, bool atLeast) =>
+        new($"File too large: {length}{(atLeast ? "+" : string.Empty)} bytes is over the {maxBytes}-byte limit (raise {setting} to include it)", DiagnosticCodes.FileTooLarge, isSkip: true);
 }
 
 /// <summary>How to read an item's file.</summary>

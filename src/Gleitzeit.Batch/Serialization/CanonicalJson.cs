@@ -88,9 +88,10 @@ public static class CanonicalJson
                 break;
             case JsonArray array:
                 writer.WriteStartArray();
-                foreach (var child in array)
+                // By index: the array's enumerator is boxed.
+                for (var i = 0; i < array.Count; i++)
                 {
-                    Write(writer, child);
+                    Write(writer, array[i]);
                 }
 
                 writer.WriteEndArray();

@@ -8,7 +8,12 @@ namespace Gleitzeit.Batch.Serialization;
 public static class Hashes
 {
     /// <summary>Lower-case hex SHA-256 of bytes.</summary>
-    public static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+    public static string Sha256Hex(ReadOnlySpan<byte> bytes)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(bytes, hash);
+        return Convert.ToHexStringLower(hash);
+    }
 
     /// <summary>Lower-case hex SHA-256 of a string's UTF-8 bytes.</summary>
     public static string Sha256Hex(string text)

@@ -68,4 +68,40 @@ public sealed class InputTests
         var image = Assert.Single(message.Images);
         Assert.Equal("image/png", image.MediaType);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4095)]
+    [InlineData(4096)]
+    [InlineData(100_001)]
+    public void AFileIsLoadedWhole_AtAnyLength(int length)
+    {
+        using var workspace = new TestWorkspace();
+        var text = string.Create(length, 0, (chars, _) =>
+        {
+            for (var i = 0; i < chars.Length; i++)
+            {
+                chars[i] = (char)('a' + (i % 26));
+            }
+        });
+        var path = workspace.Write("a.txt", text);
+
+        var input = InputLoader.Load(path, new InputOptions(false, 1_048_576), CancellationToken.None);
+
+        Assert.Equal(text, input.Text);
+    }
+
+    [Fact]
+    public void AFileOfExactlyTheLimit_IsLoaded_AndOneByteMore_IsTooLargeNamingTheSetting()
+    {
+        using var workspace = new TestWorkspace();
+        var atLimit = workspace.Write("at.txt", new string('x', 1000));
+        var over = workspace.Write("over.txt", new string('x', 1001));
+        var options = new InputOptions(false, 1000, MaxBytesSetting: "GleitzeitMaxFileSize");
+
+        Assert.Equal(1000, InputLoader.Load(atLimit, options, CancellationToken.None).Text!.Length);
+        var error = Assert.Throws<InvalidInputException>(() => InputLoader.Load(over, options, CancellationToken.None));
+        Assert.Equal(Gleitzeit.Batch.Contract.DiagnosticCodes.FileTooLarge, error.Code);
+        Assert.Contains("1001 bytes is over the 1000-byte limit (raise GleitzeitMaxFileSize", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Unicode;
 using System.Text.Json;
@@ -21,10 +22,17 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
     private static readonly HashSet<string> LengthLike = new(StringComparer.OrdinalIgnoreCase) { "model_length", "max_tokens", "max_length", "max_output_tokens", "length_capped", "context_length" };
     private static readonly HashSet<string> FilterLike = new(StringComparer.OrdinalIgnoreCase) { "safety", "recitation", "blocked", "content_filtered", "prohibited_content", "refusal" };
 
+    // Buffers are pooled: a call holds them while its server generates (seconds), so fresh ones would each outlive a
+    // collection and be copied on the way to the old generation (at 256 calls in flight, a quarter of what each
+    // collection copied). The shared pool keeps too few per size for that many calls.
+    private static readonly ArrayPool<byte> Buffers = ArrayPool<byte>.Create(64 * 1024, 1024);
+
     // Lines pass through as bytes; only one that may say more than the library reads is decoded (see MaySayMore).
-    private byte[] _pending = new byte[4096];
+    private byte[] _pending = Buffers.Rent(4096);
     private int _pendingLength;
-    private byte[] _ready = new byte[2048];
+    private byte[] _ready = Buffers.Rent(4096);
+    private bool _reading;
+    private bool _disposed;
     private int _readyAt;
     private int _readyLength;
     private bool _ended;
@@ -43,11 +51,22 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         while (_readyAt >= _readyLength && !_ended)
         {
             // Room for a read beside a partial line, without doubling the buffer for every line split across reads.
             Reserve(ref _pending, _pendingLength, 1024);
-            var read = await Inner.ReadAsync(_pending.AsMemory(_pendingLength), cancellationToken);
+            int read;
+            Volatile.Write(ref _reading, true);
+            try
+            {
+                read = await Inner.ReadAsync(_pending.AsMemory(_pendingLength), cancellationToken);
+            }
+            finally
+            {
+                Volatile.Write(ref _reading, false);
+            }
+
             if (read == 0)
             {
                 _ended = true;
@@ -253,8 +272,32 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
     {
         if (buffer.Length - used < more)
         {
-            Array.Resize(ref buffer, Math.Max(buffer.Length * 2, used + more));
+            var larger = Buffers.Rent(Math.Max(buffer.Length * 2, used + more));
+            buffer.AsSpan(0, used).CopyTo(larger);
+            Buffers.Return(buffer);
+            buffer = larger;
         }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_disposed)
+        {
+            _disposed = true;
+
+            // A read still under way (a body disposed from another thread) may yet write into its buffer: that one is
+            // left to the collector rather than handed to another call.
+            if (!Volatile.Read(ref _reading))
+            {
+                Buffers.Return(_pending);
+            }
+
+            Buffers.Return(_ready);
+            _pending = _ready = [];
+            _pendingLength = _readyAt = _readyLength = 0;
+        }
+
+        base.Dispose(disposing);
     }
 
     // An event stream starts with a field name, a colon or (a whole document) a brace; a page with a tag, after any white space.
