@@ -45,12 +45,10 @@ public static class RepositoryLayout
     public static ProcessStartInfo CliStartInfo(string cli)
     {
         var isAssembly = cli.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
-        var info = new ProcessStartInfo(isAssembly ? "dotnet" : cli)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var info = Signals.StartInfo(isAssembly ? "dotnet" : cli);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
         if (isAssembly)
         {
             info.ArgumentList.Add(cli);

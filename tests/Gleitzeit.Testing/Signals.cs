@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace Gleitzeit.Testing;
@@ -13,6 +15,40 @@ public static class Signals
 
     /// <summary>Sends SIGTERM, as <c>docker stop</c> or a cancelled CI job does.</summary>
     public static int SendTerminate(int processId) => kill(processId, Terminate);
+
+    /// <summary>
+    /// Starts <paramref name="program"/> with SIGINT handled as it is by default, even when this process ignores it. A
+    /// test run started in the background by a shell without job control (<c>nohup … &amp;</c>, <c>bash -c '… &amp;'</c>)
+    /// ignores SIGINT, its children inherit that, and the .NET runtime leaves an ignored SIGINT ignored: a child would
+    /// never see the Ctrl+C a test sends it. GNU env's <c>--default-signal</c> puts the default back before it execs
+    /// the program (same process id).
+    /// </summary>
+    public static ProcessStartInfo StartInfo(string program)
+    {
+        if (!InterruptIgnored())
+        {
+            return new ProcessStartInfo(program);
+        }
+
+        var info = new ProcessStartInfo("env");
+        info.ArgumentList.Add("--default-signal=INT");
+        info.ArgumentList.Add(program);
+        return info;
+    }
+
+    // Linux says which signals a process ignores in /proc/self/status (SigIgn, a hex mask, bit 0 = signal 1).
+    private static bool InterruptIgnored()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null
+            && ulong.TryParse(line["SigIgn:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var mask)
+            && (mask & (1UL << (Interrupt - 1))) != 0;
+    }
 
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);
