@@ -5,9 +5,10 @@ using Gleitzeit.Testing;
 namespace Gleitzeit.Build.Tests;
 
 /// <summary>
-/// <c>GleitzeitExecution=bulk</c> in real builds against the OpenAI test server's Batch API: a build killed after the
-/// service made the batch loses nothing, the next one says how many requests wait, a later one collects them into the
-/// artifact, and a Locked CI build of the commit sends nothing.
+/// <c>GleitzeitExecution=bulk</c> in real builds against the OpenAI test server's Batch API: builds killed at every step
+/// of a submission (before and after the upload, before and after the batch is made) lose nothing and submit nothing
+/// twice, the next one says how many requests wait, a later one collects them into the artifact, and a Locked CI build
+/// of the commit sends nothing.
 /// </summary>
 [Collection(PackedFeedCollection.Name)]
 public sealed class BulkBuildTests(PackedFeed feed) : IAsyncLifetime
@@ -49,40 +50,53 @@ public sealed class BulkBuildTests(PackedFeed feed) : IAsyncLifetime
 
     private string Artifact => Path.Combine(_project.Directory, "summaries", "pages.json");
 
+    // A build killed (with its MSBuild nodes and the CLI under them) when the Batch API server reaches step.
+    private async Task KilledAtAsync(BatchApiStep step)
+    {
+        using var build = Dotnet.Start(_project.Directory, Environment(), ["build", "-nr:false", "-v:n"]);
+        var output = build.StandardOutput.ReadToEndAsync();
+        var killed = 0;
+        _server.BatchHook = async reached =>
+        {
+            if (reached == step && Interlocked.Exchange(ref killed, 1) == 0)
+            {
+                build.Kill(entireProcessTree: true);
+                foreach (var worker in _project.Workers())
+                {
+                    Process.GetProcessById(worker).Kill();
+                }
+
+                await build.WaitForExitAsync();
+                await Task.Delay(300);
+            }
+        };
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await build.WaitForExitAsync(limit.Token);
+        _server.BatchHook = null;
+        Assert.True(killed == 1, $"the build ended before {step}:\n{await output}");
+    }
+
     [Fact]
-    public async Task ABuildKilledAfterTheBatchWasMade_ThenBuildsThatWarnAndCollect_AnswerEveryPageOnce_AndLockedCiSendsNothing()
+    public async Task BuildsKilledAtEveryStepOfASubmission_ThenBuildsThatWarnAndCollect_AnswerEveryPageOnce_AndLockedCiSendsNothing()
     {
         _server.BatchTimeScale = 0;
-        using (var build = Dotnet.Start(_project.Directory, Environment(), ["build", "-nr:false", "-v:n"]))
-        {
-            var output = build.StandardOutput.ReadToEndAsync();
-            var killed = 0;
-            _server.BatchHook = async step =>
-            {
-                if (step == BatchApiStep.BatchCreated && Interlocked.Exchange(ref killed, 1) == 0)
-                {
-                    build.Kill(entireProcessTree: true);
-                    foreach (var worker in _project.Workers())
-                    {
-                        Process.GetProcessById(worker).Kill();
-                    }
 
-                    await build.WaitForExitAsync();
-                    await Task.Delay(300);
-                }
-            };
-            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-            await build.WaitForExitAsync(limit.Token);
-            _server.BatchHook = null;
-            Assert.True(killed == 1, await output);
-        }
+        // Before the upload is read; after it is stored (its id never received); before the create; after it (its id never received).
+        await KilledAtAsync(BatchApiStep.UploadReceived);
+        await KilledAtAsync(BatchApiStep.UploadStored);
+        await KilledAtAsync(BatchApiStep.CreateReceived);
+        await KilledAtAsync(BatchApiStep.BatchCreated);
 
         var submitted = _project.BuildWith(Environment());
         Assert.True(submitted.ExitCode == 0, submitted.ToString());
         Assert.Contains("warning GZ2013", submitted.Output, StringComparison.Ordinal);
         Assert.Contains($"{Files} request(s) wait in the Batch API", submitted.Output, StringComparison.Ordinal);
         Assert.Contains("0 submitted by this build", submitted.Output, StringComparison.Ordinal);
-        Assert.Single(_server.BatchesCreated);
+        var created = Assert.Single(_server.BatchesCreated);
+        Assert.Equal(2, _server.Uploads.Count);
+        var orphan = _server.Uploads[0];
+        Assert.NotEqual(created.InputFileId, orphan.Id);
+        Assert.Contains(orphan.Id, _server.FilesDeleted);
 
         _server.BatchTimeScale = 600;
         _server.AdvanceBatchClock(TimeSpan.FromHours(1));
