@@ -145,6 +145,54 @@ public sealed class BulkModeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Bulk_SplitsAtTheByteLimit_EachKeyInOneFile_AndARequestLargerThanAFileMayBeFailsItsItem_NamingTheWayOut()
+    {
+        _h.Workspace.Write("zeta.txt", "The zeta manual, much longer than the others. " + string.Concat(Enumerable.Repeat("More of its own words. ", 100)));
+        _server.BatchTimeScale = 0;
+        const int limit = 1200;
+
+        var run = await _h.RunAsync(Plan(), Bulk() with { BulkMaxBytes = limit });
+
+        Assert.Equal(5, run.Submitted);
+        Assert.True(_server.BatchesCreated.Count > 1, $"{_server.BatchesCreated.Count} batch(es) for five requests at {limit} bytes a file");
+        Assert.All(_server.Uploads, u => Assert.True(u.Bytes <= limit, $"{u.FileName}: {u.Bytes} bytes"));
+        var keys = new List<string>();
+        foreach (var upload in _server.Uploads)
+        {
+            keys.AddRange((await UploadedLinesAsync(upload.Id)).Select(l => l["custom_id"]!.GetValue<string>()));
+        }
+
+        Assert.Equal(5, keys.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(5, keys.Count);
+        var large = run.Record.Results.Values.Single(r => r.File == "zeta.txt");
+        Assert.Equal(DiagnosticCodes.FileTooLarge, large.ErrorCode);
+        Assert.Contains($"is larger than a Batch API input file may be ({limit} bytes): send it with execution: live", large.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bulk_ARemoteBatchCancelledAtTheService_KeepsWhatItAnswered_TheRestFailWithTheServicesReason_AndTheNextRunSubmitsOnlyThose()
+    {
+        // Someone cancels the batch in the service's dashboard after two answers: those two are kept, the rest are not
+        // submitted again by this run (a cancel is a person's decision), and a later run asks only for them.
+        _server.InjectBatchFate(BatchFate.Cancel, times: 1, afterRequests: 2);
+        var outcome = await _h.RunAsync(Plan(), Bulk() with { BulkWait = TimeSpan.FromMinutes(1) });
+
+        var results = outcome.Record.Results.Values.ToList();
+        Assert.Equal(2, results.Count(r => r.Status == ItemResult.Success));
+        var unanswered = results.Where(r => r.Status != ItemResult.Success).ToList();
+        Assert.Equal(3, unanswered.Count);
+        Assert.Single(_server.BatchesCreated);
+        Assert.All(unanswered, r => Assert.StartsWith("batch_cancelled: This request could not be executed before the batch was cancelled. (Batch API, after 1 submission)", r.Error, StringComparison.Ordinal));
+        Assert.Contains(outcome.Record.RemoteBatches.Values, b => b.Status == "cancelled" && b.Collected);
+
+        var again = await _h.RunAsync(Plan(), Bulk() with { BulkWait = TimeSpan.FromMinutes(1) });
+        Assert.True(again.AllSucceeded);
+        Assert.Equal(3, again.Collected);
+        Assert.Equal(2, _server.BatchesCreated.Count);
+        Assert.Equal(3, again.Submitted);
+    }
+
+    [Fact]
     public async Task Bulk_CutAndFilteredAnswersFail_ExpiredRequestsAreResubmitted_AndWaitCollectsInOneRun()
     {
         _server.Endings = user =>
