@@ -83,7 +83,9 @@ public sealed class BulkCommandTests : IAsyncLifetime
         Assert.Contains(orphan.Id, _server.FilesDeleted);
 
         var show = await _h.RunProcessAsync(Environment, "batch-show", "last");
-        Assert.True(show.Out.Contains($"Remote batch {created.Id}: validating", StringComparison.Ordinal), show.ToString());
+        Assert.True(show.Out.Contains($"Remote batch {created.Id}: validating, 0/0 answered, 0 failed", StringComparison.Ordinal), show.ToString());
+        var list = await _h.RunProcessAsync(Environment, "batch-list");
+        Assert.True(list.Out.Contains($"[{created.Id} validating]", StringComparison.Ordinal), list.ToString());
 
         _server.BatchTimeScale = 600;
         _server.AdvanceBatchClock(TimeSpan.FromHours(1));
@@ -103,7 +105,7 @@ public sealed class BulkCommandTests : IAsyncLifetime
         Assert.Contains($"{Files} ok ({Files} from the artifact, 0 from cache, 0 sent)", live.Out, StringComparison.Ordinal);
         Assert.Empty(_server.ChatRequests);
 
-        _key.AssertNowhere([_h.Root], submitted.Out, submitted.Error, collected.Out, collected.Error, live.Out, live.Error, show.Out);
+        _key.AssertNowhere([_h.Root], submitted.Out, submitted.Error, collected.Out, collected.Error, live.Out, live.Error, show.Out, list.Out);
         Assert.Empty(Directory.EnumerateFiles(_h.Root, "*.jsonl", SearchOption.AllDirectories));
     }
 
