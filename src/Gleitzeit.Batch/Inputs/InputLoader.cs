@@ -188,14 +188,22 @@ public static class InputLoader
         }
 
         var buffer = new byte[(int)Math.Min(length, maxBytes)];
-        var total = Fill(handle, buffer, cancellationToken);
+        var total = Fill(handle, buffer, 0, cancellationToken);
 
-        // One byte past the length read: a file that grew since is seen (and may be over the limit now).
+        // One byte past the length read: a file longer than its length said (it grew since, or it is one of the kernel's
+        // files that say 0) is read on to its end, or to one byte past the limit.
         Span<byte> next = stackalloc byte[1];
         if (total == buffer.Length && RandomAccess.Read(handle, next, total) == 1)
         {
-            Array.Resize(ref buffer, total + 1);
-            buffer[total++] = next[0];
+            var limit = (int)Math.Min(maxBytes + 1, Array.MaxLength);
+            var longer = new byte[Math.Min(limit, Math.Max(total * 2L, total + 4096L))];
+            buffer.AsSpan(0, total).CopyTo(longer);
+            longer[total++] = next[0];
+            buffer = longer;
+            while ((total = Fill(handle, buffer, total, cancellationToken)) == buffer.Length && buffer.Length < limit)
+            {
+                Array.Resize(ref buffer, (int)Math.Min(limit, buffer.Length * 2L));
+            }
         }
 
         if (total > maxBytes)
@@ -206,9 +214,9 @@ public static class InputLoader
         return total == buffer.Length ? buffer : buffer[..total];
     }
 
-    private static int Fill(SafeFileHandle handle, byte[] buffer, CancellationToken cancellationToken)
+    // Reads from offset total until the buffer is full or the file ends; returns how far it got.
+    private static int Fill(SafeFileHandle handle, byte[] buffer, int total, CancellationToken cancellationToken)
     {
-        var total = 0;
         while (total < buffer.Length)
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -104,4 +104,17 @@ public sealed class InputTests
         Assert.Equal(Gleitzeit.Batch.Contract.DiagnosticCodes.FileTooLarge, error.Code);
         Assert.Contains("1001 bytes is over the 1000-byte limit (raise GleitzeitMaxFileSize", error.Message, StringComparison.Ordinal);
     }
+
+    [Caching.LinuxFact("the kernel's files under /proc are Linux's")]
+    public void AFileLongerThanItsLengthSays_IsReadToItsEnd_OrIsTooLargePastTheLimit()
+    {
+        // /proc/cpuinfo says 0 bytes and holds kilobytes, as a file that grew after its length was read does.
+        var whole = File.ReadAllText("/proc/cpuinfo");
+        Assert.True(whole.Length > 100, whole);
+
+        Assert.Equal(whole, InputLoader.Load("/proc/cpuinfo", new InputOptions(false, 1_048_576), CancellationToken.None).Text);
+        var error = Assert.Throws<InvalidInputException>(() => InputLoader.Load("/proc/cpuinfo", new InputOptions(false, 100), CancellationToken.None));
+        Assert.Equal(Gleitzeit.Batch.Contract.DiagnosticCodes.FileTooLarge, error.Code);
+        Assert.Contains("101+ bytes is over the 100-byte limit", error.Message, StringComparison.Ordinal);
+    }
 }

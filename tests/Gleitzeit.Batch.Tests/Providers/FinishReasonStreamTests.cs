@@ -22,27 +22,54 @@ public sealed class FinishReasonStreamTests
     [Fact]
     public async Task AStreamDisposedWhileItsReadIsUnderWay_KeepsItsBuffer_SoTheReadsLateBytesReachNoOtherCall()
     {
-        var blocked = new GatedStream();
+        var (expected, seen) = await NextCallWhileADisposedCallsReadEndsAsync(
+            succeeds: false,
+            Encoding.UTF8.GetBytes(new string('!', 8192)),
+            async (_, pending) => await Assert.ThrowsAsync<IOException>(() => pending));
+
+        Assert.Equal(expected, seen);
+    }
+
+    [Fact]
+    public async Task AStreamDisposedWhileItsReadIsUnderWay_WhoseReadThenSucceeds_UsesItsBuffersToTheEnd_AndNoOtherCallSharesThem()
+    {
+        var (expected, seen) = await NextCallWhileADisposedCallsReadEndsAsync(
+            succeeds: true,
+            Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(Body(new string('!', 100)), 60))),
+            async (first, pending) =>
+            {
+                Assert.True(await pending > 0);
+                await Assert.ThrowsAsync<ObjectDisposedException>(() => first.ReadAsync(new byte[16]).AsTask());
+            });
+
+        Assert.Equal(expected, seen);
+    }
+
+    // A first call's read is under way when its body is disposed. The next call then holds bytes in both its buffers
+    // (a line ready for the library, the start of the next line) when that read ends, writing `late` into the buffer it
+    // was handed and (when it succeeds) its lines through the first call's buffers. Returns the next call's body and
+    // what it passed on.
+    private static async Task<(string Expected, string Seen)> NextCallWhileADisposedCallsReadEndsAsync(bool succeeds, byte[] late, Func<FinishReasonStream, Task<int>, Task> afterTheLateRead)
+    {
+        var blocked = new GatedStream(succeeds);
         var first = new FinishReasonStream(blocked, new FinishReasonStream.Seen());
         var pending = first.ReadAsync(new byte[1024]).AsTask();
         await blocked.Reading.Task.WaitAsync(TimeSpan.FromSeconds(10));
         first.Dispose();
 
-        // The next call holds bytes in both its buffers (a line ready for the library, the start of the next line)
-        // when the first call's read, still under way when it was disposed, writes into the buffer it was handed.
         var body = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + new string('y', 2000) + "\"}}]}\n\n" + Body(new string('z', 6000));
         var second = new FinishReasonStream(new MemoryStream(Encoding.UTF8.GetBytes(body)), new FinishReasonStream.Seen());
         var output = new MemoryStream();
         var buffer = new byte[16];
         var read = await second.ReadAsync(buffer);
-        blocked.Release(Encoding.UTF8.GetBytes(new string('!', 8192)));
-        await Assert.ThrowsAsync<IOException>(() => pending);
+        blocked.Release(late);
+        await afterTheLateRead(first, pending);
         for (; read > 0; read = await second.ReadAsync(buffer))
         {
             output.Write(buffer, 0, read);
         }
 
-        Assert.Equal(body, Encoding.UTF8.GetString(output.ToArray()));
+        return (body, Encoding.UTF8.GetString(output.ToArray()));
     }
 
     [Fact]
@@ -69,8 +96,8 @@ public sealed class FinishReasonStreamTests
     }
 
     // A body whose first read waits until the test lets it write (into the buffer it was handed), then fails as a
-    // disposed connection does.
-    private sealed class GatedStream : Stream
+    // disposed connection does, or succeeds with what it wrote.
+    private sealed class GatedStream(bool succeeds = false) : Stream
     {
         private readonly TaskCompletionSource<byte[]> _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -82,8 +109,9 @@ public sealed class FinishReasonStreamTests
         {
             Reading.TrySetResult();
             var late = await _gate.Task;
-            late.AsSpan(0, Math.Min(late.Length, buffer.Length)).CopyTo(buffer.Span);
-            throw new IOException("the connection was closed");
+            var count = Math.Min(late.Length, buffer.Length);
+            late.AsSpan(0, count).CopyTo(buffer.Span);
+            return succeeds ? count : throw new IOException("the connection was closed");
         }
 
         public override bool CanRead => true;

@@ -31,8 +31,7 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
     private byte[] _pending = Buffers.Rent(4096);
     private int _pendingLength;
     private byte[] _ready = Buffers.Rent(4096);
-    private bool _reading;
-    private bool _disposed;
+    private int _state;
     private int _readyAt;
     private int _readyLength;
     private bool _ended;
@@ -51,37 +50,44 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        while (_readyAt >= _readyLength && !_ended)
+        var state = Interlocked.CompareExchange(ref _state, State.Reading, State.Idle);
+        ObjectDisposedException.ThrowIf(state is State.Disposed or State.DisposedWhileReading, this);
+        if (state == State.Reading)
         {
-            // Room for a read beside a partial line, without doubling the buffer for every line split across reads.
-            Reserve(ref _pending, _pendingLength, 1024);
-            int read;
-            Volatile.Write(ref _reading, true);
-            try
-            {
-                read = await Inner.ReadAsync(_pending.AsMemory(_pendingLength), cancellationToken);
-            }
-            finally
-            {
-                Volatile.Write(ref _reading, false);
-            }
-
-            if (read == 0)
-            {
-                _ended = true;
-                Release(flushPartial: true);
-                break;
-            }
-
-            _pendingLength += read;
-            Release(flushPartial: _pendingLength > MaxLine);
+            throw new NotSupportedException("a response body is read by one reader at a time");
         }
 
-        var count = Math.Min(buffer.Length, _readyLength - _readyAt);
-        _ready.AsMemory(_readyAt, count).CopyTo(buffer);
-        _readyAt += count;
-        return count;
+        try
+        {
+            while (_readyAt >= _readyLength && !_ended)
+            {
+                // Room for a read beside a partial line, without doubling the buffer for every line split across reads.
+                Reserve(ref _pending, _pendingLength, 1024);
+                var read = await Inner.ReadAsync(_pending.AsMemory(_pendingLength), cancellationToken);
+                if (read == 0)
+                {
+                    _ended = true;
+                    Release(flushPartial: true);
+                    break;
+                }
+
+                _pendingLength += read;
+                Release(flushPartial: _pendingLength > MaxLine);
+            }
+
+            var count = Math.Min(buffer.Length, _readyLength - _readyAt);
+            _ready.AsMemory(_readyAt, count).CopyTo(buffer);
+            _readyAt += count;
+            return count;
+        }
+        finally
+        {
+            // Disposed while this read used the buffers: they go back now that nothing can write into them.
+            if (Interlocked.CompareExchange(ref _state, State.Idle, State.Reading) == State.DisposedWhileReading)
+            {
+                ReturnBuffers();
+            }
+        }
     }
 
     // Moves every complete line (and, at the end or past the size bound, the rest) from pending to ready, rewritten.
@@ -279,25 +285,46 @@ internal sealed class FinishReasonStream(Stream inner, FinishReasonStream.Seen s
         }
     }
 
+    // A body disposed from another thread while a read is under way keeps its buffers until that read ends (the inner
+    // read may still write into one): whichever of the two comes last gives them back, once.
     protected override void Dispose(bool disposing)
     {
-        if (disposing && !_disposed)
+        while (disposing)
         {
-            _disposed = true;
-
-            // A read still under way (a body disposed from another thread) may yet write into its buffer: that one is
-            // left to the collector rather than handed to another call.
-            if (!Volatile.Read(ref _reading))
+            var state = Volatile.Read(ref _state);
+            if (state is State.Disposed or State.DisposedWhileReading)
             {
-                Buffers.Return(_pending);
+                break;
             }
 
-            Buffers.Return(_ready);
-            _pending = _ready = [];
-            _pendingLength = _readyAt = _readyLength = 0;
+            if (Interlocked.CompareExchange(ref _state, state == State.Reading ? State.DisposedWhileReading : State.Disposed, state) == state)
+            {
+                if (state == State.Idle)
+                {
+                    ReturnBuffers();
+                }
+
+                break;
+            }
         }
 
         base.Dispose(disposing);
+    }
+
+    private void ReturnBuffers()
+    {
+        Buffers.Return(_pending);
+        Buffers.Return(_ready);
+        _pending = _ready = [];
+        _pendingLength = _readyAt = _readyLength = 0;
+    }
+
+    private static class State
+    {
+        public const int Idle = 0;
+        public const int Reading = 1;
+        public const int Disposed = 2;
+        public const int DisposedWhileReading = 3;
     }
 
     // An event stream starts with a field name, a colon or (a whole document) a brace; a page with a tag, after any white space.
