@@ -169,7 +169,7 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
                 Pend(entry, batch.Id);
                 if (mine)
                 {
-                    Seen(batch, collected: false);
+                    Seen(batch, entry, collected: false);
                 }
 
                 continue;
@@ -202,7 +202,7 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
             ledger.Remove(entry);
             if (mine)
             {
-                Seen(batch, collected: true);
+                Seen(batch, entry, collected: true);
             }
         }
     }
@@ -218,8 +218,9 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
         }
     }
 
-    private void Seen(RemoteBatch batch, bool collected) =>
-        run.RemoteSeen(batch.Id, batch.Status, batch.Total, batch.Completed, batch.Failed, collected, time.GetUtcNow());
+    // The service counts a batch's requests only once it has validated them (0 before): until then, the entry's count.
+    private void Seen(RemoteBatch batch, BulkEntry entry, bool collected) =>
+        run.RemoteSeen(batch.Id, batch.Status, batch.Total > 0 ? batch.Total : entry.Keys.Count, batch.Completed, batch.Failed, collected, time.GetUtcNow());
 
     // An answer goes into the cache under its key only when complete by the rules a live answer meets.
     private void Store(BulkKey key, string customId, BulkLine line, RemoteBatch batch)
@@ -369,7 +370,7 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
             var batch = await remote.SubmitAsync(entry, file.Path, token);
             Submitted += entry.Keys.Count;
             Pend(entry, batch.Id);
-            Seen(batch, collected: false);
+            Seen(batch, entry, collected: false);
         }
         catch (ChatProviderException ex) when (entry.State == BulkEntry.Prepared && ex.ServerAnswered && !ex.IsTransient)
         {

@@ -8,7 +8,7 @@ public sealed class RemoteBatchState
     [JsonPropertyName("status")]
     public required string Status { get; set; }
 
-    /// <summary>Requests in it, as the service counts them.</summary>
+    /// <summary>Requests in it, as the service counts them (before it has validated them, as many as were submitted).</summary>
     [JsonPropertyName("total")]
     public int Total { get; set; }
 

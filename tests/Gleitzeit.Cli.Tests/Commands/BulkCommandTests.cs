@@ -83,7 +83,7 @@ public sealed class BulkCommandTests : IAsyncLifetime
         Assert.Contains(orphan.Id, _server.FilesDeleted);
 
         var show = await _h.RunProcessAsync(Environment, "batch-show", "last");
-        Assert.True(show.Out.Contains($"Remote batch {created.Id}: validating, 0/0 answered, 0 failed", StringComparison.Ordinal), show.ToString());
+        Assert.True(show.Out.Contains($"Remote batch {created.Id}: validating, 0/{Files} answered, 0 failed", StringComparison.Ordinal), show.ToString());
         var list = await _h.RunProcessAsync(Environment, "batch-list");
         Assert.True(list.Out.Contains($"[{created.Id} validating]", StringComparison.Ordinal), list.ToString());
 
