@@ -81,7 +81,8 @@ internal sealed class BulkRemote(OpenAiBatchApi api, BulkLedger ledger, string s
 
     /// <summary>
     /// Reads a finished batch's output and error files: one line per key it answered or failed, the keys with neither
-    /// failed with the batch's own reason (expired, cancelled, validation failed). The remote files are deleted after.
+    /// failed with the batch's own reason (expired, cancelled, validation failed). The remote files stay until
+    /// <see cref="DeleteFilesAsync"/>, once the answers are stored: a process killed in between collects them again.
     /// </summary>
     public async Task<IReadOnlyDictionary<string, BulkLine>> CollectAsync(BulkEntry entry, RemoteBatch batch, CancellationToken cancellationToken)
     {
@@ -103,12 +104,16 @@ internal sealed class BulkRemote(OpenAiBatchApi api, BulkLedger ledger, string s
             lines[key] = new BulkLine(key, null, reason, transient);
         }
 
+        return new ReadOnlyDictionary<string, BulkLine>(lines);
+    }
+
+    /// <summary>Deletes a collected batch's input, output and error files from the service (each tried once).</summary>
+    public async Task DeleteFilesAsync(BulkEntry entry, RemoteBatch batch, CancellationToken cancellationToken)
+    {
         foreach (var fileId in new[] { entry.FileId, batch.OutputFileId, batch.ErrorFileId }.OfType<string>())
         {
             await TryDeleteRemoteAsync(fileId, cancellationToken);
         }
-
-        return new ReadOnlyDictionary<string, BulkLine>(lines);
     }
 
     private async Task ReadAsync(string fileId, BulkEntry entry, Dictionary<string, BulkLine> lines, CancellationToken cancellationToken)

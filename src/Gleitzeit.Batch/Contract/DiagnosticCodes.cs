@@ -81,7 +81,7 @@ public static class DiagnosticCodes
     /// <summary>A cache miss in Locked mode: the model was not called.</summary>
     public const string LockedCacheMiss = "GZ3003";
 
-    /// <summary>A file or directory does not exist or cannot be read.</summary>
+    /// <summary>A file or directory does not exist or cannot be read (or, in bulk mode, changed after the run keyed it).</summary>
     public const string FileNotFound = "GZ3004";
 
     /// <summary>An output (artifact, export, record, cache entry) could not be written.</summary>

@@ -200,6 +200,7 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
             }
 
             ledger.Remove(entry);
+            await remote.DeleteFilesAsync(entry, batch, token);
             if (mine)
             {
                 Seen(batch, entry, collected: true);
@@ -399,7 +400,16 @@ internal sealed class BulkStep(RunState run, OpenAiChatProvider provider, KeySco
     {
         try
         {
-            var (messages, _) = ItemKeying.Compose(miss, run.Settings, token, kept: run.Kept);
+            var (messages, input) = ItemKeying.Compose(miss, run.Settings, token, kept: run.Kept);
+
+            // The request goes under the key worked out when the run first read the file: a file edited since (read
+            // again here, its text being over what a run keeps) would have its new text answered under the old one's key.
+            if (miss.Key!.Source["content_sha256"]?.GetValue<string>() is { } keyed && input?.ContentSha256 is { } now && now != keyed)
+            {
+                run.Fail(miss.Item, "the file changed while the run read it: not submitted; the next run sends it as it is then", DiagnosticCodes.FileNotFound, TimeSpan.Zero, miss.Key.Value, wasInFlight: false);
+                return null;
+            }
+
             var timeouts = new ChatTimeouts(run.Settings.FirstChunkTimeout, run.Settings.IdleTimeout, run.Settings.TimeoutPerFile);
             var body = provider.BulkWire.RequestBody(new ChatCall(scope.NormalizeModel(miss.Model), messages, miss.Options, miss.Template.Format, timeouts) { Rules = scope.Rules });
             var line = new JsonObject { ["custom_id"] = miss.Key!.Value, ["method"] = "POST", ["url"] = chatPath, ["body"] = body };

@@ -193,6 +193,54 @@ public sealed class BulkModeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Bulk_CollectingStoresEveryAnswer_BeforeItDeletesAnyFileAtTheService()
+    {
+        // A process killed between the two would otherwise find the output gone and pay for the whole batch again.
+        _server.BatchTimeScale = 0;
+        var submitted = await _h.RunAsync(Plan(), Bulk());
+        Assert.Equal(5, submitted.Submitted);
+        _server.BatchTimeScale = 600;
+        _server.AdvanceBatchClock(TimeSpan.FromHours(1));
+        int? storedAtFirstDelete = null;
+        _server.BatchApiReplies = (method, _) =>
+        {
+            storedAtFirstDelete ??= method == "DELETE" ? Directory.EnumerateFiles(Path.Combine(_h.Workspace.CacheDirectory, "entries"), "*.json", SearchOption.AllDirectories).Count() : null;
+            return null;
+        };
+
+        var collected = await _h.RunAsync(Plan(), Bulk());
+
+        Assert.Equal(5, collected.Collected);
+        Assert.Equal(5, storedAtFirstDelete);
+        Assert.NotEmpty(_server.FilesDeleted);
+    }
+
+    [Fact]
+    public async Task Bulk_AFileEditedAfterTheRunKeyedIt_IsNotSubmittedUnderItsOldKey_AndTheNextRunSendsItAsItIsThen()
+    {
+        // Over what a run keeps in memory, so it is read again for its request: while this run waits for the ledger.
+        var big = _h.Workspace.Write("big.txt", "The original manual. " + string.Concat(Enumerable.Repeat("Apples and more apples. ", 900)));
+        _server.BatchTimeScale = 0;
+        Directory.CreateDirectory(LedgerDirectory);
+        Task<Gleitzeit.Batch.Execution.BatchOutcome> running;
+        using (new FileStream(Path.Combine(LedgerDirectory, "ledger.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            running = _h.RunAsync(Plan(), Bulk());
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            File.WriteAllText(big, "The edited manual. " + string.Concat(Enumerable.Repeat("Bananas and more bananas. ", 900)));
+        }
+
+        var outcome = await running;
+
+        var edited = outcome.Record.Results["big.txt"];
+        Assert.Equal(ItemResult.Failed, edited.Status);
+        Assert.Contains("the file changed while the run read it: not submitted; the next run sends it as it is then", edited.Error, StringComparison.Ordinal);
+        Assert.Equal(5, outcome.Submitted);
+        var again = await _h.RunAsync(Plan(), Bulk());
+        Assert.Equal(1, again.Submitted);
+    }
+
+    [Fact]
     public async Task Bulk_CutAndFilteredAnswersFail_ExpiredRequestsAreResubmitted_AndWaitCollectsInOneRun()
     {
         _server.Endings = user =>

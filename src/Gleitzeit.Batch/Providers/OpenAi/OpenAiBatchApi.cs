@@ -108,7 +108,14 @@ internal sealed class OpenAiBatchApi(HttpClient http, OpenAiServiceOptions optio
         using var request = Request(HttpMethod.Get, "files/" + Uri.EscapeDataString(fileId) + "/content", null);
         using var response = await SendRawAsync(request, limit.Token, cancellationToken);
         await using var source = await response.Content.ReadAsStreamAsync(limit.Token);
-        await using var target = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous);
+        // The answers to documents' text: readable by their owner only, as the input file was.
+        var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 64 * 1024, Options = FileOptions.Asynchronous };
+        if (!OperatingSystem.IsWindows())
+        {
+            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        await using var target = new FileStream(path, fileOptions);
         await source.CopyToAsync(target, limit.Token);
     }
 
