@@ -12,13 +12,7 @@ internal sealed class BulkInputFile : IDisposable
     {
         Path = path;
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 64 * 1024 };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        _stream = new FileStream(path, options);
+        _stream = new FileStream(path, Serialization.OwnerOnlyFile.WriteOptions(FileMode.CreateNew));
     }
 
     public string Path { get; }

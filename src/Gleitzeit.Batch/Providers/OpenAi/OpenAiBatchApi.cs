@@ -109,13 +109,7 @@ internal sealed class OpenAiBatchApi(HttpClient http, OpenAiServiceOptions optio
         using var response = await SendRawAsync(request, limit.Token, cancellationToken);
         await using var source = await response.Content.ReadAsStreamAsync(limit.Token);
         // The answers to documents' text: readable by their owner only, as the input file was.
-        var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 64 * 1024, Options = FileOptions.Asynchronous };
-        if (!OperatingSystem.IsWindows())
-        {
-            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        await using var target = new FileStream(path, fileOptions);
+        await using var target = new FileStream(path, Serialization.OwnerOnlyFile.WriteOptions(FileMode.Create, FileOptions.Asynchronous));
         await source.CopyToAsync(target, limit.Token);
     }
 
