@@ -55,25 +55,14 @@ public sealed class BulkBuildTests(PackedFeed feed) : IAsyncLifetime
     {
         using var build = Dotnet.Start(_project.Directory, Environment(), ["build", "-nr:false", "-v:n"]);
         var output = build.StandardOutput.ReadToEndAsync();
-        var killed = 0;
-        _server.BatchHook = async reached =>
+        var killed = await _server.KillAtAsync(build, step, TimeSpan.FromMinutes(3), alsoKill: () =>
         {
-            if (reached == step && Interlocked.Exchange(ref killed, 1) == 0)
+            foreach (var worker in _project.Workers())
             {
-                build.Kill(entireProcessTree: true);
-                foreach (var worker in _project.Workers())
-                {
-                    Process.GetProcessById(worker).Kill();
-                }
-
-                await build.WaitForExitAsync();
-                await Task.Delay(300);
+                Process.GetProcessById(worker).Kill();
             }
-        };
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await build.WaitForExitAsync(limit.Token);
-        _server.BatchHook = null;
-        Assert.True(killed == 1, $"the build ended before {step}:\n{await output}");
+        });
+        Assert.True(killed, $"the build ended before {step}:\n{await output}");
     }
 
     [Fact]

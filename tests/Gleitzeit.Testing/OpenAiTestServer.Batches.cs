@@ -81,6 +81,40 @@ public sealed partial class OpenAiTestServer
 
     private Task Hook(BatchApiStep step) => BatchHook?.Invoke(step) ?? Task.CompletedTask;
 
+    /// <summary>
+    /// Kills <paramref name="client"/> (its whole tree, and whatever <paramref name="alsoKill"/> ends) the moment a
+    /// submission reaches <paramref name="step"/>, waits up to <paramref name="limit"/> for it to end, and says whether
+    /// it was killed there rather than ending first.
+    /// </summary>
+    public async Task<bool> KillAtAsync(System.Diagnostics.Process client, BatchApiStep step, TimeSpan limit, Action? alsoKill = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var killed = 0;
+        BatchHook = async reached =>
+        {
+            if (reached == step && Interlocked.Exchange(ref killed, 1) == 0)
+            {
+                client.Kill(entireProcessTree: true);
+                alsoKill?.Invoke();
+                await client.WaitForExitAsync();
+
+                // Long enough for the server to see the connection closed.
+                await Task.Delay(300);
+            }
+        };
+        try
+        {
+            using var timeout = new CancellationTokenSource(limit);
+            await client.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            BatchHook = null;
+        }
+
+        return killed == 1;
+    }
+
     /// <summary>Every batch created (refused requests excluded), in creation order.</summary>
     public IReadOnlyList<CreatedBatch> BatchesCreated => [.. _createdBatches];
 

@@ -42,22 +42,8 @@ public sealed class BulkCommandTests : IAsyncLifetime
         using var process = _h.StartWith(Environment, [.. Batch, "--bulk"]);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        var killed = 0;
-        _server.BatchHook = async reached =>
-        {
-            if (reached == step && Interlocked.Exchange(ref killed, 1) == 0)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-
-                // Long enough for the server to see the connection closed.
-                await Task.Delay(300);
-            }
-        };
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        _server.BatchHook = null;
-        Assert.True(killed == 1, $"gleitzeit ended before {step}:\n{await stdout}\n{await stderr}");
+        var killed = await _server.KillAtAsync(process, step, TimeSpan.FromSeconds(60));
+        Assert.True(killed, $"gleitzeit ended before {step}:\n{await stdout}\n{await stderr}");
     }
 
     [Fact]
